@@ -1,0 +1,4 @@
+"""Reproducible .claude/ bundles (zip, tar.gz) and a safe reader for uploads.
+
+Pure Python: imports no Django.
+"""
