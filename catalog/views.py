@@ -1,0 +1,15 @@
+from django.db import connection
+from django.http import HttpResponse
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def index(request):
+    return HttpResponse("Skillhub")

@@ -1,0 +1,27 @@
+"""Where the project's shared test inputs live (../shared beside the clone)."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("SKILLHUB_SHARED", REPO.parent / "shared"))
+ADVERSARIAL = SHARED / "adversarial"
+CORPUS = SHARED / "corpus" / "files"
+
+needs_shared = pytest.mark.skipif(
+    not SHARED.is_dir(), reason=f"shared test inputs not found at {SHARED}"
+)
+
+
+def jsonl(name: str) -> list[dict]:
+    path = ADVERSARIAL / name
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def corpus_files() -> list[Path]:
+    return sorted(p for p in CORPUS.glob("*") if p.suffix == ".md") if CORPUS.is_dir() else []
