@@ -1,0 +1,409 @@
+"""Skills, their immutable versions, tags and the audit trail.
+
+Only the methods here write skills, versions and events, each inside a
+transaction. Views and commands parse input, call one of them and render.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog import diffing, rendering, skillfile
+
+write_log = logging.getLogger("skillhub.write")
+
+
+class Kind(models.TextChoices):
+    COMMAND = "command", "Command"
+    SKILL = "skill", "Skill"
+    AGENT = "agent", "Agent"
+    OUTPUT_STYLE = "output-style", "Output style"
+
+
+class Result(models.TextChoices):
+    OK = "ok", "OK"
+    WARNING = "warning", "Warnings"
+    ERROR = "error", "Errors"
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EditConflict(Exception):
+    """A stale save whose changes overlap the ones that landed since its base."""
+
+    def __init__(self, base: "Version", theirs: "Version", mine: str, conflicts):
+        super().__init__(f"Your edit overlaps changes made in v{theirs.number}.")
+        self.base = base
+        self.theirs = theirs
+        self.mine = mine
+        self.conflicts = conflicts
+
+
+@dataclass
+class SaveResult:
+    version: "Version"
+    created: bool
+    merged_with: "Version | None" = None
+
+
+def unstorable_reason(text: str) -> str | None:
+    """Why a text cannot be stored at all (as opposed to stored as a draft with errors)."""
+    if "\x00" in text:
+        return "The file contains a NUL byte."
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "The file is not valid UTF-8 (it contains a lone surrogate)."
+    if size > skillfile.MAX_FILE_BYTES:
+        return f"The file is {size:,} bytes; the limit is {skillfile.MAX_FILE_BYTES:,}."
+    return None
+
+
+class SkillQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived=False)
+
+    def public(self):
+        return self.active().filter(published__isnull=False)
+
+    def lookup(self, kind: str, name: str) -> "Skill":
+        """The item called `name` of `kind`; names are unique case-insensitively."""
+        return self.get(kind=kind, name__iexact=name)
+
+
+class Skill(models.Model):
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=255)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="skills")
+    latest = models.ForeignKey(
+        "Version", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published = models.ForeignKey(
+        "Version", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    archived = models.BooleanField(default=False)
+
+    objects = SkillQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "kind", name="skill_kind_name_unique_ci"),
+        ]
+        permissions = [("publish_skill", "Can publish, unpublish and restore skills")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}"
+
+    @property
+    def slash_name(self) -> str:
+        return skillfile.slash_name(self.kind, self.name)
+
+    @property
+    def display_name(self) -> str:
+        return self.slash_name or self.name
+
+    @property
+    def bundle_path(self) -> str:
+        return skillfile.bundle_path(self.kind, self.name)
+
+    @property
+    def state(self) -> str:
+        if self.published_id is None:
+            return "draft"
+        if self.published_id != self.latest_id:
+            return "changed"
+        return "published"
+
+    def get_absolute_url(self) -> str:
+        return reverse("skill", args=[self.kind, self.name])
+
+    def get_edit_url(self) -> str:
+        return reverse("editor:edit", args=[self.kind, self.name])
+
+    # -- writing ----------------------------------------------------------
+
+    @classmethod
+    def create(cls, kind: str, name: str, text: str, author, message: str = "") -> SaveResult:
+        """A new item with its first version."""
+        if kind not in Kind.values:
+            raise ValidationError({"kind": f"Unknown kind {kind!r}."})
+        if not skillfile.is_valid_name(kind, name):
+            raise ValidationError({"name": name_rule(kind)})
+        with transaction.atomic():
+            if cls.objects.filter(kind=kind, name__iexact=name).exists():
+                raise ValidationError({"name": f"A {kind} called {name!r} already exists."})
+            skill = cls.objects.create(kind=kind, name=name)
+            return skill.save_version(text, author, message=message or "Created")
+
+    def save_version(
+        self, text: str, author, message: str = "", base_number: int | None = None
+    ) -> SaveResult:
+        """Store `text` as the next version.
+
+        Identical text to the latest creates nothing. A save that started from an
+        older version (`base_number`) is merged three-way with what landed since;
+        overlapping changes raise EditConflict and store nothing.
+        """
+        reason = unstorable_reason(text)
+        if reason:
+            raise ValidationError({"text": reason})
+        text = skillfile.normalise(text)
+        with transaction.atomic():
+            skill = Skill.objects.select_for_update().get(pk=self.pk)
+            latest = skill.latest
+            merged_with = None
+            if latest and base_number is not None and base_number != latest.number:
+                base = skill.versions.filter(number=base_number).first()
+                if base is None:
+                    raise ValidationError({"base_version": f"There is no v{base_number}."})
+                merge = diffing.merge(base.text, latest.text, text)
+                if not merge.clean:
+                    raise EditConflict(base, latest, text, merge.conflicts)
+                text = merge.text
+                merged_with = latest
+            if latest and text == latest.text:
+                return SaveResult(latest, created=False, merged_with=merged_with)
+            if merged_with:
+                who = merged_with.author_name
+                note = f"merged with changes by {who} in v{merged_with.number}"
+                message = f"{message} ({note})" if message else note.capitalize()
+            version = Version.build(
+                skill,
+                number=latest.number + 1 if latest else 1,
+                text=text,
+                author=author,
+                message=message,
+                base_number=base_number,
+            )
+            version.save()
+            skill.latest = version
+            skill.updated_at = version.created_at
+            skill.save(update_fields=["latest", "updated_at"])
+            self.latest, self.updated_at = version, version.created_at
+            log_write("save", skill, version, author)
+            return SaveResult(version, created=True, merged_with=merged_with)
+
+    def publish(self, version: "Version", user) -> None:
+        if version.skill_id != self.pk:
+            raise ValidationError("That version belongs to another item.")
+        if version.result == Result.ERROR:
+            raise ValidationError(f"v{version.number} has errors and cannot be published.")
+        with transaction.atomic():
+            skill = Skill.objects.select_for_update().get(pk=self.pk)
+            skill.published = version
+            skill.published_at = timezone.now()
+            skill.save(update_fields=["published", "published_at"])
+            self.published, self.published_at = skill.published, skill.published_at
+            Event.record(Event.Action.PUBLISH, skill, user, version)
+
+    def unpublish(self, user) -> None:
+        with transaction.atomic():
+            skill = Skill.objects.select_for_update().get(pk=self.pk)
+            if skill.published_id is None:
+                return
+            version = skill.published
+            skill.published = None
+            skill.published_at = None
+            skill.save(update_fields=["published", "published_at"])
+            self.published = self.published_at = None
+            Event.record(Event.Action.UNPUBLISH, skill, user, version)
+
+    def restore(self, version: "Version", user) -> SaveResult:
+        """Make an old version the latest again, as a new version."""
+        if version.skill_id != self.pk:
+            raise ValidationError("That version belongs to another item.")
+        with transaction.atomic():
+            result = self.save_version(version.text, user, message=f"Restored v{version.number}")
+            Event.record(Event.Action.RESTORE, self, user, result.version)
+        return result
+
+    def archive(self, user) -> None:
+        with transaction.atomic():
+            Skill.objects.filter(pk=self.pk).update(archived=True, published=None)
+            self.archived, self.published = True, None
+            Event.record(Event.Action.ARCHIVE, self, user, self.latest)
+
+    def set_tags(self, names: list[str]) -> None:
+        tags = [Tag.objects.get_or_create(name=name)[0] for name in sorted(set(names))]
+        self.tags.set(tags)
+
+
+def name_rule(kind: str) -> str:
+    if kind == Kind.COMMAND:
+        return (
+            "Command names are segments of letters, digits, '-' and '_', "
+            "joined by ':' for folders (frontend:component)."
+        )
+    return "Names are lowercase letters and digits in words joined by single hyphens, 1–64 chars."
+
+
+class Version(models.Model):
+    """One immutable state of an item's text, with what was derived from it on write."""
+
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    base_number = models.PositiveIntegerField(null=True, blank=True)
+    description = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    result = models.CharField(max_length=10, choices=Result.choices)
+    html = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["skill", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["skill", "number"], name="version_skill_number_unique"),
+        ]
+        indexes = [models.Index(fields=["sha256"])]
+
+    def __str__(self) -> str:
+        return f"{self.skill} v{self.number}"
+
+    @classmethod
+    def build(cls, skill: Skill, *, number: int, text: str, author, message: str, base_number):
+        """A new, unsaved version with its derived fields filled in, once."""
+        parsed = skillfile.parse(text, kind=skill.kind, name=skill.name)
+        return cls(
+            skill=skill,
+            number=number,
+            text=text,
+            sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            author=author if getattr(author, "pk", None) else None,
+            message=message[:500],
+            base_number=base_number,
+            description=parsed.description,
+            metadata=parsed.metadata,
+            problems=[p.as_dict() for p in parsed.problems],
+            result=parsed.result,
+            html=rendering.render_markdown(parsed.body),
+        )
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Versions are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Versions are never deleted.")
+
+    @property
+    def author_name(self) -> str:
+        return self.author.get_username() if self.author_id else "someone"
+
+    @property
+    def data(self) -> bytes:
+        return self.text.encode("utf-8")
+
+    def parsed(self) -> "skillfile.SkillFile":
+        return skillfile.parse(self.text, kind=self.skill.kind, name=self.skill.name)
+
+
+class Event(models.Model):
+    class Action(models.TextChoices):
+        PUBLISH = "publish", "published"
+        UNPUBLISH = "unpublish", "unpublished"
+        RESTORE = "restore", "restored"
+        ARCHIVE = "archive", "archived"
+        IMPORT = "import", "imported"
+
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="events")
+    version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.skill} {self.action}"
+
+    @classmethod
+    def record(cls, action: str, skill: Skill, user, version: Version | None = None) -> "Event":
+        event = cls.objects.create(
+            action=action,
+            skill=skill,
+            version=version,
+            actor=user if getattr(user, "pk", None) else None,
+        )
+        log_write(action, skill, version, user)
+        return event
+
+
+def log_write(action: str, skill: Skill, version: Version | None, user) -> None:
+    write_log.info(
+        "write",
+        extra={
+            "fields": {
+                "action": action,
+                "item": f"{skill.kind}/{skill.name}",
+                "version": version.number if version else None,
+                "user": user.get_username() if getattr(user, "pk", None) else "-",
+            }
+        },
+    )
+
+
+@dataclass
+class ImportLine:
+    path: str
+    outcome: str  # created, new-version, unchanged, draft, refused, skipped
+    detail: str = ""
+    kind: str = ""
+    name: str = ""
+
+
+@dataclass
+class ImportReport:
+    lines: list[ImportLine] = field(default_factory=list)
+    applied: bool = False
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for line in self.lines if line.outcome == outcome)
+
+    @property
+    def refused(self) -> list[ImportLine]:
+        return [line for line in self.lines if line.outcome == "refused"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused and any(
+            line.outcome not in {"skipped", "refused"} for line in self.lines
+        )
+
+    def summary(self) -> str:
+        return (
+            f"{self.count('created')} created, {self.count('new-version')} new versions, "
+            f"{self.count('unchanged')} unchanged, {self.count('draft')} drafts with errors, "
+            f"{self.count('refused')} refused, {self.count('skipped')} skipped"
+        )
