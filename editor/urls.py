@@ -1,1 +1,21 @@
-urlpatterns = []
+from django.urls import path
+
+import catalog.converters  # noqa: F401  (registers <kind:…> and <name:…>)
+from editor import views
+
+app_name = "editor"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("preview", views.preview, name="preview"),
+    path("new", views.new, name="new"),
+    path("import", views.import_view, name="import"),
+    path("audit", views.audit, name="audit"),
+    path("<kind:kind>s/<name:name>/", views.edit, name="edit"),
+    path("<kind:kind>s/<name:name>/history", views.history, name="history"),
+    path("<kind:kind>s/<name:name>/diff", views.diff, name="diff"),
+    path("<kind:kind>s/<name:name>/publish", views.publish, name="publish"),
+    path("<kind:kind>s/<name:name>/unpublish", views.unpublish, name="unpublish"),
+    path("<kind:kind>s/<name:name>/restore", views.restore, name="restore"),
+    path("<kind:kind>s/<name:name>/tags", views.tags, name="tags"),
+]

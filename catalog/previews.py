@@ -1,0 +1,51 @@
+"""What an author sees beside the editor, and a reader on an item page."""
+
+from dataclasses import dataclass
+
+from catalog import rendering, skillfile
+
+
+@dataclass
+class Preview:
+    parsed: skillfile.SkillFile
+    html: str
+    prompt_html: str
+    arguments: str
+
+    @property
+    def problems(self):
+        return self.parsed.problems
+
+    @property
+    def result(self) -> str:
+        return self.parsed.result
+
+    @property
+    def fields(self) -> list[tuple[str, str]]:
+        return frontmatter_rows(self.parsed.metadata)
+
+
+def build_preview(text: str, kind: str, name: str | None = None, arguments: str = "") -> Preview:
+    parsed = skillfile.parse(text, kind=kind, name=name or None)
+    return Preview(
+        parsed=parsed,
+        html=rendering.render_markdown(parsed.body),
+        prompt_html=rendering.render_prompt(skillfile.expand(parsed, arguments)),
+        arguments=arguments,
+    )
+
+
+def frontmatter_rows(metadata: dict) -> list[tuple[str, str]]:
+    """Frontmatter as (field, shown value) rows; lists joined, maps as key: value."""
+    rows = []
+    for key, value in metadata.items():
+        if isinstance(value, list):
+            shown = ", ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            shown = "; ".join(f"{k}: {v}" for k, v in value.items())
+        elif isinstance(value, bool):
+            shown = "true" if value else "false"
+        else:
+            shown = "" if value is None else str(value)
+        rows.append((str(key), shown))
+    return rows

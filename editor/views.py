@@ -1,0 +1,328 @@
+"""The team's editor. Views parse the request, call one catalog method, render."""
+
+import base64
+import json
+import zlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalog import bundles, diffing
+from catalog.importing import Entry, import_entries, read_upload
+from catalog.models import EditConflict, Event, Kind, Skill, Tag, Version
+from catalog.previews import build_preview
+from editor.forms import EditForm, ImportForm, NewSkillForm, PreviewForm, TagsForm, VersionForm
+
+publisher_required = permission_required("catalog.publish_skill", raise_exception=True)
+
+
+def _get_skill(kind: str, name: str) -> Skill:
+    try:
+        return Skill.objects.active().select_related("latest", "published").lookup(kind, name)
+    except Skill.DoesNotExist:
+        raise Http404(f"No {kind} called {name}.") from None
+
+
+def _get_version(skill: Skill, ref: str | None) -> Version:
+    """A version by number, or `latest` / `published`."""
+    if ref in (None, "", "latest"):
+        version = skill.latest
+    elif ref == "published":
+        version = skill.published
+    elif ref.isdigit():
+        version = skill.versions.filter(number=int(ref)).first()
+    else:
+        version = None
+    if version is None:
+        raise Http404(f"{skill.display_name} has no version {ref!r}.")
+    return version
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    skills = (
+        Skill.objects.active()
+        .select_related("latest__author")
+        .defer("latest__text", "latest__html", "latest__metadata", "latest__problems")
+        .prefetch_related("tags")
+        .order_by("-updated_at")
+    )
+    q, kind, tag = request.GET.get("q", "").strip(), request.GET.get("kind"), request.GET.get("tag")
+    if q:
+        skills = skills.filter(Q(name__icontains=q) | Q(latest__description__icontains=q))
+    if kind in Kind.values:
+        skills = skills.filter(kind=kind)
+    if tag:
+        skills = skills.filter(tags__name=tag)
+    page = Paginator(skills, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "q": q,
+        "kind": kind,
+        "tag": tag,
+        "kinds": Kind.choices,
+        "tags": Tag.objects.all(),
+    }
+    template = "editor/dashboard.html#items" if request.htmx else "editor/dashboard.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def preview(request):
+    form = PreviewForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    result = build_preview(
+        data.get("text") or "",
+        data.get("kind") or Kind.COMMAND,
+        data.get("name"),
+        data.get("arguments") or "",
+    )
+    return render(request, "editor/edit.html#preview", {"preview": result})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new(request):
+    form = NewSkillForm(request.POST or None, initial={"kind": request.GET.get("kind", "command")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = Skill.create(
+                data["kind"], data["name"], data["text"], request.user, data["message"]
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Created {data['name']} v1.")
+            return redirect(result.version.skill.get_edit_url())
+    status = 400 if form.errors else 200
+    text = form["text"].value() or ""
+    kind = form["kind"].value() or Kind.COMMAND
+    context = {"form": form, "preview": build_preview(text, kind, form["name"].value())}
+    return render(request, "editor/new.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, kind, name):
+    skill = _get_skill(kind, name)
+    initial = {"text": skill.latest.text, "base_version": skill.latest.number}
+    form = EditForm(request.POST or None, initial=initial)
+    status, conflict = 200, None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = skill.save_version(
+                data["text"], request.user, data["message"], data["base_version"]
+            )
+        except EditConflict as error:
+            conflict, status = error, 409
+            form = EditForm(initial={**data, "base_version": error.theirs.number})
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _saved_message(result))
+            return redirect(skill.get_edit_url())
+    if form.errors:
+        status = 400
+    text = form["text"].value() or ""
+    context = {
+        "skill": skill,
+        "form": form,
+        "conflict": conflict,
+        "conflict_rows": _conflict_rows(conflict),
+        "preview": build_preview(text, skill.kind, skill.name),
+        "tags_form": TagsForm(initial={"tags": " ".join(t.name for t in skill.tags.all())}),
+    }
+    return render(request, "editor/edit.html", context, status=status)
+
+
+def _saved_message(result) -> str:
+    if not result.created:
+        return f"No changes: v{result.version.number} already has this text."
+    message = f"Saved v{result.version.number}."
+    if result.merged_with:
+        who, number = result.merged_with.author_name, result.merged_with.number
+        message += f" Merged with changes by {who} in v{number}."
+    return message
+
+
+def _conflict_rows(conflict: EditConflict | None):
+    if conflict is None:
+        return None
+    return [row for hunk in diffing.side_by_side(conflict.theirs.text, conflict.mine) for row in hunk]
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+@require_GET
+def history(request, kind, name):
+    skill = _get_skill(kind, name)
+    versions = skill.versions.select_related("author").defer("text", "html", "metadata")
+    return render(request, "editor/history.html", {"skill": skill, "versions": versions})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def diff(request, kind, name):
+    """Two versions, or (POST `text`) the unsaved text against the latest."""
+    skill = _get_skill(kind, name)
+    if request.method == "POST":
+        old, new = skill.latest, None
+        new_text, new_label = request.POST.get("text", ""), "unsaved text"
+    else:
+        old = _get_version(skill, request.GET.get("from") or _previous(skill))
+        new = _get_version(skill, request.GET.get("to", "latest"))
+        new_text, new_label = new.text, f"v{new.number}"
+    new_meta = new.metadata if new else build_preview(new_text, skill.kind, skill.name).parsed.metadata
+    layout = "side" if request.GET.get("view") == "side" else "unified"
+    hunks = diffing.unified(old.text, new_text)
+    context = {
+        "skill": skill,
+        "old": old,
+        "new": new,
+        "new_label": new_label,
+        "layout": layout,
+        "fields": diffing.frontmatter_diff(old.metadata, new_meta),
+        "hunks": hunks,
+        "side": list(zip(hunks, diffing.side_by_side(old.text, new_text))) if layout == "side" else None,
+        "stats": diffing.stats(old.text, new_text),
+        "versions": skill.versions.only("number"),
+    }
+    return render(request, "editor/diff.html#diff" if request.htmx else "editor/diff.html", context)
+
+
+def _previous(skill: Skill) -> str:
+    return str(max(skill.latest.number - 1, 1))
+
+
+@login_required
+@publisher_required
+@require_POST
+def publish(request, kind, name):
+    skill = _get_skill(kind, name)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say which version to publish.")
+        return redirect(skill.get_edit_url())
+    version = _get_version(skill, str(form.cleaned_data["version"]))
+    try:
+        skill.publish(version, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Published v{version.number}.")
+    return redirect(request.POST.get("next") or skill.get_edit_url())
+
+
+@login_required
+@publisher_required
+@require_POST
+def unpublish(request, kind, name):
+    skill = _get_skill(kind, name)
+    skill.unpublish(request.user)
+    messages.success(request, f"{skill.display_name} is no longer public.")
+    return redirect(skill.get_edit_url())
+
+
+@login_required
+@publisher_required
+@require_POST
+def restore(request, kind, name):
+    skill = _get_skill(kind, name)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say which version to restore.")
+        return redirect(skill.get_edit_url())
+    version = _get_version(skill, str(form.cleaned_data["version"]))
+    result = skill.restore(version, request.user)
+    messages.success(request, f"Restored v{version.number} as v{result.version.number}.")
+    return redirect(skill.get_edit_url())
+
+
+@login_required
+@require_POST
+def tags(request, kind, name):
+    skill = _get_skill(kind, name)
+    form = TagsForm(request.POST)
+    if form.is_valid():
+        skill.set_tags(form.cleaned_data["tags"])
+        messages.success(request, "Tags saved.")
+    else:
+        messages.error(request, " ".join(form.errors["tags"]))
+    return redirect(skill.get_edit_url())
+
+
+@login_required
+@require_GET
+def audit(request):
+    events = Event.objects.select_related("skill", "version", "actor")
+    action, q = request.GET.get("action"), request.GET.get("q", "").strip()
+    if action in Event.Action.values:
+        events = events.filter(action=action)
+    if q:
+        events = events.filter(Q(skill__name__icontains=q) | Q(actor__username__iexact=q))
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    context = {"page": page, "action": action, "q": q, "actions": Event.Action.choices}
+    return render(request, "editor/audit.html", context)
+
+
+IMPORT_SESSION_KEY = "pending_import"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_view(request):
+    """Upload → dry-run report → confirm. The checked entries wait in the session."""
+    form, report, error_lines = ImportForm(), None, None
+    if request.method == "POST" and "confirm" in request.POST:
+        pending = request.session.pop(IMPORT_SESSION_KEY, None)
+        if pending is None:
+            messages.error(request, "Nothing to import: upload the file again.")
+            return redirect("editor:import")
+        report = import_entries(_unpack(pending["entries"]), request.user, publish=False)
+        if report.applied:
+            messages.success(request, f"Imported: {report.summary()}.")
+            return redirect("editor:dashboard")
+    elif request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                entries, skipped = read_upload(upload.name, upload.read())
+            except bundles.ArchiveError as error:
+                error_lines = error.problems
+            else:
+                report = import_entries(entries, request.user, dry_run=True, skipped=skipped)
+                if report.ok:
+                    request.session[IMPORT_SESSION_KEY] = {"entries": _pack(entries)}
+    status = 400 if (error_lines or form.errors or (report and report.refused)) else 200
+    context = {"form": form, "report": report, "error_lines": error_lines}
+    return render(request, "editor/import.html", context, status=status)
+
+
+def _pack(entries: list[Entry]) -> str:
+    raw = json.dumps([[e.path, base64.b64encode(e.data).decode()] for e in entries])
+    return base64.b64encode(zlib.compress(raw.encode())).decode()
+
+
+def _unpack(packed: str) -> list[Entry]:
+    raw = json.loads(zlib.decompress(base64.b64decode(packed)))
+    return [Entry(path, base64.b64decode(data)) for path, data in raw]
+
