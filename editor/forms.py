@@ -41,7 +41,9 @@ class VersionForm(forms.Form):
 
 
 class TagsForm(forms.Form):
-    tags = forms.CharField(max_length=500, required=False, help_text="Separated by spaces or commas.")
+    tags = forms.CharField(
+        max_length=500, required=False, help_text="Separated by spaces or commas."
+    )
 
     def clean_tags(self) -> list[str]:
         names = self.cleaned_data["tags"].replace(",", " ").lower().split()

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog import bundles, diffing
@@ -159,7 +160,9 @@ def _saved_message(result) -> str:
 def _conflict_rows(conflict: EditConflict | None):
     if conflict is None:
         return None
-    return [row for hunk in diffing.side_by_side(conflict.theirs.text, conflict.mine) for row in hunk]
+    return [
+        row for hunk in diffing.side_by_side(conflict.theirs.text, conflict.mine) for row in hunk
+    ]
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -190,7 +193,9 @@ def diff(request, kind, name):
         old = _get_version(skill, request.GET.get("from") or _previous(skill))
         new = _get_version(skill, request.GET.get("to", "latest"))
         new_text, new_label = new.text, f"v{new.number}"
-    new_meta = new.metadata if new else build_preview(new_text, skill.kind, skill.name).parsed.metadata
+    new_meta = (
+        new.metadata if new else build_preview(new_text, skill.kind, skill.name).parsed.metadata
+    )
     layout = "side" if request.GET.get("view") == "side" else "unified"
     hunks = diffing.unified(old.text, new_text)
     context = {
@@ -201,7 +206,9 @@ def diff(request, kind, name):
         "layout": layout,
         "fields": diffing.frontmatter_diff(old.metadata, new_meta),
         "hunks": hunks,
-        "side": list(zip(hunks, diffing.side_by_side(old.text, new_text))) if layout == "side" else None,
+        "side": list(zip(hunks, diffing.side_by_side(old.text, new_text), strict=True))
+        if layout == "side"
+        else None,
         "stats": diffing.stats(old.text, new_text),
         "versions": skill.versions.only("number"),
     }
@@ -228,7 +235,14 @@ def publish(request, kind, name):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Published v{version.number}.")
-    return redirect(request.POST.get("next") or skill.get_edit_url())
+    return redirect(_next_on_this_site(request) or skill.get_edit_url())
+
+
+def _next_on_this_site(request) -> str | None:
+    """The form's `next`, unless it would send the user to another site."""
+    target = request.POST.get("next")
+    safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return target if safe else None
 
 
 @login_required
@@ -325,4 +339,3 @@ def _pack(entries: list[Entry]) -> str:
 def _unpack(packed: str) -> list[Entry]:
     raw = json.loads(zlib.decompress(base64.b64decode(packed)))
     return [Entry(path, base64.b64decode(data)) for path, data in raw]
-

@@ -1,0 +1,150 @@
+"""Who may do what: every /edit/ URL, for anonymous, member and publisher, by GET and POST."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern
+
+from catalog.models import Event, Skill, Tag, Version
+from editor import urls as editor_urls
+from tests.editor.test_views import Browser
+from tests.factories import GOOD_COMMAND, make_skill, make_user
+
+pytestmark = pytest.mark.django_db
+
+ITEM = "/edit/commands/review/"
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    path: str
+    ok: dict  # method → status when the view does its job
+    publisher_only: bool = False
+
+    def post_data(self) -> dict:
+        """A valid submission, so an allowed POST really does its job."""
+        return {
+            "preview": {"text": GOOD_COMMAND, "kind": "command"},
+            "new": {"kind": "command", "name": "fresh", "text": GOOD_COMMAND},
+            "import": {"file": SimpleUploadedFile("fresh.md", GOOD_COMMAND.encode())},
+            "edit": {"text": GOOD_COMMAND + "Third.\n", "base_version": "2", "message": "m"},
+            "diff": {"text": GOOD_COMMAND + "Unsaved.\n"},
+            "publish": {"version": "2"},
+            "restore": {"version": "1"},
+            "tags": {"tags": "git"},
+        }.get(self.name, {})
+
+
+ROUTES = [
+    Route("dashboard", "/edit/", {"GET": 200}),
+    Route("preview", "/edit/preview", {"POST": 200}),
+    Route("new", "/edit/new", {"GET": 200, "POST": 302}),
+    Route("import", "/edit/import", {"GET": 200, "POST": 200}),
+    Route("audit", "/edit/audit", {"GET": 200}),
+    Route("edit", ITEM, {"GET": 200, "POST": 302}),
+    Route("history", ITEM + "history", {"GET": 200}),
+    Route("diff", ITEM + "diff", {"GET": 200, "POST": 200}),
+    Route("publish", ITEM + "publish", {"POST": 302}, publisher_only=True),
+    Route("unpublish", ITEM + "unpublish", {"POST": 302}, publisher_only=True),
+    Route("restore", ITEM + "restore", {"POST": 302}, publisher_only=True),
+    Route("tags", ITEM + "tags", {"POST": 302}),
+]
+ROLES = ["anonymous", "member", "publisher"]
+METHODS = ["GET", "POST"]
+CASES = [(route, role, method) for route in ROUTES for role in ROLES for method in METHODS]
+
+
+def expected_status(route: Route, role: str, method: str) -> int:
+    if role == "anonymous":
+        return 302  # to the sign-in page, before anything else is looked at
+    if route.publisher_only and role == "member":
+        return 403
+    return route.ok.get(method, 405)
+
+
+def rows() -> tuple[int, ...]:
+    return tuple(model.objects.count() for model in (Skill, Version, Event, Tag))
+
+
+@pytest.fixture
+def browsers():
+    """Each role's browser, and an item with a published v1 and a newer v2."""
+    member, publisher = make_user("member"), make_user("publisher", publisher=True)
+    skill = make_skill(author=member, publish=True)
+    skill.save_version(GOOD_COMMAND + "Second.\n", member, base_number=1)
+    return {"anonymous": Browser(), "member": Browser(member), "publisher": Browser(publisher)}
+
+
+def test_the_matrix_covers_every_editor_url():
+    names = {p.name for p in editor_urls.urlpatterns if isinstance(p, URLPattern)}
+    assert names == {route.name for route in ROUTES}
+
+
+@pytest.mark.parametrize(
+    ("route", "role", "method"), CASES, ids=[f"{r.name}-{role}-{m}" for r, role, m in CASES]
+)
+def test_access_to_editor_urls_follows_the_role(browsers, route, role, method):
+    browser = browsers[role]
+    before = rows()
+    if method == "GET":
+        response = browser.get(route.path)
+    else:
+        response = browser.post(route.path, route.post_data())
+    status = expected_status(route, role, method)
+
+    assert response.status_code == status
+    if role == "anonymous":
+        assert response.url.startswith("/accounts/login/?next=")
+    does_its_job = role != "anonymous" and status == route.ok.get(method)
+    if method == "GET" or not does_its_job:
+        assert rows() == before, "nothing may be written here"
+
+
+@pytest.mark.parametrize("role", ["member", "publisher"])
+def test_allowed_posts_that_write_really_write(browsers, role):
+    """The matrix's 'nothing written' checks would pass vacuously if no POST ever wrote."""
+    browser = browsers[role]
+    route = next(r for r in ROUTES if r.name == "edit")
+    browser.post(route.path, route.post_data())
+    assert Skill.objects.get(name="review").latest.number == 3
+
+
+def test_anonymous_is_sent_to_sign_in_and_comes_back_afterwards(browsers):
+    response = browsers["anonymous"].get(ITEM + "history")
+    assert response.url == "/accounts/login/?next=/edit/commands/review/history"
+
+
+# -- the public site ---------------------------------------------------------------
+
+
+@pytest.fixture
+def public_items():
+    """review: published v1 with a newer v2; draft: never published."""
+    skill = make_skill(publish=True)
+    skill.save_version(GOOD_COMMAND + "Not public yet.\n", None, base_number=1)
+    make_skill("command", "draft")
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/healthz", "/commands/review/", "/commands/review/raw", "/accounts/login/"]
+)
+def test_public_pages_work_without_signing_in(public_items, url):
+    assert Browser().get(url).status_code == 200
+
+
+def test_the_public_raw_file_is_the_published_version_not_the_newest(public_items):
+    response = Browser().get("/commands/review/raw")
+    assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    assert response.content.decode() == GOOD_COMMAND
+
+
+@pytest.mark.parametrize("url", ["/commands/draft/", "/commands/draft/raw"])
+def test_a_draft_does_not_exist_on_the_public_site(public_items, url):
+    assert Browser().get(url).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/commands/draft/", "/commands/draft/raw"])
+def test_a_draft_stays_hidden_from_a_signed_in_member_too(public_items, url):
+    assert Browser(make_user("member")).get(url).status_code == 404

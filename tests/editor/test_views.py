@@ -1,0 +1,843 @@
+"""The team's editor over real HTTP: CSRF checks on, tokens read the way a browser reads them."""
+
+import io
+import zipfile
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from catalog import bundles
+from catalog.exporting import bundle_items
+from catalog.models import Event, Skill, Version
+from catalog.skillfile import bundle_path
+from tests.factories import GOOD_COMMAND, make_skill, make_user, numbered_lines
+from tests.shared import jsonl, needs_shared
+
+pytestmark = pytest.mark.django_db
+
+BROKEN = "---\ndescription: [unclosed\n---\nBody\n"
+EDIT = "/edit/commands/review/"
+
+
+# -- a browser, and reading what it is sent ------------------------------------------
+
+
+class Browser:
+    """A test client that behaves like a browser: CSRF checks on, the token taken from
+    the `csrftoken` cookie a page set, and htmx's headers on requests htmx would make."""
+
+    def __init__(self, user=None):
+        self.client = Client(enforce_csrf_checks=True)
+        if user is not None:
+            self.client.force_login(user)
+
+    def get(self, url, params=None, *, htmx=False, **extra):
+        return self.client.get(url, params, headers=self._htmx(htmx), **extra)
+
+    def post(self, url, data=None, *, htmx=False, **extra):
+        """A form submission; htmx sends the token in a header, as base.html's hx-headers do."""
+        data = dict(data or {})
+        headers = self._htmx(htmx)
+        if htmx:
+            headers["X-CSRFToken"] = self.csrf_token()
+        else:
+            data["csrfmiddlewaretoken"] = self.csrf_token()
+        return self.client.post(url, data, headers=headers, **extra)
+
+    def csrf_token(self) -> str:
+        if "csrftoken" not in self.client.cookies:
+            self.client.get("/accounts/login/")  # any page with a form sets the cookie
+        return self.client.cookies["csrftoken"].value
+
+    @staticmethod
+    def _htmx(htmx: bool) -> dict:
+        return {"HX-Request": "true"} if htmx else {}
+
+
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
+
+
+@dataclass
+class Found:
+    tag: str
+    attrs: dict
+    html: str = ""  # the markup between its start and end tags, as sent
+    raw_text: str = ""  # its text with entities decoded, as a browser holds it
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.raw_text.split())
+
+
+@dataclass
+class _Open:
+    found: Found
+    content_start: int
+    depth: int = 1
+
+
+class _Collector(HTMLParser):
+    def __init__(self, source: str, wanted):
+        super().__init__(convert_charrefs=True)
+        self.source = source
+        self.wanted = wanted
+        self.line_starts = [0] + [i + 1 for i, ch in enumerate(source) if ch == "\n"]
+        self.found: list[Found] = []
+        self.open: list[_Open] = []
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        for item in self.open:
+            if item.found.tag == tag:
+                item.depth += 1
+        attrs = dict(attrs)
+        if self.wanted(tag, attrs):
+            found = Found(tag, attrs)
+            self.found.append(found)
+            if tag not in VOID_TAGS:
+                content_start = self._offset() + len(self.get_starttag_text())
+                self.open.append(_Open(found, content_start))
+
+    def handle_endtag(self, tag):
+        for item in list(self.open):
+            if item.found.tag == tag:
+                item.depth -= 1
+                if item.depth == 0:
+                    item.found.html = self.source[item.content_start : self._offset()]
+                    self.open.remove(item)
+
+    def handle_data(self, data):
+        for item in self.open:
+            item.found.raw_text += data
+
+
+def select(html: str, tag: str | tuple | None = None, **attrs) -> list[Found]:
+    """Elements by tag and attributes: `data_severity="error"` matches data-severity="error",
+    True matches any value, and `class_` matches one of the element's classes."""
+    wanted_attrs = {key.rstrip("_").replace("_", "-"): value for key, value in attrs.items()}
+
+    def wanted(found_tag, found_attrs):
+        if tag is not None and found_tag not in ((tag,) if isinstance(tag, str) else tag):
+            return False
+        for key, value in wanted_attrs.items():
+            if key not in found_attrs:
+                return False
+            if key == "class" and value not in (found_attrs[key] or "").split():
+                return False
+            if key != "class" and value is not True and found_attrs[key] != value:
+                return False
+        return True
+
+    collector = _Collector(html, wanted)
+    collector.feed(html)
+    collector.close()
+    return collector.found
+
+
+def one(html: str, tag: str | None = None, **attrs) -> Found:
+    found = select(html, tag, **attrs)
+    assert len(found) == 1, f"expected one {tag or ''} {attrs}, found {len(found)}"
+    return found[0]
+
+
+def field_value(html: str, name: str) -> str:
+    """What a browser would submit for the form field `name`."""
+    [element] = [e for e in select(html, name=name) if e.tag in ("input", "textarea")]
+    if element.tag == "input":
+        return element.attrs.get("value") or ""
+    # HTML drops one newline right after <textarea>, so a page must send one for a value
+    # that starts with a newline to come back whole.
+    text = element.raw_text
+    return text[1:] if text.startswith("\n") else text
+
+
+def page(response) -> str:
+    return response.content.decode()
+
+
+def messages_shown(response) -> list[str]:
+    return [m.text for m in select(page(response), "li", class_="message")]
+
+
+def counts() -> tuple[int, int, int]:
+    return Skill.objects.count(), Version.objects.count(), Event.objects.count()
+
+
+@pytest.fixture
+def member():
+    return make_user("member")
+
+
+@pytest.fixture
+def publisher():
+    return make_user("publisher", publisher=True)
+
+
+@pytest.fixture
+def browser(member):
+    return Browser(member)
+
+
+@pytest.fixture
+def publisher_browser(publisher):
+    return Browser(publisher)
+
+
+# -- signing in and CSRF -------------------------------------------------------------
+
+
+def test_signing_in_with_username_and_password_lands_on_the_dashboard(member):
+    browser = Browser()
+    login_page = browser.get("/accounts/login/", {"next": "/edit/"})
+    assert login_page.status_code == 200
+    response = browser.post(
+        "/accounts/login/", {"username": "member", "password": "pw-member", "next": "/edit/"}
+    )
+    assert response.status_code == 302
+    assert response.url == "/edit/"
+    dashboard = browser.get("/edit/")
+    assert dashboard.status_code == 200
+    assert "Sign out member" in one(page(dashboard), "nav").text
+
+
+def test_a_wrong_password_does_not_sign_in(member):
+    browser = Browser()
+    response = browser.post("/accounts/login/", {"username": "member", "password": "nope"})
+    assert response.status_code == 200
+    assert browser.get("/edit/").status_code == 302
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_writes_nothing(member):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    response = client.post("/edit/new", {"kind": "command", "name": "sneaky", "text": GOOD_COMMAND})
+    assert response.status_code == 403
+    assert counts() == (0, 0, 0)
+
+
+# -- dashboard ---------------------------------------------------------------------
+
+
+def dashboard_row(html: str, display_name: str) -> Found:
+    rows = [
+        row
+        for row in select(html, "tr")
+        if any(strong.text == display_name for strong in select(row.html, "strong"))
+    ]
+    assert len(rows) == 1, f"no single row for {display_name}"
+    return rows[0]
+
+
+def badges(row: Found) -> list[str]:
+    return [badge.text for badge in select(row.html, "span", class_="badge")]
+
+
+def test_dashboard_lists_every_item_with_slash_name_state_result_and_last_author(browser):
+    alice, bob = make_user("alice"), make_user("bob")
+    make_skill("command", "git:commit", author=alice)
+    make_skill("command", "deploy", author=bob, publish=True)
+    changed = make_skill("command", "review", author=bob, publish=True)
+    changed.save_version(GOOD_COMMAND + "More.\n", alice, base_number=1)
+    make_skill("agent", "broken", text=BROKEN, author=bob)
+
+    html = page(browser.get("/edit/"))
+
+    assert badges(dashboard_row(html, "/git:commit")) == ["draft", "ok"]
+    assert badges(dashboard_row(html, "/deploy")) == ["published", "ok"]
+    assert badges(dashboard_row(html, "/review")) == ["changed since published", "ok"]
+    assert badges(dashboard_row(html, "broken")) == ["draft", "error"]
+    assert "v1 · alice" in dashboard_row(html, "/git:commit").text
+    assert "v2 · alice" in dashboard_row(html, "/review").text
+    assert "v1 · bob" in dashboard_row(html, "broken").text
+
+
+def dashboard_names(browser, **params) -> set[str]:
+    html = page(browser.get("/edit/", params))
+    return {strong.text for strong in select(one(html, id="items").html, "strong")}
+
+
+def test_dashboard_search_matches_names_and_descriptions(browser):
+    make_skill("command", "git:commit")
+    make_skill("command", "deploy", text="---\ndescription: Ship it to staging\n---\nGo.\n")
+    make_skill("skill", "pdf-tools")
+    assert dashboard_names(browser, q="COMMIT") == {"/git:commit"}
+    assert dashboard_names(browser, q="staging") == {"/deploy"}
+    assert dashboard_names(browser, q="nothing-like-this") == set()
+
+
+def test_dashboard_kind_filter_shows_only_that_kind(browser):
+    make_skill("command", "git:commit")
+    make_skill("agent", "reviewer")
+    make_skill("skill", "pdf-tools")
+    assert dashboard_names(browser, kind="agent") == {"reviewer"}
+    assert dashboard_names(browser, kind="skill") == {"/pdf-tools"}
+    assert len(dashboard_names(browser)) == 3
+
+
+def test_dashboard_tag_filter_shows_only_tagged_items(browser):
+    make_skill("command", "git:commit").set_tags(["git"])
+    make_skill("command", "deploy").set_tags(["ops"])
+    make_skill("command", "review").set_tags(["git", "review"])
+    assert dashboard_names(browser, tag="git") == {"/git:commit", "/review"}
+    assert dashboard_names(browser, tag="git", q="commit") == {"/git:commit"}
+
+
+def test_an_htmx_dashboard_request_gets_only_the_items_fragment(browser):
+    make_skill("command", "git:commit")
+    response = browser.get("/edit/", {"q": "commit"}, htmx=True)
+    html = page(response)
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert html.lstrip().startswith('<div id="items">')
+    assert {s.text for s in select(html, "strong")} == {"/git:commit"}
+
+
+# -- preview -----------------------------------------------------------------------
+
+
+def preview(browser, text, kind="command", name="", arguments=""):
+    data = {"text": text, "kind": kind, "name": name, "arguments": arguments}
+    response = browser.post("/edit/preview", data, htmx=True)
+    assert response.status_code == 200
+    return page(response)
+
+
+def test_preview_shows_body_frontmatter_problems_and_the_prompt_with_arguments(browser):
+    text = (
+        "---\ndescription: Fix an issue\nallowed-tools: Bash\n---\n"
+        "Fix issue $0 at priority $1 with **care**.\n"
+    )
+    html = preview(browser, text, arguments='123 "very high"')
+
+    assert "<html" not in html
+    body = one(html, data_skill_body=True)
+    assert "<strong>care</strong>" in body.html
+    assert "$0" in body.text
+    table = one(html, "table", class_="frontmatter")
+    rows = [
+        [cell.text for cell in select(row.html, ("th", "td"))] for row in select(table.html, "tr")
+    ]
+    assert rows == [["description", "Fix an issue"], ["allowed-tools", "Bash"]]
+    [problem] = select(html, data_severity=True)
+    assert problem.attrs["data-severity"] == "warning"
+    assert "Line 3" in problem.text
+    prompt = one(html, data_prompt=True)
+    assert "Fix issue 123 at priority very high with" in prompt.text
+
+
+def test_preview_of_invalid_yaml_shows_an_error_on_its_line(browser):
+    html = preview(browser, "---\nargument-hint: x\ndescription: a: b\n---\nBody\n")
+    errors = select(html, data_severity="error")
+    assert len(errors) == 1
+    assert "Line 3" in errors[0].text
+    assert "not valid YAML" in errors[0].text
+
+
+@needs_shared
+@pytest.mark.parametrize("case", jsonl("frontmatter.jsonl"), ids=lambda case: case["id"])
+def test_preview_answers_every_hostile_frontmatter_with_its_problems(browser, case):
+    html = preview(browser, case["text"])
+    assert len(select(html, data_skill_body=True)) == 1
+    shows_error = bool(select(html, data_severity="error"))
+    assert shows_error == (case["expect"] == "error")
+
+
+@needs_shared
+@pytest.mark.parametrize("case", jsonl("xss.jsonl"), ids=lambda case: case["id"])
+def test_preview_of_hostile_markdown_carries_no_live_markup(browser, case):
+    html = preview(browser, case["markdown"], arguments="x")
+    prompt = one(html, data_prompt=True)
+    # The prompt pane shows the text Claude would receive, payloads included, but only as
+    # escaped text: nothing in it is markup but the <pre> and its marker spans.
+    for element in select(prompt.html):
+        assert element.tag in ("pre", "span")
+        assert set(element.attrs) <= {"class", "title"}
+    rendered = html.replace(prompt.html, "").lower()
+    for needle in case["must_not_contain"]:
+        assert needle.lower() not in rendered
+
+
+# -- new ---------------------------------------------------------------------------
+
+
+def test_new_item_page_shows_the_form_and_a_preview(browser):
+    response = browser.get("/edit/new")
+    html = page(response)
+    assert response.status_code == 200
+    assert field_value(html, "name") == ""
+    assert field_value(html, "text").startswith("---\ndescription:")
+    assert len(select(html, data_skill_body=True)) == 1
+
+
+def test_creating_an_item_saves_version_one_and_opens_its_edit_page(browser, member):
+    browser.get("/edit/new")
+    data = {"kind": "command", "name": "git:commit", "text": GOOD_COMMAND, "message": "First"}
+    response = browser.post("/edit/new", data)
+    assert response.status_code == 302
+    assert response.url == "/edit/commands/git:commit/"
+    version = Skill.objects.get(name="git:commit").latest
+    assert (version.number, version.text, version.message) == (1, GOOD_COMMAND, "First")
+    assert version.author == member
+
+
+def test_creating_with_an_invalid_name_is_refused_and_keeps_what_was_typed(browser):
+    browser.get("/edit/new")
+    text = GOOD_COMMAND + "My careful work.\n"
+    response = browser.post("/edit/new", {"kind": "command", "name": "bad name!", "text": text})
+    html = page(response)
+    assert response.status_code == 400
+    assert "Command names are" in one(html, "div", class_="form-error").text
+    assert field_value(html, "text") == text
+    assert field_value(html, "name") == "bad name!"
+    assert counts() == (0, 0, 0)
+
+
+def test_creating_a_name_that_exists_in_another_case_is_refused(browser):
+    make_skill("command", "Review")
+    response = browser.post("/edit/new", {"kind": "command", "name": "REVIEW", "text": "x"})
+    assert response.status_code == 400
+    assert "already exists" in one(page(response), "div", class_="form-error").text
+    assert counts() == (1, 1, 0)
+
+
+def test_the_same_name_may_be_used_by_another_kind(browser):
+    make_skill("command", "review")
+    response = browser.post("/edit/new", {"kind": "agent", "name": "review", "text": GOOD_COMMAND})
+    assert response.status_code == 302
+    assert Skill.objects.filter(name="review").count() == 2
+
+
+# -- edit --------------------------------------------------------------------------
+
+
+def test_edit_page_shows_the_latest_text_and_its_number_as_the_base(browser):
+    skill = make_skill()
+    skill.save_version(GOOD_COMMAND + "Second.\n", None, base_number=1)
+    html = page(browser.get(EDIT))
+    assert field_value(html, "text") == GOOD_COMMAND + "Second.\n"
+    assert field_value(html, "base_version") == "2"
+    assert one(html, name="base_version").attrs["type"] == "hidden"
+
+
+def test_a_text_starting_with_a_blank_line_comes_back_whole_in_the_editor(browser):
+    text = "\n" + GOOD_COMMAND
+    make_skill(text=text)
+    assert field_value(page(browser.get(EDIT)), "text") == text
+
+
+def test_saving_a_change_creates_a_version_with_its_message(browser, member):
+    skill = make_skill()
+    browser.get(EDIT)
+    data = {"text": GOOD_COMMAND + "More.\n", "message": "Say more", "base_version": "1"}
+    response = browser.post(EDIT, data)
+    assert response.status_code == 302
+    assert response.url == EDIT
+    latest = skill.versions.first()
+    assert (latest.number, latest.text, latest.message) == (2, data["text"], "Say more")
+    assert latest.author == member
+
+
+def test_saving_identical_text_creates_no_version(browser):
+    skill = make_skill()
+    response = browser.post(EDIT, {"text": GOOD_COMMAND, "base_version": "1"}, follow=True)
+    assert response.redirect_chain == [(EDIT, 302)]
+    assert skill.versions.count() == 1
+    assert "No changes" in " ".join(messages_shown(response))
+
+
+def test_a_stale_save_with_separate_edits_is_merged_and_says_so(browser):
+    bob = make_user("bob")
+    skill = make_skill(text=numbered_lines(4))
+    skill.save_version(numbered_lines(4).replace("line 0", "bob 0"), bob, base_number=1)
+    mine = numbered_lines(4).replace("line 3", "mine 3")
+
+    response = browser.post(EDIT, {"text": mine, "base_version": "1"}, follow=True)
+
+    assert response.redirect_chain == [(EDIT, 302)]
+    assert "Merged with changes by bob in v2." in " ".join(messages_shown(response))
+    latest = Skill.objects.get(pk=skill.pk).latest
+    assert latest.number == 3
+    assert "bob 0" in latest.text and "mine 3" in latest.text
+
+
+def test_a_stale_save_with_an_overlapping_edit_is_a_conflict_that_keeps_my_text(browser):
+    bob = make_user("bob")
+    skill = make_skill(text=numbered_lines(2))
+    skill.save_version(numbered_lines(2).replace("line 1", "theirs 1"), bob, base_number=1)
+    mine = numbered_lines(2).replace("line 1", "mine 1")
+
+    response = browser.post(EDIT, {"text": mine, "base_version": "1", "message": "Mine"})
+
+    html = page(response)
+    assert response.status_code == 409
+    conflict = one(html, "section", class_="conflict")
+    assert "v2 by bob" in conflict.text
+    assert "theirs 1" in conflict.text and "mine 1" in conflict.text
+    assert field_value(html, "text") == mine
+    assert field_value(html, "base_version") == "2"
+    assert field_value(html, "message") == "Mine"
+    assert skill.versions.count() == 2
+
+
+def test_saving_again_from_the_conflict_page_saves_my_text(browser):
+    skill = make_skill(text=numbered_lines(2))
+    skill.save_version(numbered_lines(2).replace("line 1", "theirs 1"), None, base_number=1)
+    mine = numbered_lines(2).replace("line 1", "mine 1")
+    conflict_page = page(browser.post(EDIT, {"text": mine, "base_version": "1"}))
+
+    again = {name: field_value(conflict_page, name) for name in ("text", "base_version")}
+    response = browser.post(EDIT, again)
+
+    assert response.status_code == 302
+    latest = Skill.objects.get(pk=skill.pk).latest
+    assert (latest.number, latest.text, latest.base_number) == (3, mine, 2)
+
+
+def test_a_nul_byte_in_the_text_is_refused_and_nothing_is_saved(browser):
+    skill = make_skill()
+    response = browser.post(EDIT, {"text": GOOD_COMMAND + "a\x00b\n", "base_version": "1"})
+    assert response.status_code == 400
+    assert select(page(response), "div", class_="form-error")
+    assert skill.versions.count() == 1
+
+
+def test_editing_an_item_that_does_not_exist_is_404(browser):
+    assert browser.get("/edit/commands/nothing/").status_code == 404
+
+
+def test_the_edit_page_finds_an_item_by_its_name_in_any_case(browser):
+    make_skill("command", "Review")
+    assert browser.get(EDIT).status_code == 200
+
+
+# -- history and diffs ---------------------------------------------------------------
+
+
+V1 = GOOD_COMMAND
+V2 = GOOD_COMMAND.replace("risky", "dangerous")
+V3 = V2.replace("Bash(git diff:*)", "Bash(git diff:*), Bash(git push:*)")
+
+
+@pytest.fixture
+def three_versions(member, publisher):
+    """v1 → v2 (published, by the publisher) → v3 (adds a tool permission)."""
+    skill = make_skill(author=member)
+    v2 = skill.save_version(V2, publisher, "Stronger word", base_number=1).version
+    skill.publish(v2, publisher)
+    skill.save_version(V3, member, "Let it push", base_number=2)
+    return skill
+
+
+def test_history_lists_every_version_with_author_message_result_and_published_marker(
+    browser, three_versions
+):
+    make_skill("command", "broken", text=BROKEN).save_version(GOOD_COMMAND, None)
+    html = page(browser.get(EDIT + "history"))
+    rows = [row for row in select(html, "tr") if select(row.html, "td")]
+    assert len(rows) == 3
+    cells = [[cell.text for cell in select(row.html, "td")] for row in rows]
+    assert [c[0] for c in cells] == ["v3 latest", "v2 published", "v1"]
+    assert [c[1] for c in cells] == ["member", "publisher", "member"]
+    assert [c[3] for c in cells] == ["Let it push", "Stronger word", "Created"]
+    assert [c[4] for c in cells] == ["ok", "ok", "ok"]
+    assert rows[1].attrs.get("class") == "is-published"
+    broken = page(browser.get("/edit/commands/broken/history"))
+    assert [b.text for b in select(broken, "span", class_="badge-error")] == ["error"]
+
+
+def marks(html: str) -> list[str]:
+    return [mark.text for mark in select(html, "mark")]
+
+
+def test_diff_of_two_versions_marks_only_the_changed_words(browser, three_versions):
+    response = browser.get(EDIT + "diff", {"from": "1", "to": "2"})
+    html = page(response)
+    assert response.status_code == 200
+    assert one(html, "h1").text == "v1 → v2"
+    assert sorted(marks(html)) == ["dangerous", "risky"]
+    deleted = one(html, "tr", class_="op-delete")
+    assert "Review the staged diff" in deleted.text
+
+
+@pytest.mark.parametrize(
+    ("params", "title"),
+    [
+        ({"from": "1", "to": "latest"}, "v1 → v3"),
+        ({"from": "1", "to": "published"}, "v1 → v2"),
+        ({"from": "published", "to": "latest"}, "v2 → v3"),
+        ({}, "v2 → v3"),
+    ],
+)
+def test_diff_accepts_latest_and_published_as_versions(browser, three_versions, params, title):
+    response = browser.get(EDIT + "diff", params)
+    assert response.status_code == 200
+    assert one(page(response), "h1").text == title
+
+
+def test_side_by_side_diff_puts_the_changed_words_on_their_own_sides(browser, three_versions):
+    html = page(browser.get(EDIT + "diff", {"from": "1", "to": "2", "view": "side"}))
+    table = one(html, "table", class_="side-by-side")
+    changed = [row for row in select(table.html, "tr") if select(row.html, "mark")]
+    assert len(changed) == 1
+    left, right = (cell for cell in select(changed[0].html, "td", class_="code"))
+    assert marks(left.html) == ["risky"]
+    assert marks(right.html) == ["dangerous"]
+
+
+def test_diff_calls_out_an_allowed_tools_change_as_a_permission_change(browser, three_versions):
+    html = page(browser.get(EDIT + "diff", {"from": "2", "to": "3"}))
+    table = one(html, "table", class_="frontmatter-diff")
+    [row] = [row for row in select(table.html, "tr") if select(row.html, "th", scope="row")]
+    assert row.attrs.get("class") == "permission-change"
+    assert one(row.html, "th").text.startswith("allowed-tools")
+    assert "permissions" in one(row.html, "span", class_="badge").text
+    assert "Bash(git push:*)" in row.text
+
+
+def test_diff_of_a_description_change_is_not_a_permission_change(browser):
+    skill = make_skill()
+    skill.save_version(GOOD_COMMAND.replace("staged diff\n", "diff\n"), None, base_number=1)
+    html = page(browser.get(EDIT + "diff", {"from": "1", "to": "2"}))
+    table = one(html, "table", class_="frontmatter-diff")
+    assert "description" in table.text
+    assert not select(table.html, class_="permission-change")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "9", "to": "1"},
+        {"from": "1", "to": "9"},
+        {"from": "0"},
+        {"to": "banana"},
+        {"to": "-1"},
+        {"from": "published"},
+    ],
+)
+def test_diff_with_a_version_that_does_not_exist_is_404(browser, params):
+    make_skill()
+    assert browser.get(EDIT + "diff", params).status_code == 404
+
+
+def test_posting_unsaved_text_to_diff_over_htmx_compares_it_with_the_latest(
+    browser, three_versions
+):
+    unsaved = V3.replace("list dangerous", "name dangerous")
+    response = browser.post(EDIT + "diff", {"text": unsaved, "base_version": "3"}, htmx=True)
+    html = page(response)
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert one(html, "p", class_="diff-summary").text.startswith("v3 → unsaved text")
+    assert sorted(marks(html)) == ["list", "name"]
+    assert three_versions.versions.count() == 3
+
+
+# -- publishing ----------------------------------------------------------------------
+
+
+def test_a_publisher_publishes_a_version_and_it_is_recorded(publisher_browser, publisher):
+    skill = make_skill()
+    assert select(page(publisher_browser.get(EDIT)), "form", action=EDIT + "publish")
+    response = publisher_browser.post(EDIT + "publish", {"version": "1"}, follow=True)
+    assert response.redirect_chain == [(EDIT, 302)]
+    assert "Published v1." in messages_shown(response)
+    skill.refresh_from_db()
+    assert skill.published.number == 1
+    event = Event.objects.get()
+    assert (event.action, event.actor, event.version) == ("publish", publisher, skill.latest)
+    assert Browser().get("/commands/review/raw").content.decode() == GOOD_COMMAND
+
+
+def test_publishing_a_version_with_errors_is_refused_with_a_message(publisher_browser):
+    skill = make_skill(text=BROKEN)
+    response = publisher_browser.post(EDIT + "publish", {"version": "1"}, follow=True)
+    assert response.redirect_chain == [(EDIT, 302)]
+    assert "v1 has errors and cannot be published." in messages_shown(response)
+    skill.refresh_from_db()
+    assert skill.published is None
+    assert not Event.objects.exists()
+
+
+def test_publishing_without_a_version_is_refused_with_a_message(publisher_browser):
+    skill = make_skill()
+    response = publisher_browser.post(EDIT + "publish", {}, follow=True)
+    assert "Say which version to publish." in messages_shown(response)
+    skill.refresh_from_db()
+    assert skill.published is None
+
+
+def test_publishing_a_version_that_does_not_exist_is_404(publisher_browser):
+    make_skill()
+    assert publisher_browser.post(EDIT + "publish", {"version": "7"}).status_code == 404
+    assert not Event.objects.exists()
+
+
+def test_publish_returns_to_a_page_of_this_site_but_never_to_another_site(publisher_browser):
+    make_skill()
+    history = EDIT + "history"
+    response = publisher_browser.post(EDIT + "publish", {"version": "1", "next": history})
+    assert response.url == history
+    response = publisher_browser.post(
+        EDIT + "publish", {"version": "1", "next": "https://evil.example/"}
+    )
+    assert response.url == EDIT
+
+
+def test_unpublishing_takes_the_item_off_the_public_site(publisher_browser, publisher):
+    skill = make_skill(author=publisher, publish=True)
+    response = publisher_browser.post(EDIT + "unpublish")
+    assert response.status_code == 302
+    skill.refresh_from_db()
+    assert skill.published is None
+    assert Event.objects.filter(action="unpublish", actor=publisher).count() == 1
+    assert Browser().get("/commands/review/").status_code == 404
+
+
+def test_restoring_an_old_version_saves_it_again_as_the_newest(publisher_browser, publisher):
+    skill = make_skill()
+    skill.save_version(V2, None, base_number=1)
+    response = publisher_browser.post(EDIT + "restore", {"version": "1"}, follow=True)
+    assert "Restored v1 as v3." in messages_shown(response)
+    latest = Skill.objects.get(pk=skill.pk).latest
+    assert (latest.number, latest.text, latest.author) == (3, V1, publisher)
+    event = Event.objects.get()
+    assert (event.action, event.version) == ("restore", latest)
+
+
+# -- tags --------------------------------------------------------------------------
+
+
+def test_tags_are_set_from_a_comma_separated_list(browser):
+    skill = make_skill()
+    response = browser.post(EDIT + "tags", {"tags": "git, Review"}, follow=True)
+    assert response.redirect_chain == [(EDIT, 302)]
+    assert sorted(skill.tags.values_list("name", flat=True)) == ["git", "review"]
+    assert field_value(page(response), "tags") == "git review"
+
+
+def test_an_invalid_tag_is_not_saved_and_the_error_is_shown(browser):
+    skill = make_skill()
+    skill.set_tags(["git"])
+    response = browser.post(EDIT + "tags", {"tags": "ops, no_underscores"}, follow=True)
+    assert response.redirect_chain == [(EDIT, 302)]
+    [message] = messages_shown(response)
+    assert message.startswith("no_underscores: a tag is")
+    assert list(skill.tags.values_list("name", flat=True)) == ["git"]
+
+
+# -- import ------------------------------------------------------------------------
+
+
+def upload(name: str, data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data)
+
+
+def report_rows(html: str) -> list[list[str]]:
+    table = one(one(html, "section", class_="import-report").html, "table")
+    return [[cell.text for cell in select(row.html, "td")] for row in select(table.html, "tr")][1:]
+
+
+def test_uploading_a_markdown_file_shows_a_dry_run_and_writes_nothing(browser):
+    browser.get("/edit/import")
+    response = browser.post("/edit/import", {"file": upload("review.md", GOOD_COMMAND.encode())})
+    html = page(response)
+    assert response.status_code == 200
+    assert "Dry run" in one(html, "h2", id="report-title").text
+    assert report_rows(html) == [["review.md", "command review", "created", ""]]
+    assert select(html, "button", name="confirm")
+    assert counts() == (0, 0, 0)
+
+
+def test_confirming_the_dry_run_imports_the_files(browser, member):
+    browser.post("/edit/import", {"file": upload("review.md", GOOD_COMMAND.encode())})
+    response = browser.post("/edit/import", {"confirm": "1"})
+    assert response.status_code == 302
+    assert response.url == "/edit/"
+    skill = Skill.objects.get(kind="command", name="review")
+    assert skill.latest.text == GOOD_COMMAND
+    assert Event.objects.get().action == "import"
+    again = browser.post("/edit/import", {"confirm": "1"}, follow=True)
+    assert "Nothing to import" in " ".join(messages_shown(again))
+    assert counts() == (1, 1, 1)
+
+
+def zip_of(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_zip_with_a_path_that_escapes_is_refused_naming_the_entry(browser):
+    archive = zip_of(
+        {".claude/commands/fine.md": GOOD_COMMAND.encode(), "../evil.md": GOOD_COMMAND.encode()}
+    )
+    response = browser.post("/edit/import", {"file": upload("bundle.zip", archive)})
+    html = page(response)
+    assert response.status_code == 400
+    refusal = one(html, "section", class_="form-error")
+    assert "../evil.md" in refusal.text
+    assert not select(html, "button", name="confirm")
+    browser.post("/edit/import", {"confirm": "1"})
+    assert counts() == (0, 0, 0)
+
+
+def test_a_bundle_written_by_skillhub_imports_and_exports_byte_for_byte(browser):
+    texts = {
+        ("command", "git:commit"): GOOD_COMMAND,
+        ("skill", "pdf-tools"): "---\nname: pdf-tools\ndescription: Read PDFs\n---\nUse it.\n",
+        ("agent", "reviewer"): "---\nname: reviewer\ndescription: Reviews code\n---\nBe kind.\n",
+    }
+    items = [
+        bundles.BundleItem(
+            kind=kind, name=name, path=bundle_path(kind, name), version=1, data=text.encode()
+        )
+        for (kind, name), text in texts.items()
+    ]
+    archive = bundles.write_zip(items)
+
+    dry_run = browser.post("/edit/import", {"file": upload("team.zip", archive)})
+    assert dry_run.status_code == 200
+    assert [row[2] for row in report_rows(page(dry_run)) if row[2] != "skipped"] == ["created"] * 3
+    assert browser.post("/edit/import", {"confirm": "1"}).status_code == 302
+
+    stored = {(s.kind, s.name): s.latest.text for s in Skill.objects.select_related("latest")}
+    assert stored == texts
+    assert bundles.write_zip(bundle_items(latest=True)) == archive
+
+
+# -- audit -------------------------------------------------------------------------
+
+
+def test_audit_lists_events_and_filters_them_by_action(browser, publisher):
+    make_skill("command", "deploy", author=publisher, publish=True)
+    gone = make_skill("command", "old", author=publisher, publish=True)
+    gone.unpublish(publisher)
+
+    def rows(**params) -> list[list[str]]:
+        """(who, did, item) of each event shown."""
+        html = page(browser.get("/edit/audit", params))
+        body = one(one(html, "table").html, "tbody")
+        return [
+            [cell.text for cell in select(row.html, "td")][1:4] for row in select(body.html, "tr")
+        ]
+
+    assert sorted(rows()) == sorted(
+        [
+            ["publisher", "published", "/deploy"],
+            ["publisher", "published", "/old"],
+            ["publisher", "unpublished", "/old"],
+        ]
+    )
+    assert rows(action="unpublish") == [["publisher", "unpublished", "/old"]]
+    assert sorted(rows(action="publish")) == [
+        ["publisher", "published", "/deploy"],
+        ["publisher", "published", "/old"],
+    ]
