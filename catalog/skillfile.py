@@ -43,6 +43,8 @@ DESCRIPTION_MAX = 1024
 LISTING_MAX = 1536  # Claude Code cuts description + when_to_use here in its skill listing
 COMPATIBILITY_MAX = 500
 SKILL_NAME_MAX = 64
+COMMAND_MAX_SEGMENTS = 6
+COMMAND_NAME_MAX = 200
 
 # What claude.ai uploads and the Skills API accept in a SKILL.md (SKILL-FORMAT.md §2).
 PORTABLE_FIELDS = frozenset(
@@ -140,7 +142,12 @@ def is_valid_name(kind: str, name: object) -> bool:
     if not isinstance(name, str):
         return False
     if kind == "command":
-        return _COMMAND_NAME.fullmatch(name) is not None
+        # A bundle path is at most 8 components (.claude/commands/ + 6) and 255 chars.
+        return (
+            _COMMAND_NAME.fullmatch(name) is not None
+            and name.count(":") < COMMAND_MAX_SEGMENTS
+            and len(name) <= COMMAND_NAME_MAX
+        )
     if kind in KINDS:
         return len(name) <= SKILL_NAME_MAX and _SKILL_NAME.fullmatch(name) is not None
     return False
@@ -150,8 +157,8 @@ def name_rule(kind: str) -> str:
     """The name rule of `kind`, in words."""
     if kind == "command":
         return (
-            "a command name is one or more segments of letters, digits, '_' and '-', "
-            "joined by ':' (one per folder)"
+            f"a command name is 1-{COMMAND_MAX_SEGMENTS} segments of letters, digits, '_' "
+            f"and '-', joined by ':' (one per folder), at most {COMMAND_NAME_MAX} characters"
         )
     return (
         f"a {kind} name is 1-{SKILL_NAME_MAX} lowercase letters and digits, "

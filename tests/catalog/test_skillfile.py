@@ -956,3 +956,9 @@ def test_importing_the_module_pulls_in_no_django():
         [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_command_names_are_limited_to_what_fits_in_a_bundle_path():
+    assert skillfile.is_valid_name("command", ":".join(["a"] * 6))
+    assert not skillfile.is_valid_name("command", ":".join(["a"] * 7))
+    assert not skillfile.is_valid_name("command", "a" * 201)
