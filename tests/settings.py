@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("SKILLHUB_TESTING", "1")
 
-from skillhub.settings import *  # noqa: E402,F403
+from skillhub.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_ROOT = None  # whitenoise serves from the finders; nothing is collected in tests

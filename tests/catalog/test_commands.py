@@ -231,9 +231,7 @@ def test_export_is_reproducible_to_the_byte(tmp_path):
 
 
 @needs_shared
-def test_every_hostile_archive_is_refused_by_import_skills_and_imports_nothing(
-    tmp_path, settings
-):
+def test_every_hostile_archive_is_refused_by_import_skills_and_imports_nothing(tmp_path, settings):
     settings.SKILLHUB_ARCHIVE_LIMITS = {
         **settings.SKILLHUB_ARCHIVE_LIMITS,
         "max_file_bytes": 256 * 1024,

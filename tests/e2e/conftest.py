@@ -50,7 +50,8 @@ def new_page(browser, live_server):
 
     def open_page(color_scheme="light"):
         context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1280, "height": 900},
+            base_url=live_server.url,
+            viewport={"width": 1280, "height": 900},
             color_scheme=color_scheme,
         )
         context.set_default_timeout(10_000)
@@ -59,9 +60,11 @@ def new_page(browser, live_server):
         page.csp_violations = []
         page.on(
             "console",
-            lambda message: page.csp_violations.append(message.text)
-            if "Content Security Policy" in message.text
-            else None,
+            lambda message: (
+                page.csp_violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
         )
         return page
 

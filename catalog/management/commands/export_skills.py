@@ -4,7 +4,10 @@ from catalog.exporting import bundle_items, iter_bundle
 
 
 class Command(BaseCommand):
-    help = "Write a reproducible .claude/ bundle of the published (or, with --latest, newest) versions."
+    help = (
+        "Write a reproducible .claude/ bundle of the published "
+        "(or, with --latest, the newest) versions."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("out", metavar="OUT.zip|OUT.tar.gz")

@@ -44,9 +44,7 @@ class Command(BaseCommand):
             self.stderr.write("Nothing was imported.")
             sys.exit(1)
 
-        report = import_entries(
-            entries, author, publish=publish, dry_run=dry_run, skipped=skipped
-        )
+        report = import_entries(entries, author, publish=publish, dry_run=dry_run, skipped=skipped)
         for number, line in enumerate(report.lines, start=1):
             if line.outcome in {"refused", "draft", "skipped"}:
                 stream = self.stderr if line.outcome == "refused" else self.stdout
