@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -100,6 +101,9 @@ class Skill(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     archived = models.BooleanField(default=False)
+    # Downloads of any version, kept beside the per-version counts so that the catalog can
+    # sort by it without a join; only VersionDownloads.record changes it.
+    downloads = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = SkillQuerySet.as_manager()
 
@@ -112,6 +116,12 @@ class Skill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("skill", args=[self.kind, self.name])
+
+    def get_edit_url(self) -> str:
+        return reverse("editor:edit", args=[self.kind, self.name])
 
     @property
     def slash_name(self) -> str:
@@ -133,12 +143,6 @@ class Skill(models.Model):
             return "changed"
         return "published"
 
-    def get_absolute_url(self) -> str:
-        return reverse("skill", args=[self.kind, self.name])
-
-    def get_edit_url(self) -> str:
-        return reverse("editor:edit", args=[self.kind, self.name])
-
     # -- writing ----------------------------------------------------------
 
     @classmethod
@@ -147,7 +151,7 @@ class Skill(models.Model):
         if kind not in Kind.values:
             raise ValidationError({"kind": f"Unknown kind {kind!r}."})
         if not skillfile.is_valid_name(kind, name):
-            raise ValidationError({"name": name_rule(kind)})
+            raise ValidationError({"name": f"Not a valid name: {skillfile.name_rule(kind)}."})
         with transaction.atomic():
             if cls.objects.filter(kind=kind, name__iexact=name).exists():
                 raise ValidationError({"name": f"A {kind} called {name!r} already exists."})
@@ -247,15 +251,6 @@ class Skill(models.Model):
         self.tags.set(tags)
 
 
-def name_rule(kind: str) -> str:
-    if kind == Kind.COMMAND:
-        return (
-            "Command names are segments of letters, digits, '-' and '_', "
-            "joined by ':' for folders (frontend:component)."
-        )
-    return "Names are lowercase letters and digits in words joined by single hyphens, 1–64 chars."
-
-
 class Version(models.Model):
     """One immutable state of an item's text, with what was derived from it on write."""
 
@@ -285,6 +280,14 @@ class Version(models.Model):
     def __str__(self) -> str:
         return f"{self.skill} v{self.number}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Versions are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Versions are never deleted.")
+
     @classmethod
     def build(cls, skill: Skill, *, number: int, text: str, author, message: str, base_number):
         """A new, unsaved version with its derived fields filled in, once."""
@@ -303,14 +306,6 @@ class Version(models.Model):
             result=parsed.result,
             html=rendering.render_markdown(parsed.body),
         )
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError("Versions are immutable.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("Versions are never deleted.")
 
     @property
     def author_name(self) -> str:
@@ -407,3 +402,43 @@ class ImportReport:
             f"{self.count('unchanged')} unchanged, {self.count('draft')} drafts with errors, "
             f"{self.count('refused')} refused, {self.count('skipped')} skipped"
         )
+
+
+# -- download counts ------------------------------------------------------------
+
+
+class VersionDownloads(models.Model):
+    """How often one version was downloaded, raw or in a bundle.
+
+    A table of its own, so that versions stay immutable rows; a version nobody
+    downloaded has no row (count 0).
+    """
+
+    version = models.OneToOneField(
+        Version, primary_key=True, on_delete=models.PROTECT, related_name="download_count"
+    )
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "version downloads"
+
+    def __str__(self) -> str:
+        return f"{self.version_id}: {self.count}"
+
+    @classmethod
+    def record(cls, skills: "models.QuerySet[Skill]") -> None:
+        """Count one download of the published version of each of `skills`.
+
+        The increments happen in the database (F expressions), so concurrent
+        downloads never lose a count; the number of queries does not depend on
+        how many items the download held.
+        """
+        skill_ids = skills.filter(published__isnull=False).order_by().values("pk")
+        versions = Version.objects.filter(
+            pk__in=Skill.objects.filter(pk__in=skill_ids).values("published_id")
+        )
+        with transaction.atomic():
+            missing = versions.filter(download_count__isnull=True).values_list("pk", flat=True)
+            cls.objects.bulk_create([cls(version_id=pk) for pk in missing], ignore_conflicts=True)
+            cls.objects.filter(version__in=versions).update(count=F("count") + 1)
+            Skill.objects.filter(pk__in=skill_ids).update(downloads=F("downloads") + 1)

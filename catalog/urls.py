@@ -1,11 +1,19 @@
-from django.urls import path
+from django.urls import path, re_path
 
 import catalog.converters  # noqa: F401  (registers <kind:…> and <name:…>)
-from catalog import views
+from catalog import api, views
+from catalog.feeds import PublishedFeed
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("healthz", views.healthz, name="healthz"),
+    path("export.zip", views.export, {"fmt": "zip"}, name="export-zip"),
+    path("export.tar.gz", views.export, {"fmt": "tar.gz"}, name="export-tar-gz"),
+    path("feed.xml", PublishedFeed(), name="feed"),
+    path("api/skills", api.skill_list, name="api-skills"),
+    path("api/skills/<kind:kind>/<name:name>", api.skill_detail, name="api-skill"),
+    path("api/validate", api.validate, name="api-validate"),
+    re_path(r"^api/", api.not_found),  # JSON 404s for the rest of /api/
     path("<kind:kind>s/<name:name>/", views.skill, name="skill"),
     path("<kind:kind>s/<name:name>/raw", views.raw, name="raw"),
 ]

@@ -1,12 +1,23 @@
 """The public face: anyone can browse, read and download published items."""
 
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_GET
 
-from catalog.models import Skill
+from catalog import diffing, exporting, search
+from catalog.models import Event, Kind, Skill
+from catalog.models import VersionDownloads as Downloads
 from catalog.previews import build_preview, frontmatter_rows
+
+# Request header of clients that only check whether an item changed: not a download.
+UPDATE_CHECK_HEADER = "X-Skills-Update-Check"
 
 
 def _get_published(kind: str, name: str) -> Skill:
@@ -17,6 +28,21 @@ def _get_published(kind: str, name: str) -> Skill:
         raise Http404(f"No published {kind} called {name}.") from None
 
 
+def _is_update_check(request) -> bool:
+    return request.headers.get(UPDATE_CHECK_HEADER, "").strip() == "1"
+
+
+def _not_modified(request, etag: str) -> HttpResponse | None:
+    response = get_conditional_response(request, etag=etag)
+    if response is not None:
+        response["ETag"] = etag
+    return response
+
+
+def _text_error(message: str, status: int) -> HttpResponse:
+    return HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+
+
 @require_GET
 def healthz(request):
     with connection.cursor() as cursor:
@@ -24,15 +50,143 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+# -- risk badges -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Risk:
+    key: str
+    label: str
+    explanation: str
+    codes: frozenset[str]
+
+
+RISKS = (
+    Risk(
+        "shell",
+        "runs shell commands",
+        "Runs a shell command before the prompt is sent, without a matching Bash rule.",
+        frozenset({"shell-not-allowed", "pipe-to-shell"}),
+    ),
+    Risk(
+        "bash",
+        "unrestricted Bash",
+        "Allows every shell command without asking.",
+        frozenset({"unrestricted-bash"}),
+    ),
+    Risk(
+        "comment",
+        "hidden HTML comments",
+        "Holds HTML comments: hidden on this page, read by the model.",
+        frozenset({"html-comment"}),
+    ),
+    Risk(
+        "invisible",
+        "invisible characters",
+        "Holds zero-width or bidi control characters that can hide or reorder text.",
+        frozenset({"invisible-character"}),
+    ),
+)
+
+
+def risks_of(problems: list[dict]) -> list[Risk]:
+    """The risks a version's stored lint problems point at, in a fixed order."""
+    codes = {problem.get("code") for problem in problems}
+    return [risk for risk in RISKS if risk.codes & codes]
+
+
+# -- catalog -----------------------------------------------------------------------
+
+
 @require_GET
 def index(request):
-    skills = (
-        Skill.objects.public()
-        .select_related("published")
-        .defer("published__text", "published__html", "published__problems")
-        .prefetch_related("tags")
+    try:
+        query = search.CatalogQuery.from_params(request.GET)
+    except search.BadQuery as error:
+        context = {"error": str(error), "query": search.CatalogQuery()}
+        return render(request, "catalog/index.html", context, status=400)
+    skills = search.search(query).prefetch_related("tags")
+    page = Paginator(skills, settings.SKILLHUB_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    for skill in rows:
+        skill.risks = risks_of(skill.published.problems)
+    context = {
+        "query": query,
+        "page": page,
+        "rows": rows,
+        "sort": query.effective_sort,
+        "kind_facets": search.kind_facets(query),
+        "tag_facets": search.tag_facets(query),
+        "anything_published": bool(rows) or Skill.objects.public().exists(),
+        "filtered": bool(query.q or query.kinds or query.tags or query.items),
+    }
+    return render(request, "catalog/index.html", context)
+
+
+# -- item page ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    number: int
+    published_at: object  # datetime of its first publication
+    downloads: int
+    previous: int | None  # the published version before it, for a diff link
+
+
+def _published_versions(skill: Skill) -> list[PublishedVersion]:
+    """Every version of `skill` that was ever published, newest first."""
+    events = (
+        Event.objects.filter(skill=skill, action=Event.Action.PUBLISH, version__isnull=False)
+        .order_by("created_at", "id")
+        .values_list("version__number", "created_at")
     )
-    return render(request, "catalog/index.html", {"skills": skills})
+    first_published: dict[int, object] = {}
+    for number, when in events:
+        first_published.setdefault(number, when)
+    counts = dict(
+        Downloads.objects.filter(version__skill=skill).values_list("version__number", "count")
+    )
+    numbers = sorted(first_published, reverse=True)
+    older = [*numbers[1:], None]
+    return [
+        PublishedVersion(number, first_published[number], counts.get(number, 0), previous)
+        for number, previous in zip(numbers, older, strict=True)
+    ]
+
+
+def _public_diff(skill: Skill, published: list[PublishedVersion], params) -> dict | None:
+    """The diff the page was asked for (`from`, `to`), between versions that were published."""
+    if "from" not in params and "to" not in params:
+        return None
+    numbers = {v.number for v in published}
+    wanted = []
+    for key in ("from", "to"):
+        value = params.get(key, "")
+        if not value.isdigit() or int(value) not in numbers:
+            raise Http404("Only versions that were published can be compared here.")
+        wanted.append(int(value))
+    texts = dict(skill.versions.filter(number__in=wanted).values_list("number", "text"))
+    old, new = texts[wanted[0]], texts[wanted[1]]
+    return {
+        "old": wanted[0],
+        "new": wanted[1],
+        "hunks": diffing.unified(old, new),
+        "stats": diffing.stats(old, new),
+    }
+
+
+def _install_lines(request, skill: Skill) -> dict[str, str]:
+    site = request.build_absolute_uri("/").rstrip("/")
+    raw_url = request.build_absolute_uri(reverse("raw", args=[skill.kind, skill.name]))
+    folder = skill.bundle_path.rsplit("/", 1)[0]
+    lines = {
+        "file": f"mkdir -p {folder} && curl -fsSL -o {skill.bundle_path} '{raw_url}'",
+        "bundle": f"curl -fsSL '{site}/export.tar.gz?item={skill.kind}/{skill.name}' | tar xz",
+    }
+    if skill.kind == Kind.SKILL:
+        lines["npx"] = f"npx skills add {site} --skill {skill.name}"
+    return lines
 
 
 @require_GET
@@ -40,19 +194,89 @@ def skill(request, kind, name):
     item = _get_published(kind, name)
     version = item.published
     arguments = request.GET.get("arguments", "")[:2000]
+    published = _published_versions(item)
     context = {
         "skill": item,
         "version": version,
         "fields": frontmatter_rows(version.metadata),
+        "argument_hint": _argument_hint(version.metadata),
         "arguments": arguments,
         "try_it": build_preview(version.text, kind, item.name, arguments) if arguments else None,
+        "risks": risks_of(version.problems),
+        "published_versions": published,
+        "downloads": next((v.downloads for v in published if v.number == version.number), 0),
+        "diff": _public_diff(item, published, request.GET),
+        "install": _install_lines(request, item),
+        "file_name": item.bundle_path.rsplit("/", 1)[-1],
     }
     return render(request, "catalog/skill.html", context)
 
 
+def _argument_hint(metadata: dict) -> str:
+    hint = metadata.get("argument-hint")
+    if isinstance(hint, list):  # an unquoted [hint] in YAML; show what the author meant
+        return " ".join(f"[{part}]" for part in hint)
+    return hint if isinstance(hint, str) else ""
+
+
+# -- downloads ---------------------------------------------------------------------
+
+
 @require_GET
 def raw(request, kind, name):
-    version = _get_published(kind, name).published
+    item = _get_published(kind, name)
+    version = item.published
+    etag = f'"{version.sha256}"'
+    if (response := _not_modified(request, etag)) is not None:
+        return response
+    if not _is_update_check(request):
+        Downloads.record(Skill.objects.filter(pk=item.pk))
     response = HttpResponse(version.data, content_type="text/markdown; charset=utf-8")
-    response["ETag"] = f'"{version.sha256}"'
+    response["ETag"] = etag
     return response
+
+
+FORMATS = {
+    # (format, layout): (content type, file name)
+    ("zip", "claude"): ("application/zip", "skillhub.zip"),
+    ("tar.gz", "claude"): ("application/gzip", "skillhub.tar.gz"),
+    ("zip", "plugin"): ("application/zip", "skillhub-plugin.zip"),
+}
+
+
+@require_GET
+def export(request, fmt: str):
+    """A bundle of the published items the query string selects, streamed."""
+    layout = request.GET.get("layout") or "claude"
+    if (fmt, layout) not in FORMATS:
+        return _text_error(f"No layout {layout!r} for .{fmt}: layout=plugin is .zip only.", 400)
+    try:
+        query = search.CatalogQuery.from_params(request.GET)
+    except search.BadQuery as error:
+        return _text_error(str(error), 400)
+    skills = search.filtered(Skill.objects.public(), query)
+    items = exporting.stored_items(skills)
+    if missing := _missing(query.items, items):
+        return _text_error("Not published: " + ", ".join(missing), 404)
+    etag = f'"{exporting.lock_digest(items)}{"-plugin" if layout == "plugin" else ""}"'
+    if (response := _not_modified(request, etag)) is not None:
+        return response
+    try:
+        if layout == "plugin":
+            stream = exporting.iter_plugin_zip(items)
+        else:
+            stream = exporting.iter_bundle(items, fmt)
+    except ValueError as error:  # more than a zip can hold
+        return _text_error(str(error), 400)
+    if not _is_update_check(request):
+        Downloads.record(skills)
+    content_type, file_name = FORMATS[fmt, layout]
+    response = StreamingHttpResponse(stream, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    response["ETag"] = etag
+    return response
+
+
+def _missing(wanted: tuple[tuple[str, str], ...], items: list) -> list[str]:
+    found = {(item.kind, item.name.lower()) for item in items}
+    return [f"{kind}/{name}" for kind, name in wanted if (kind, name.lower()) not in found]

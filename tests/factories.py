@@ -1,6 +1,6 @@
 """Plain helpers that make the few objects tests need."""
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 
 from catalog.models import Skill
 
@@ -15,8 +15,18 @@ Review the staged diff and list risky changes.
 def make_user(username="member", publisher=False, **extra) -> User:
     user = User.objects.create_user(username, f"{username}@example.com", "pw-" + username, **extra)
     if publisher:
-        user.groups.add(Group.objects.get(name="Publishers"))
+        user.groups.add(publishers_group())
     return user
+
+
+def publishers_group() -> Group:
+    """The group a migration makes; transactional tests flush it, so make it again if needed."""
+    group, created = Group.objects.get_or_create(name="Publishers")
+    if created:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label="catalog", codename="publish_skill")
+        )
+    return group
 
 
 def make_skill(kind="command", name="review", text=GOOD_COMMAND, author=None, publish=False):

@@ -392,7 +392,7 @@ def test_creating_with_an_invalid_name_is_refused_and_keeps_what_was_typed(brows
     response = browser.post("/edit/new", {"kind": "command", "name": "bad name!", "text": text})
     html = page(response)
     assert response.status_code == 400
-    assert "Command names are" in one(html, "div", class_="form-error").text
+    assert "a command name is" in one(html, "div", class_="form-error").text
     assert field_value(html, "text") == text
     assert field_value(html, "name") == "bad name!"
     assert counts() == (0, 0, 0)

@@ -1,0 +1,184 @@
+"""The JSON API: list, fetch and validate over HTTP (DESIGN.md's contract).
+
+Every answer is JSON, errors included: `{"error": {"code", "message"}}` with
+the HTTP status (400, 404, 405, 413), so a client never has to parse a page.
+"""
+
+import functools
+import json
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from catalog import search, skillfile
+from catalog.models import Skill
+
+# A file may be 1 MiB; JSON escaping and the other fields get this much room on top.
+VALIDATE_ENVELOPE_BYTES = 64 * 1024
+VALIDATE_MAX_BYTES = skillfile.MAX_FILE_BYTES + VALIDATE_ENVELOPE_BYTES
+
+
+def error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+def allow(*methods: str):
+    """Like require_http_methods, but a wrong method gets a JSON 405."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method not in methods:
+                response = error(
+                    405, "method-not-allowed", f"Use {' or '.join(methods)} on {request.path}."
+                )
+                response["Allow"] = ", ".join(methods)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def not_found(request, *args, **kwargs):
+    return error(404, "not-found", f"Nothing at {request.path}.")
+
+
+# -- reading -----------------------------------------------------------------------
+
+
+def _summary(request, skill: Skill) -> dict:
+    version = skill.published
+    return {
+        "kind": skill.kind,
+        "name": skill.name,
+        "description": version.description,
+        "version": version.number,
+        "sha256": version.sha256,
+        "tags": [tag.name for tag in skill.tags.all()],
+        "urls": {
+            "html": request.build_absolute_uri(skill.get_absolute_url()),
+            "raw": request.build_absolute_uri(reverse("raw", args=[skill.kind, skill.name])),
+            "api": request.build_absolute_uri(reverse("api-skill", args=[skill.kind, skill.name])),
+        },
+    }
+
+
+@allow("GET")
+def skill_list(request):
+    """Published items, a page at a time, with the catalog's filters (`q`, `kind`, `tag`, …)."""
+    try:
+        query = search.CatalogQuery.from_params(request.GET)
+    except search.BadQuery as problem:
+        return error(400, "bad-query", str(problem))
+    number = request.GET.get("page", "1")
+    if not number.isdigit() or int(number) < 1:
+        return error(400, "bad-page", "`page` is a whole number from 1.")
+    paginator = Paginator(
+        search.search(query).prefetch_related("tags"), settings.SKILLHUB_PAGE_SIZE
+    )
+    if int(number) > paginator.num_pages:
+        return error(404, "no-such-page", f"There are {paginator.num_pages} pages.")
+    page = paginator.page(int(number))
+    return JsonResponse(
+        {
+            "count": paginator.count,
+            "next": _page_url(request, page.next_page_number()) if page.has_next() else None,
+            "previous": (
+                _page_url(request, page.previous_page_number()) if page.has_previous() else None
+            ),
+            "results": [_summary(request, skill) for skill in page.object_list],
+        }
+    )
+
+
+def _page_url(request, number: int) -> str:
+    params = request.GET.copy()
+    params["page"] = str(number)
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+@allow("GET")
+def skill_detail(request, kind, name):
+    """One published item with its text, metadata and time of publication."""
+    try:
+        skill = (
+            Skill.objects.public()
+            .select_related("published")
+            .prefetch_related("tags")
+            .lookup(kind, name)
+        )
+    except Skill.DoesNotExist:
+        return error(404, "not-found", f"No published {kind} called {name}.")
+    version = skill.published
+    return JsonResponse(
+        {
+            **_summary(request, skill),
+            "text": version.text,
+            "metadata": version.metadata,
+            "published_at": skill.published_at,
+        }
+    )
+
+
+# -- validating --------------------------------------------------------------------
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.response = error(status, code, message)
+
+
+@csrf_exempt  # anonymous, and it changes nothing: there is no session to ride on
+@allow("POST")
+def validate(request):
+    """`{"text", "kind", "profile"}` → `{"result", "problems", "metadata"}`."""
+    try:
+        fields = _validate_request(request)
+    except _BadRequest as bad:
+        return bad.response
+    parsed = skillfile.parse(fields["text"], **{k: v for k, v in fields.items() if k != "text"})
+    return JsonResponse(
+        {
+            "result": parsed.result,
+            "problems": [problem.as_dict() for problem in parsed.problems],
+            "metadata": parsed.metadata,
+        }
+    )
+
+
+def _validate_request(request) -> dict:
+    """The fields of a validate request, checked; raises _BadRequest."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    too_large = _BadRequest(413, "too-large", f"The request is over {VALIDATE_MAX_BYTES:,} bytes.")
+    if declared.isdigit() and int(declared) > VALIDATE_MAX_BYTES:
+        raise too_large
+    body = request.read(VALIDATE_MAX_BYTES + 1)
+    if len(body) > VALIDATE_MAX_BYTES:
+        raise too_large
+    try:
+        data = json.loads(body)
+    except ValueError:  # also UnicodeDecodeError
+        raise _BadRequest(400, "bad-json", "The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise _BadRequest(400, "bad-request", 'Send a JSON object: {"text": "...", …}.')
+    fields = {
+        "text": data.get("text"),
+        "kind": data.get("kind", "command"),
+        "profile": data.get("profile", "claude-code"),
+        "name": data.get("name"),
+    }
+    if not isinstance(fields["text"], str):
+        raise _BadRequest(400, "bad-field", '"text" must be a string.')
+    if fields["kind"] not in skillfile.KINDS:
+        raise _BadRequest(400, "bad-field", f'"kind" is one of {", ".join(skillfile.KINDS)}.')
+    if fields["profile"] not in skillfile.PROFILES:
+        raise _BadRequest(400, "bad-field", f'"profile" is one of {", ".join(skillfile.PROFILES)}.')
+    if fields["name"] is not None and not isinstance(fields["name"], str):
+        raise _BadRequest(400, "bad-field", '"name" must be a string when given.')
+    return fields

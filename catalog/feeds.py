@@ -1,0 +1,61 @@
+"""An Atom feed of newly published versions, for readers and chat integrations."""
+
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from catalog.models import Event
+
+FEED_LENGTH = 50
+
+
+class PublishedFeed(Feed):
+    feed_type = Atom1Feed
+    title = "Skillhub: newly published"
+    subtitle = "Commands, skills, agents and output styles as they are published."
+    author_name = "Skillhub"  # Atom wants an author; the team publishes as one
+
+    def link(self):
+        return reverse("index")
+
+    def feed_url(self):
+        return reverse("feed")
+
+    def items(self):
+        """The latest publication of each version of an item that is public now."""
+        events = (
+            Event.objects.filter(
+                action=Event.Action.PUBLISH,
+                version__isnull=False,
+                skill__archived=False,
+                skill__published__isnull=False,
+            )
+            .select_related("skill", "version")
+            .defer("version__text", "version__html", "version__metadata", "version__problems")
+            .prefetch_related("skill__tags")
+        )
+        seen, latest = set(), []
+        for event in events[: FEED_LENGTH * 2]:
+            if event.version_id not in seen:
+                seen.add(event.version_id)
+                latest.append(event)
+        return latest[:FEED_LENGTH]
+
+    def item_title(self, event):
+        return f"{event.skill.display_name} v{event.version.number}"
+
+    def item_description(self, event):
+        return event.version.description
+
+    def item_link(self, event):
+        # One entry per version, so the version is part of its address and Atom id.
+        return f"{event.skill.get_absolute_url()}#v{event.version.number}"
+
+    def item_pubdate(self, event):
+        return event.created_at
+
+    def item_updateddate(self, event):
+        return event.created_at
+
+    def item_categories(self, event):
+        return [tag.name for tag in event.skill.tags.all()]
