@@ -340,6 +340,7 @@ _ZIP_ATTR = (stat.S_IFREG | _FILE_MODE) << 16
 def _zip_pieces(ordered: list[BundleItem], digest: str) -> Iterator[bytes]:
     # crc, compressed size, size and offset of each entry, in order, for the central directory
     records = array("I", [0]) * (4 * (len(ordered) + 1))  # "I" holds 32 bits, as zip does
+    names: list[bytes] = []  # kept so the directory never reads an item's data again
     offset = count = 0
     for path, data in _members(ordered):
         if data is None:
@@ -353,6 +354,7 @@ def _zip_pieces(ordered: list[BundleItem], digest: str) -> Iterator[bytes]:
         if max(offset, compressed_size, size) > 0xFFFFFFFF:
             raise ValueError("bundle over 4 GiB: a zip without zip64 cannot hold it")
         name = path.encode("ascii")
+        names.append(name)
         header = _ZIP_LOCAL.pack(
             0x04034B50, _ZIP_VERSION, 0, zipfile.ZIP_DEFLATED, _ZIP_TIME, _ZIP_DATE,
             crc, compressed_size, size, len(name), 0,
@@ -363,9 +365,8 @@ def _zip_pieces(ordered: list[BundleItem], digest: str) -> Iterator[bytes]:
         count += 1
         offset += len(header) + len(name) + compressed_size
     directory_start = offset
-    for number, (path, _data) in enumerate(_members(ordered)):
+    for number, name in enumerate(names):
         crc, compressed_size, size, entry_offset = records[4 * number : 4 * number + 4]
-        name = path.encode("ascii")
         record = _ZIP_CENTRAL.pack(
             0x02014B50, _ZIP_MADE_BY, _ZIP_VERSION, 0, zipfile.ZIP_DEFLATED, _ZIP_TIME,
             _ZIP_DATE, crc, compressed_size, size, len(name), 0, 0, 0, 0, _ZIP_ATTR, entry_offset,
