@@ -35,7 +35,7 @@ from catalog.bundles import (
     write_tar_gz,
     write_zip,
 )
-from tests.shared import ADVERSARIAL, REPO, needs_shared
+from tests.shared import ADVERSARIAL, needs_shared
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -793,14 +793,3 @@ def test_a_bundle_of_10000_items_streams_in_many_chunks_with_memory_far_below_it
 
 
 # -- purity ---------------------------------------------------------------------------
-
-
-def test_importing_catalog_bundles_pulls_in_no_django():
-    code = (
-        "import sys, catalog.bundles; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"

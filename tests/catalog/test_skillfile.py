@@ -2,8 +2,6 @@
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,7 +23,7 @@ from catalog.skillfile import (
     parse,
     slash_name,
 )
-from tests.shared import REPO, SHARED, corpus_files, jsonl, needs_shared
+from tests.shared import SHARED, corpus_files, jsonl, needs_shared
 
 FRONTMATTER_CASES = jsonl("frontmatter.jsonl")
 CORPUS_INDEX = SHARED / "corpus" / "index.tsv"
@@ -945,17 +943,6 @@ def test_normalise_is_idempotent(text):
     once = normalise(text)
     assert normalise(once) == once
     assert "\r" not in once
-
-
-def test_importing_the_module_pulls_in_no_django():
-    script = (
-        "import sys, catalog.skillfile\n"
-        "print(any(m.split('.')[0] == 'django' for m in sys.modules))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
 
 
 def test_command_names_are_limited_to_what_fits_in_a_bundle_path():

@@ -1,0 +1,22 @@
+"""The pure modules import no Django, so the rules stay usable anywhere (DESIGN.md)."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.shared import REPO
+
+PURE_MODULES = ["catalog.skillfile", "catalog.rendering", "catalog.bundles", "catalog.diffing"]
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_importing_a_pure_module_loads_no_django(module):
+    script = (
+        f"import sys, {module}; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
