@@ -219,30 +219,37 @@ def _previous(skill: Skill) -> str:
     return str(max(skill.latest.number - 1, 1))
 
 
+def _posted_version(request, skill: Skill) -> Version | None:
+    """The version a publish or restore form names (None if it names none; 404 if unknown)."""
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return None
+    return _get_version(skill, str(form.cleaned_data["version"]))
+
+
+def _back(request, skill: Skill):
+    """Back where the form was (`next`), unless that would leave this site."""
+    target = request.POST.get("next")
+    safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return redirect(target if safe else skill.get_edit_url())
+
+
 @login_required
 @publisher_required
 @require_POST
 def publish(request, kind, name):
     skill = _get_skill(kind, name)
-    form = VersionForm(request.POST)
-    if not form.is_valid():
+    version = _posted_version(request, skill)
+    if version is None:
         messages.error(request, "Say which version to publish.")
-        return redirect(skill.get_edit_url())
-    version = _get_version(skill, str(form.cleaned_data["version"]))
+        return _back(request, skill)
     try:
         skill.publish(version, request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Published v{version.number}.")
-    return redirect(_next_on_this_site(request) or skill.get_edit_url())
-
-
-def _next_on_this_site(request) -> str | None:
-    """The form's `next`, unless it would send the user to another site."""
-    target = request.POST.get("next")
-    safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
-    return target if safe else None
+    return _back(request, skill)
 
 
 @login_required
@@ -260,14 +267,13 @@ def unpublish(request, kind, name):
 @require_POST
 def restore(request, kind, name):
     skill = _get_skill(kind, name)
-    form = VersionForm(request.POST)
-    if not form.is_valid():
+    version = _posted_version(request, skill)
+    if version is None:
         messages.error(request, "Say which version to restore.")
-        return redirect(skill.get_edit_url())
-    version = _get_version(skill, str(form.cleaned_data["version"]))
+        return _back(request, skill)
     result = skill.restore(version, request.user)
     messages.success(request, f"Restored v{version.number} as v{result.version.number}.")
-    return redirect(skill.get_edit_url())
+    return _back(request, skill)
 
 
 @login_required
