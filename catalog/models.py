@@ -4,6 +4,7 @@ Only the methods here write skills, versions and events, each inside a
 transaction. Views and commands parse input, call one of them and render.
 """
 
+import datetime
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -75,6 +76,14 @@ def unstorable_reason(text: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class PublishedVersion:
+    number: int
+    published_at: datetime.datetime  # of its first publication
+    downloads: int
+    previous: int | None  # the published version before it, for a diff link
+
+
 class SkillQuerySet(models.QuerySet):
     def active(self):
         return self.filter(archived=False)
@@ -142,6 +151,28 @@ class Skill(models.Model):
         if self.published_id != self.latest_id:
             return "changed"
         return "published"
+
+    def published_history(self) -> list["PublishedVersion"]:
+        """Every version of this item that was ever published, newest first."""
+        events = (
+            self.events.filter(action=Event.Action.PUBLISH, version__isnull=False)
+            .order_by("created_at", "id")
+            .values_list("version__number", "created_at")
+        )
+        first_published: dict = {}
+        for number, when in events:
+            first_published.setdefault(number, when)
+        counts = dict(
+            VersionDownloads.objects.filter(version__skill=self).values_list(
+                "version__number", "count"
+            )
+        )
+        numbers = sorted(first_published, reverse=True)
+        older = [*numbers[1:], None]
+        return [
+            PublishedVersion(number, first_published[number], counts.get(number, 0), previous)
+            for number, previous in zip(numbers, older, strict=True)
+        ]
 
     # -- writing ----------------------------------------------------------
 

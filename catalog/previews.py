@@ -49,3 +49,10 @@ def frontmatter_rows(metadata: dict) -> list[tuple[str, str]]:
             shown = "" if value is None else str(value)
         rows.append((str(key), shown))
     return rows
+
+
+def argument_hint(metadata: dict) -> str:
+    hint = metadata.get("argument-hint")
+    if isinstance(hint, list):  # an unquoted [hint] in YAML; show what the author meant
+        return " ".join(f"[{part}]" for part in hint)
+    return hint if isinstance(hint, str) else ""

@@ -1445,3 +1445,48 @@ def _placeholder_value(
         literal = match.group()[len(match["escape"]) :]
         return values[position] if position < len(values) else literal
     return named.get(match["name"])
+
+
+# -- risks a reader should know about -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Risk:
+    key: str
+    label: str
+    explanation: str
+    codes: frozenset[str]
+
+
+RISKS = (
+    Risk(
+        "shell",
+        "runs shell commands",
+        "Runs a shell command before the prompt is sent, without a matching Bash rule.",
+        frozenset({"shell-not-allowed", "pipe-to-shell"}),
+    ),
+    Risk(
+        "bash",
+        "unrestricted Bash",
+        "Allows every shell command without asking.",
+        frozenset({"unrestricted-bash"}),
+    ),
+    Risk(
+        "comment",
+        "hidden HTML comments",
+        "Holds HTML comments: hidden on this page, read by the model.",
+        frozenset({"html-comment"}),
+    ),
+    Risk(
+        "invisible",
+        "invisible characters",
+        "Holds zero-width or bidi control characters that can hide or reorder text.",
+        frozenset({"invisible-character"}),
+    ),
+)
+
+
+def risks_of(problems: list[dict]) -> list[Risk]:
+    """The risks that lint problems (as stored: dicts with a code) point at, in a fixed order."""
+    codes = {problem.get("code") for problem in problems}
+    return [risk for risk in RISKS if risk.codes & codes]

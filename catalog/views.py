@@ -1,7 +1,5 @@
 """The public face: anyone can browse, read and download published items."""
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
@@ -11,10 +9,10 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_GET
 
-from catalog import diffing, exporting, search
-from catalog.models import Event, Kind, Skill
+from catalog import diffing, exporting, search, skillfile
+from catalog.models import Kind, PublishedVersion, Skill
 from catalog.models import VersionDownloads as Downloads
-from catalog.previews import build_preview, frontmatter_rows
+from catalog.previews import argument_hint, build_preview, frontmatter_rows
 
 # Request header of clients that only check whether an item changed: not a download.
 UPDATE_CHECK_HEADER = "X-Skills-Update-Check"
@@ -50,51 +48,6 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-# -- risk badges -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Risk:
-    key: str
-    label: str
-    explanation: str
-    codes: frozenset[str]
-
-
-RISKS = (
-    Risk(
-        "shell",
-        "runs shell commands",
-        "Runs a shell command before the prompt is sent, without a matching Bash rule.",
-        frozenset({"shell-not-allowed", "pipe-to-shell"}),
-    ),
-    Risk(
-        "bash",
-        "unrestricted Bash",
-        "Allows every shell command without asking.",
-        frozenset({"unrestricted-bash"}),
-    ),
-    Risk(
-        "comment",
-        "hidden HTML comments",
-        "Holds HTML comments: hidden on this page, read by the model.",
-        frozenset({"html-comment"}),
-    ),
-    Risk(
-        "invisible",
-        "invisible characters",
-        "Holds zero-width or bidi control characters that can hide or reorder text.",
-        frozenset({"invisible-character"}),
-    ),
-)
-
-
-def risks_of(problems: list[dict]) -> list[Risk]:
-    """The risks a version's stored lint problems point at, in a fixed order."""
-    codes = {problem.get("code") for problem in problems}
-    return [risk for risk in RISKS if risk.codes & codes]
-
-
 # -- catalog -----------------------------------------------------------------------
 
 
@@ -109,7 +62,7 @@ def index(request):
     page = Paginator(skills, settings.SKILLHUB_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     for skill in rows:
-        skill.risks = risks_of(skill.published.problems)
+        skill.risks = skillfile.risks_of(skill.published.problems)
     context = {
         "query": query,
         "page": page,
@@ -124,35 +77,6 @@ def index(request):
 
 
 # -- item page ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PublishedVersion:
-    number: int
-    published_at: object  # datetime of its first publication
-    downloads: int
-    previous: int | None  # the published version before it, for a diff link
-
-
-def _published_versions(skill: Skill) -> list[PublishedVersion]:
-    """Every version of `skill` that was ever published, newest first."""
-    events = (
-        Event.objects.filter(skill=skill, action=Event.Action.PUBLISH, version__isnull=False)
-        .order_by("created_at", "id")
-        .values_list("version__number", "created_at")
-    )
-    first_published: dict[int, object] = {}
-    for number, when in events:
-        first_published.setdefault(number, when)
-    counts = dict(
-        Downloads.objects.filter(version__skill=skill).values_list("version__number", "count")
-    )
-    numbers = sorted(first_published, reverse=True)
-    older = [*numbers[1:], None]
-    return [
-        PublishedVersion(number, first_published[number], counts.get(number, 0), previous)
-        for number, previous in zip(numbers, older, strict=True)
-    ]
 
 
 def _public_diff(skill: Skill, published: list[PublishedVersion], params) -> dict | None:
@@ -194,15 +118,15 @@ def skill(request, kind, name):
     item = _get_published(kind, name)
     version = item.published
     arguments = request.GET.get("arguments", "")[:2000]
-    published = _published_versions(item)
+    published = item.published_history()
     context = {
         "skill": item,
         "version": version,
         "fields": frontmatter_rows(version.metadata),
-        "argument_hint": _argument_hint(version.metadata),
+        "argument_hint": argument_hint(version.metadata),
         "arguments": arguments,
         "try_it": build_preview(version.text, kind, item.name, arguments) if arguments else None,
-        "risks": risks_of(version.problems),
+        "risks": skillfile.risks_of(version.problems),
         "published_versions": published,
         "downloads": next((v.downloads for v in published if v.number == version.number), 0),
         "diff": _public_diff(item, published, request.GET),
@@ -210,13 +134,6 @@ def skill(request, kind, name):
         "file_name": item.bundle_path.rsplit("/", 1)[-1],
     }
     return render(request, "catalog/skill.html", context)
-
-
-def _argument_hint(metadata: dict) -> str:
-    hint = metadata.get("argument-hint")
-    if isinstance(hint, list):  # an unquoted [hint] in YAML; show what the author meant
-        return " ".join(f"[{part}]" for part in hint)
-    return hint if isinstance(hint, str) else ""
 
 
 # -- downloads ---------------------------------------------------------------------
