@@ -20,6 +20,16 @@ run: install
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# Production run: DEBUG off, static files collected for whitenoise, gunicorn with
+# 2×CPU+1 workers (WORKERS=n overrides). Reads SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL
+# and USE_TLS from the environment; plain HTTP on loopback, for a TLS proxy in front.
+serve: install
+	@test -n "$$SECRET_KEY" || { echo "make serve: SECRET_KEY must be set in the environment" >&2; exit 1; }
+	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DEBUG=0 $(BIN)/python manage.py migrate --noinput
+	DEBUG=0 exec $(BIN)/gunicorn skillhub.wsgi --bind 127.0.0.1:$(PORT) \
+		--workers $${WORKERS:-$$(( $$(nproc) * 2 + 1 ))}
+
 # The whole suite. DATABASE_URL=postgres://… runs it on PostgreSQL.
 test: install
 	$(BIN)/pytest

@@ -1,0 +1,206 @@
+"""Production settings: Django's deploy checks, security headers, TLS, and the 500 page.
+
+The deploy checks run in a subprocess with the environment production has (DEBUG
+off, no SKILLHUB_TESTING), because the suite's own settings are the testing ones.
+"""
+
+import json
+import logging
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.http import HttpRequest
+from django.test import Client, override_settings
+from django.urls import include, path
+
+from skillhub.observability import TextFormatter
+
+REPO = Path(__file__).resolve().parent.parent
+HOST = "skillhub.example.com"
+PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+
+
+def production_environment(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    # Only what any process needs: the suite's own variables (SKILLHUB_TESTING,
+    # DJANGO_SETTINGS_MODULE, DJANGO_ALLOW_ASYNC_UNSAFE from the browser tests) stay out.
+    environment = {key: os.environ[key] for key in PASSED_THROUGH if key in os.environ}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="skillhub.settings",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS=HOST,
+        USE_TLS="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
+    )
+    environment.update(overrides)
+    return {key: value for key, value in environment.items() if value != ""}
+
+
+def manage(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def deploy_check(environment: dict[str, str]) -> subprocess.CompletedProcess:
+    return manage(environment, "check", "--deploy", "--fail-level", "WARNING")
+
+
+# -- manage.py check --deploy -----------------------------------------------------------
+
+
+def test_the_deploy_checks_pass_with_production_settings(tmp_path):
+    result = deploy_check(production_environment(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_deploy_checks_would_catch_debug_left_on(tmp_path):
+    result = deploy_check(production_environment(tmp_path, DEBUG="1"))
+    assert result.returncode != 0
+    assert "security.W018" in result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = deploy_check(production_environment(tmp_path, SECRET_KEY=""))
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+# -- TLS behind a proxy ---------------------------------------------------------------
+
+TLS_PROBE = f"""
+import json, django
+django.setup()
+from django.conf import settings
+from django.test import Client
+
+client = Client(HTTP_HOST="{HOST}")
+plain = client.get("/no-such-page")
+proxied = client.get("/healthz", HTTP_X_FORWARDED_PROTO="https")
+print(json.dumps({{
+    "plain_status": plain.status_code,
+    "plain_location": plain.headers.get("Location", ""),
+    "proxied_status": proxied.status_code,
+    "hsts": proxied.headers.get("Strict-Transport-Security", ""),
+    "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
+    "csrf_cookie_secure": settings.CSRF_COOKIE_SECURE,
+}}))
+"""
+
+
+def tls_probe(environment: dict[str, str]) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", TLS_PROBE],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_behind_a_tls_proxy_plain_http_is_redirected_and_https_gets_hsts(tmp_path):
+    probe = tls_probe(production_environment(tmp_path))
+
+    assert probe["plain_status"] == 301
+    assert probe["plain_location"] == f"https://{HOST}/no-such-page"
+    assert probe["proxied_status"] == 200
+    assert probe["hsts"] == "max-age=31536000; includeSubDomains; preload"
+    assert probe["session_cookie_secure"] is True
+    assert probe["csrf_cookie_secure"] is True
+
+
+def test_without_tls_there_is_no_redirect_and_no_hsts(tmp_path):
+    probe = tls_probe(production_environment(tmp_path, USE_TLS="0"))
+
+    assert probe["plain_status"] == 404
+    assert probe["hsts"] == ""
+    assert probe["session_cookie_secure"] is False
+
+
+# -- security headers -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_every_page_carries_a_strict_content_security_policy(client):
+    policy = client.get("/").headers["Content-Security-Policy"]
+    directives = {d.split()[0]: d.split()[1:] for d in policy.split(";") if d.strip()}
+
+    assert directives["object-src"] == ["'none'"]
+    assert directives["base-uri"] == ["'none'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert "'unsafe-inline'" not in policy
+    assert "'unsafe-eval'" not in policy
+
+
+@pytest.mark.django_db
+def test_pages_forbid_sniffing_framing_and_leaking_the_referrer(client):
+    response = client.get("/")
+
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+# -- the 500 page -----------------------------------------------------------------------
+
+
+class ServerBug(Exception):
+    pass
+
+
+def broken_view(request: HttpRequest):
+    raise ServerBug("secret-internal-detail in broken_view")
+
+
+# A URLconf with one view that fails, used only by the test below.
+urlpatterns = [path("broken", broken_view), path("", include("skillhub.urls"))]
+
+
+class Collected(logging.Handler):
+    """Keeps what a logger writes, formatted as production formats it."""
+
+    def __init__(self):
+        super().__init__()
+        self.setFormatter(TextFormatter())
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def request_errors():
+    collected = Collected()
+    logger = logging.getLogger("django.request")
+    logger.addHandler(collected)
+    yield collected
+    logger.removeHandler(collected)
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF=__name__, DEBUG=False)
+def test_a_server_error_shows_the_plain_500_page_while_the_log_has_the_traceback(request_errors):
+    client = Client(raise_request_exception=False)
+
+    response = client.get("/broken")
+
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in body
+    for internal in ["Traceback", "secret-internal-detail", "ServerBug", "broken_view"]:
+        assert internal not in body
+    log = "\n".join(request_errors.lines)
+    assert "Traceback" in log
+    assert "ServerBug: secret-internal-detail in broken_view" in log
