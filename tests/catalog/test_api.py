@@ -6,16 +6,11 @@ import pytest
 from django.test import Client
 
 from catalog.api import VALIDATE_MAX_BYTES
-from tests.factories import GOOD_COMMAND, make_skill, make_user
+from tests.factories import GOOD_COMMAND, make_skill
 
 pytestmark = pytest.mark.django_db
 
 SKILL = "---\nname: changelog\ndescription: Keep a changelog\n---\nUpdate CHANGELOG.md.\n"
-
-
-@pytest.fixture
-def publisher():
-    return make_user("publisher", publisher=True)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from catalog import bundles, exporting
 from catalog.immutability import allow_version_deletes
 from catalog.importing import import_entries, read_upload
 from catalog.models import Skill, Version, VersionDownloads
-from tests.factories import make_skill, make_user
+from tests.factories import make_skill
 
 pytestmark = pytest.mark.django_db
 
@@ -21,11 +21,6 @@ COMMAND = "---\ndescription: Commit the staged changes\n---\nWrite a commit mess
 SKILL = "---\nname: changelog\ndescription: Keep a changelog\n---\nUpdate CHANGELOG.md.\n"
 AGENT = "---\nname: reviewer\ndescription: Reviews code\n---\nYou review code.\n"
 STYLE = "---\nname: terse\ndescription: Short answers\n---\nAnswer in one line.\n"
-
-
-@pytest.fixture
-def publisher():
-    return make_user("publisher", publisher=True)
 
 
 @pytest.fixture

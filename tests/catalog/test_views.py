@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Skill, VersionDownloads, unstorable_reason
-from tests.factories import GOOD_COMMAND, make_skill, make_user
+from tests.factories import GOOD_COMMAND, make_skill
 from tests.shared import jsonl, needs_shared
 
 pytestmark = pytest.mark.django_db
@@ -21,11 +21,6 @@ def command(description: str, body: str = "Do the thing.\n", extra: str = "") ->
 
 def agent(description: str) -> str:
     return f"---\nname: placeholder\ndescription: {description}\n---\nYou review code.\n"
-
-
-@pytest.fixture
-def publisher():
-    return make_user("publisher", publisher=True)
 
 
 @pytest.fixture

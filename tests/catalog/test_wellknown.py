@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Skill, VersionDownloads
 from catalog.wellknown import SCHEMA, installable
-from tests.factories import GOOD_COMMAND, make_skill, make_user
+from tests.factories import GOOD_COMMAND, make_skill
 
 pytestmark = pytest.mark.django_db
 
@@ -18,11 +18,6 @@ LEGACY_INDEX = "/.well-known/skills/index.json"
 
 def skill_text(name: str, description: str = "Write a changelog", body: str = "Write it.\n") -> str:
     return f"---\nname: {name}\ndescription: {description}\n---\n{body}"
-
-
-@pytest.fixture
-def publisher():
-    return make_user("publisher", publisher=True)
 
 
 @pytest.fixture

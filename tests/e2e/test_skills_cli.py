@@ -22,7 +22,7 @@ from django.db import connections
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 
 from catalog.models import Skill, VersionDownloads
-from tests.factories import make_skill, make_user
+from tests.factories import make_skill
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -172,11 +172,6 @@ def home(tmp_path) -> Path:
     folder = tmp_path / "home"
     (folder / ".claude").mkdir(parents=True)
     return folder
-
-
-@pytest.fixture
-def publisher():
-    return make_user("publisher", publisher=True)
 
 
 def skill_text(name: str, description: str, body: str) -> str:

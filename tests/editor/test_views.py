@@ -175,11 +175,6 @@ def member():
 
 
 @pytest.fixture
-def publisher():
-    return make_user("publisher", publisher=True)
-
-
-@pytest.fixture
 def browser(member):
     return Browser(member)
 
