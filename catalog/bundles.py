@@ -294,12 +294,18 @@ def _lock_chunks(ordered: list[BundleItem], digest: str) -> Iterator[bytes]:
 
 def _members(ordered: list[BundleItem]) -> Iterator[tuple[str, bytes | None]]:
     """(path, data) of every bundle entry in path order; data None stands for the lock file."""
+    for path, item in _entries(ordered):
+        yield path, None if item is None else item.data
+
+
+def _entries(ordered: list[BundleItem]) -> Iterator[tuple[str, BundleItem | None]]:
+    """(path, item) of every bundle entry in path order, without reading any data."""
     lock_pending = True
     for item in ordered:
         if lock_pending and item.path > LOCK_PATH:
             lock_pending = False
             yield LOCK_PATH, None
-        yield item.path, item.data
+        yield item.path, item
     if lock_pending:
         yield LOCK_PATH, None
 
@@ -340,7 +346,6 @@ _ZIP_ATTR = (stat.S_IFREG | _FILE_MODE) << 16
 def _zip_pieces(ordered: list[BundleItem], digest: str) -> Iterator[bytes]:
     # crc, compressed size, size and offset of each entry, in order, for the central directory
     records = array("I", [0]) * (4 * (len(ordered) + 1))  # "I" holds 32 bits, as zip does
-    names: list[bytes] = []  # kept so the directory never reads an item's data again
     offset = count = 0
     for path, data in _members(ordered):
         if data is None:
@@ -354,7 +359,6 @@ def _zip_pieces(ordered: list[BundleItem], digest: str) -> Iterator[bytes]:
         if max(offset, compressed_size, size) > 0xFFFFFFFF:
             raise ValueError("bundle over 4 GiB: a zip without zip64 cannot hold it")
         name = path.encode("ascii")
-        names.append(name)
         header = _ZIP_LOCAL.pack(
             0x04034B50, _ZIP_VERSION, 0, zipfile.ZIP_DEFLATED, _ZIP_TIME, _ZIP_DATE,
             crc, compressed_size, size, len(name), 0,
@@ -365,8 +369,9 @@ def _zip_pieces(ordered: list[BundleItem], digest: str) -> Iterator[bytes]:
         count += 1
         offset += len(header) + len(name) + compressed_size
     directory_start = offset
-    for number, name in enumerate(names):
+    for number, (path, _item) in enumerate(_entries(ordered)):  # paths only: data read once
         crc, compressed_size, size, entry_offset = records[4 * number : 4 * number + 4]
+        name = path.encode("ascii")
         record = _ZIP_CENTRAL.pack(
             0x02014B50, _ZIP_MADE_BY, _ZIP_VERSION, 0, zipfile.ZIP_DEFLATED, _ZIP_TIME,
             _ZIP_DATE, crc, compressed_size, size, len(name), 0, 0, 0, 0, _ZIP_ATTR, entry_offset,

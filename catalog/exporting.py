@@ -71,7 +71,7 @@ class _Texts:
         return dict(Version.objects.filter(pk__in=ids).values_list("pk", "text"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: thousands of these live at once
 class StoredItem:
     """A bundle item (see bundles.BundleItem) whose text stays in the database until read."""
 

@@ -137,7 +137,7 @@ def _plan_entry(entry: Entry) -> _Planned:
         return _Planned(ImportLine(entry.path, "refused", detail, kind, name or ""))
 
     line = ImportLine(entry.path, "", "", kind, name)
-    existing = Skill.objects.filter(kind=kind, name__iexact=name).select_related("latest").first()
+    existing = Skill.objects.named(kind, name).select_related("latest").first()
     if existing and existing.latest and existing.latest.text == parsed.text:
         line.outcome = "unchanged"
         line.detail = f"same as v{existing.latest.number}"
@@ -155,7 +155,7 @@ def _plan_entry(entry: Entry) -> _Planned:
 
 def _apply(item: _Planned, user, publish: bool) -> None:
     line = item.line
-    skill = Skill.objects.filter(kind=line.kind, name__iexact=line.name).first()
+    skill = Skill.objects.named(line.kind, line.name).first()
     if skill is None:
         result = Skill.create(line.kind, line.name, item.text, user, message="Imported")
         skill = Skill.objects.get(pk=result.version.skill_id)

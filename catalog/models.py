@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import F, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -91,9 +91,17 @@ class SkillQuerySet(models.QuerySet):
     def public(self):
         return self.active().filter(published__isnull=False)
 
+    def named(self, kind: str, name: str):
+        """Items called `name` of `kind`, case-insensitively.
+
+        Written as Lower(name) = Lower(value), the expression of the unique index,
+        so the lookup uses it (name__iexact would scan the table).
+        """
+        return self.alias(lower_name=Lower("name")).filter(kind=kind, lower_name=Lower(Value(name)))
+
     def lookup(self, kind: str, name: str) -> "Skill":
         """The item called `name` of `kind`; names are unique case-insensitively."""
-        return self.get(kind=kind, name__iexact=name)
+        return self.named(kind, name).get()
 
 
 class Skill(models.Model):
@@ -184,7 +192,7 @@ class Skill(models.Model):
         if not skillfile.is_valid_name(kind, name):
             raise ValidationError({"name": f"Not a valid name: {skillfile.name_rule(kind)}."})
         with transaction.atomic():
-            if cls.objects.filter(kind=kind, name__iexact=name).exists():
+            if cls.objects.named(kind, name).exists():
                 raise ValidationError({"name": f"A {kind} called {name!r} already exists."})
             skill = cls.objects.create(kind=kind, name=name)
             return skill.save_version(text, author, message=message or "Created")
