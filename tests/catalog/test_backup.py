@@ -1,0 +1,186 @@
+"""backup_skills and restore_skills: a catalog survives an empty database, row for row."""
+
+import json
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+from django.core.management import CommandError, call_command
+
+from catalog.management.commands.backup_skills import backed_up_models
+from catalog.models import Event, Result, Skill, Tag, Version, VersionDownloads
+from tests.factories import GOOD_COMMAND, make_user, publishers_group
+
+# Flushing and restoring need real commits: a transactional test, emptied afterwards.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SKILL_TEXT = "---\nname: pdf-tools\ndescription: Work with PDFs\n---\nUse pdftotext first.\n"
+AGENT_WITH_ERRORS = "---\nname: helper\ndescription: [unclosed\n---\nYou help.\n"
+
+
+def build_varied_catalog() -> None:
+    """Items in every state, versions by several authors, events of every action."""
+    alice = make_user("alice")
+    bob = make_user("bob", publisher=True, first_name="Bob", last_name="Builder")
+    carol = make_user("carol", is_staff=True, is_superuser=True)
+    alice.user_permissions.add(Permission.objects.get(codename="view_skill"))
+
+    review = Skill.create("command", "review", GOOD_COMMAND, alice, "First draft").version.skill
+    second = review.save_version(GOOD_COMMAND + "Name each file.\n", bob, "Ask for file names")
+    review.publish(second.version, bob)
+    review.save_version(GOOD_COMMAND + "Name each file and line.\n", alice, "Lines too")
+    review.set_tags(["git", "review"])
+
+    pdf = Skill.create("skill", "pdf-tools", SKILL_TEXT, carol).version.skill
+    first = pdf.latest
+    pdf.save_version(SKILL_TEXT + "Then read the text.\n", alice, "")
+    pdf.publish(pdf.latest, carol)
+    pdf.unpublish(carol)
+    pdf.restore(first, bob)
+    pdf.publish(pdf.latest, bob)
+    pdf.set_tags(["docs"])
+
+    Skill.create("agent", "helper", AGENT_WITH_ERRORS, alice, "Sketch")
+    gone = Skill.create("command", "old-thing", GOOD_COMMAND, bob).version.skill
+    gone.publish(gone.latest, bob)
+    gone.archive(carol)
+    Tag.objects.create(name="unused")
+
+    VersionDownloads.record(Skill.objects.filter(name__in=["review", "pdf-tools"]))
+    VersionDownloads.record(Skill.objects.filter(name="review"))
+
+
+def usernames() -> dict[int, str]:
+    return dict(User.objects.values_list("pk", "username"))
+
+
+def rows(model, **by_username: str) -> list[dict]:
+    """Every row of `model` in id order, user foreign keys replaced by usernames
+    (users come back under new ids; everything else keeps its own)."""
+    names = usernames()
+    found = []
+    for row in model.objects.order_by("pk").values():
+        for field, label in by_username.items():
+            row[label] = names.get(row.pop(field))
+        found.append(row)
+    return found
+
+
+def catalog_state() -> dict:
+    """All that a restore must bring back, in a form that compares by value."""
+    users = {}
+    for user in User.objects.order_by("username"):
+        row = User.objects.filter(pk=user.pk).values().get()
+        del row["id"]
+        row["groups"] = sorted(user.groups.values_list("name", flat=True))
+        row["permissions"] = sorted(user.user_permissions.values_list("codename", flat=True))
+        users[user.username] = row
+    groups = {
+        group.name: sorted(group.permissions.values_list("codename", flat=True))
+        for group in Group.objects.all()
+    }
+    skills = rows(Skill)
+    for row in skills:
+        row["tags"] = sorted(Tag.objects.filter(skills=row["id"]).values_list("name", flat=True))
+    return {
+        "users": users,
+        "groups": groups,
+        "tags": rows(Tag),
+        "skills": skills,
+        "versions": rows(Version, author_id="author"),
+        "events": rows(Event, actor_id="actor"),
+        "downloads": rows(VersionDownloads),
+    }
+
+
+def empty_the_database() -> None:
+    """What a freshly migrated database holds: no rows but the Publishers group."""
+    call_command("flush", interactive=False, verbosity=0)
+    publishers_group()
+
+
+def back_up_wipe_and_restore(tmp_path) -> None:
+    backup = tmp_path / "skillhub-backup.json"
+    call_command("backup_skills", str(backup), verbosity=0)
+    empty_the_database()
+    assert not Version.objects.exists() and not User.objects.exists()
+    call_command("restore_skills", str(backup), verbosity=0)
+
+
+def test_the_varied_catalog_has_every_kind_of_history_a_backup_must_keep():
+    build_varied_catalog()
+
+    state = catalog_state()
+
+    actions = {event["action"] for event in state["events"]}
+    assert actions == {"publish", "unpublish", "restore", "archive"}
+    assert {v["author"] for v in state["versions"]} == {"alice", "bob", "carol"}
+    assert any(v["result"] == Result.ERROR for v in state["versions"])
+    assert {d["count"] for d in state["downloads"]} == {1, 2}
+    assert any(s["published_id"] and s["published_id"] != s["latest_id"] for s in state["skills"])
+    assert any(e["created_at"].microsecond % 1000 for e in state["events"])
+
+
+def test_a_restore_into_an_empty_database_brings_back_every_row_identically(tmp_path):
+    build_varied_catalog()
+    before = catalog_state()
+
+    back_up_wipe_and_restore(tmp_path)
+
+    assert catalog_state() == before
+
+
+def test_the_restored_catalog_takes_new_versions_after_the_restored_ones(tmp_path):
+    build_varied_catalog()
+    newest_id = Version.objects.order_by("-pk").values_list("pk", flat=True).first()
+    back_up_wipe_and_restore(tmp_path)
+    review = Skill.objects.get(name="review")
+
+    result = review.save_version(
+        GOOD_COMMAND + "After the restore.\n", User.objects.get(username="bob")
+    )
+
+    assert result.version.number == 4
+    assert result.version.pk > newest_id
+    assert Skill.objects.get(name="pdf-tools").published_history()[0].downloads == 1
+
+
+def test_the_backup_keeps_timestamps_to_the_microsecond(tmp_path):
+    build_varied_catalog()
+    backup = tmp_path / "backup.json"
+
+    call_command("backup_skills", str(backup), verbosity=0)
+
+    stamps = [
+        entry["fields"]["created_at"]
+        for entry in json.loads(backup.read_text(encoding="utf-8"))
+        if entry["model"] == "catalog.version"
+    ]
+    stored = [v.created_at for v in Version.objects.order_by("pk")]
+    assert stamps == [s.isoformat().replace("+00:00", "Z") for s in stored]
+
+
+def test_a_restore_over_an_existing_catalog_is_refused_and_changes_nothing(tmp_path):
+    build_varied_catalog()
+    backup = tmp_path / "backup.json"
+    call_command("backup_skills", str(backup), verbosity=0)
+    Skill.create("command", "newer", GOOD_COMMAND, None)
+    before = catalog_state()
+
+    with pytest.raises(CommandError, match="empty catalog"):
+        call_command("restore_skills", str(backup), verbosity=0)
+
+    assert catalog_state() == before
+
+
+def test_every_catalog_model_and_the_users_and_groups_are_backed_up():
+    labels = {model._meta.label for model in backed_up_models()}
+
+    assert {"auth.User", "auth.Group"} <= labels
+    assert {
+        "catalog.Tag",
+        "catalog.Skill",
+        "catalog.Version",
+        "catalog.Event",
+        "catalog.VersionDownloads",
+    } <= labels
+    assert not labels & {"sessions.Session", "auth.Permission", "contenttypes.ContentType"}
