@@ -1,4 +1,5 @@
 from django.urls import path, re_path
+from django.views.decorators.http import require_GET
 
 import catalog.converters  # noqa: F401  (registers <kind:…> and <name:…>)
 from catalog import api, views, wellknown
@@ -9,7 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("export.zip", views.export, {"fmt": "zip"}, name="export-zip"),
     path("export.tar.gz", views.export, {"fmt": "tar.gz"}, name="export-tar-gz"),
-    path("feed.xml", PublishedFeed(), name="feed"),
+    path("feed.xml", require_GET(PublishedFeed()), name="feed"),
     path(".well-known/agent-skills/index.json", wellknown.index, name="agent-skills-index"),
     path(".well-known/skills/index.json", wellknown.index, name="skills-index"),
     path("api/skills", api.skill_list, name="api-skills"),

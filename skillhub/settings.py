@@ -142,6 +142,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "429.html"
 AXES_HTTP_RESPONSE_CODE = 429
+# Behind TRUSTED_PROXY_COUNT proxies every client arrives from the nearest proxy's
+# address, so the client's own address is taken from X-Forwarded-For instead
+# (django-ipware reads it). Leave it at 0 when clients connect directly: the header
+# is then forgeable. ipware counts only the proxies listed in the header, and the
+# nearest one is REMOTE_ADDR, not in it: hence one less. A header with more entries
+# than expected (a client forging one) falls back to REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT > 0:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/edit/"

@@ -94,3 +94,10 @@ def test_a_successful_sign_in_resets_the_count_of_failures():
 
     assert fail(visitor, "member", 4) == [200] * 4
     assert visitor.sign_in("member", "pw-member").status_code == 302
+
+
+@pytest.mark.django_db
+def test_there_is_no_self_service_password_reset_to_abuse(client):
+    # Accounts come from an admin and Skillhub sends no e-mail.
+    assert client.get("/accounts/password_reset/").status_code == 404
+    assert client.post("/accounts/password_reset/", {"email": "a@example.com"}).status_code == 404

@@ -1,4 +1,7 @@
-"""Who may do what: every /edit/ URL, for anonymous, member and publisher, by GET and POST."""
+"""Who may do what: every /edit/ URL, for anonymous, member, publisher and admin, by GET and POST.
+
+The rest of the project's URLs are in tests/test_permission_matrix.py.
+"""
 
 from dataclasses import dataclass
 
@@ -51,7 +54,7 @@ ROUTES = [
     Route("restore", ITEM + "restore", {"POST": 302}, publisher_only=True),
     Route("tags", ITEM + "tags", {"POST": 302}),
 ]
-ROLES = ["anonymous", "member", "publisher"]
+ROLES = ["anonymous", "member", "publisher", "admin"]  # admin: a superuser
 METHODS = ["GET", "POST"]
 CASES = [(route, role, method) for route in ROUTES for role in ROLES for method in METHODS]
 
@@ -72,9 +75,15 @@ def rows() -> tuple[int, ...]:
 def browsers():
     """Each role's browser, and an item with a published v1 and a newer v2."""
     member, publisher = make_user("member"), make_user("publisher", publisher=True)
+    admin = make_user("admin", is_staff=True, is_superuser=True)
     skill = make_skill(author=member, publish=True)
     skill.save_version(GOOD_COMMAND + "Second.\n", member, base_number=1)
-    return {"anonymous": Browser(), "member": Browser(member), "publisher": Browser(publisher)}
+    return {
+        "anonymous": Browser(),
+        "member": Browser(member),
+        "publisher": Browser(publisher),
+        "admin": Browser(admin),
+    }
 
 
 def test_the_matrix_covers_every_editor_url():
@@ -102,13 +111,19 @@ def test_access_to_editor_urls_follows_the_role(browsers, route, role, method):
         assert rows() == before, "nothing may be written here"
 
 
-@pytest.mark.parametrize("role", ["member", "publisher"])
+@pytest.mark.parametrize("role", ["member", "publisher", "admin"])
 def test_allowed_posts_that_write_really_write(browsers, role):
     """The matrix's 'nothing written' checks would pass vacuously if no POST ever wrote."""
     browser = browsers[role]
     route = next(r for r in ROUTES if r.name == "edit")
     browser.post(route.path, route.post_data())
     assert Skill.objects.get(name="review").latest.number == 3
+
+
+@pytest.mark.parametrize(("role", "published"), [("member", 1), ("publisher", 2), ("admin", 2)])
+def test_only_publishers_and_admins_change_what_is_published(browsers, role, published):
+    browsers[role].post(ITEM + "publish", {"version": "2"})
+    assert Skill.objects.get(name="review").published.number == published
 
 
 def test_anonymous_is_sent_to_sign_in_and_comes_back_afterwards(browsers):

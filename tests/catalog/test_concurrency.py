@@ -1,0 +1,78 @@
+"""A publish racing a save, on PostgreSQL, through the real views and their own connections.
+
+The publisher asks for version N while a member saves N+1 from the same base: whichever
+lands first, the item's published version must be N and never the save's new one.
+(The sixteen concurrent saves are in tests/catalog/test_models.py.)
+"""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from catalog.models import Event, Skill
+from tests.editor.test_views import Browser
+from tests.factories import GOOD_COMMAND, make_skill, make_user
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: SQLite serialises every writer, so nothing races",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+ROUNDS = 8
+EDIT = "/edit/commands/review/"
+
+
+def run_together(*actions) -> list[Exception]:
+    """Run each action in a thread of its own, started at one barrier; gives their errors."""
+    start = threading.Barrier(len(actions))
+    errors: list[Exception] = []
+
+    def run(action):
+        try:
+            start.wait()
+            action()
+        except Exception as error:  # collected and asserted by the caller
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_a_publish_racing_a_save_publishes_exactly_the_version_asked_for():
+    member, publisher = make_user("member"), make_user("publisher", publisher=True)
+    make_skill(author=member)
+    saver, publishing = Browser(member), Browser(publisher)
+    saver.csrf_token(), publishing.csrf_token()  # fetch the tokens before the race
+    statuses = []
+
+    for round_ in range(1, ROUNDS + 1):
+        asked = Skill.objects.get(name="review").latest.number
+        text = GOOD_COMMAND + "".join(f"Round {i}.\n" for i in range(1, round_ + 1))
+
+        def publish(asked=asked):
+            response = publishing.post(EDIT + "publish", {"version": str(asked)})
+            statuses.append(response.status_code)
+
+        def save(text=text, base=asked):
+            response = saver.post(EDIT, {"text": text, "message": "m", "base_version": base})
+            statuses.append(response.status_code)
+
+        assert run_together(publish, save) == []
+        skill = Skill.objects.select_related("published", "latest").get(name="review")
+        assert skill.published.number == asked, f"round {round_}"
+        assert skill.latest.number == asked + 1, f"round {round_}"
+        assert skill.published.text == skill.versions.get(number=asked).text
+
+    assert statuses == [302] * (2 * ROUNDS)
+    published = Event.objects.filter(action="publish").order_by("id")
+    assert [e.version.number for e in published] == list(range(1, ROUNDS + 1))
