@@ -76,7 +76,7 @@ def skill_list(request):
     except search.BadQuery as problem:
         return error(400, "bad-query", str(problem))
     number = request.GET.get("page", "1")
-    if not number.isdigit() or int(number) < 1:
+    if not (number.isascii() and number.isdigit()) or int(number) < 1:
         return error(400, "bad-page", "`page` is a whole number from 1.")
     paginator = Paginator(
         search.search(query).prefetch_related("tags"), settings.SKILLHUB_PAGE_SIZE
@@ -156,7 +156,7 @@ def _validate_request(request) -> dict:
     """The fields of a validate request, checked; raises _BadRequest."""
     declared = request.META.get("CONTENT_LENGTH") or "0"
     too_large = _BadRequest(413, "too-large", f"The request is over {VALIDATE_MAX_BYTES:,} bytes.")
-    if declared.isdigit() and int(declared) > VALIDATE_MAX_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > VALIDATE_MAX_BYTES:
         raise too_large
     body = request.read(VALIDATE_MAX_BYTES + 1)
     if len(body) > VALIDATE_MAX_BYTES:

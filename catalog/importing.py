@@ -138,6 +138,9 @@ def _plan_entry(entry: Entry) -> _Planned:
 
     line = ImportLine(entry.path, "", "", kind, name)
     existing = Skill.objects.named(kind, name).select_related("latest").first()
+    if existing and existing.archived:
+        detail = f"an archived {kind} is called {existing.name!r}; an admin must restore it first"
+        return _Planned(ImportLine(entry.path, "refused", detail, kind, name))
     if existing and existing.latest and existing.latest.text == parsed.text:
         line.outcome = "unchanged"
         line.detail = f"same as v{existing.latest.number}"

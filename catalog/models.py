@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -191,10 +191,20 @@ class Skill(models.Model):
             raise ValidationError({"kind": f"Unknown kind {kind!r}."})
         if not skillfile.is_valid_name(kind, name):
             raise ValidationError({"name": f"Not a valid name: {skillfile.name_rule(kind)}."})
+        taken = ValidationError({"name": f"A {kind} called {name!r} already exists."})
         with transaction.atomic():
-            if cls.objects.named(kind, name).exists():
-                raise ValidationError({"name": f"A {kind} called {name!r} already exists."})
-            skill = cls.objects.create(kind=kind, name=name)
+            existing = cls.objects.named(kind, name).first()
+            if existing:
+                if existing.archived:
+                    raise ValidationError(
+                        {"name": f"An archived {kind} is called {name!r}; ask an admin."}
+                    )
+                raise taken
+            try:
+                with transaction.atomic():  # someone may create the same name right now
+                    skill = cls.objects.create(kind=kind, name=name)
+            except IntegrityError:
+                raise taken from None
             return skill.save_version(text, author, message=message or "Created")
 
     def save_version(
@@ -223,6 +233,8 @@ class Skill(models.Model):
                     raise EditConflict(base, latest, text, merge.conflicts)
                 text = merge.text
                 merged_with = latest
+                if reason := unstorable_reason(text):
+                    raise ValidationError({"text": f"Merged with v{latest.number}: {reason}"})
             if latest and text == latest.text:
                 return SaveResult(latest, created=False, merged_with=merged_with)
             if merged_with:
@@ -276,7 +288,8 @@ class Skill(models.Model):
             raise ValidationError("That version belongs to another item.")
         with transaction.atomic():
             result = self.save_version(version.text, user, message=f"Restored v{version.number}")
-            Event.record(Event.Action.RESTORE, self, user, result.version)
+            if result.created:
+                Event.record(Event.Action.RESTORE, self, user, result.version)
         return result
 
     def archive(self, user) -> None:
@@ -286,8 +299,9 @@ class Skill(models.Model):
             Event.record(Event.Action.ARCHIVE, self, user, self.latest)
 
     def set_tags(self, names: list[str]) -> None:
-        tags = [Tag.objects.get_or_create(name=name)[0] for name in sorted(set(names))]
-        self.tags.set(tags)
+        with transaction.atomic():
+            tags = [Tag.objects.get_or_create(name=name)[0] for name in sorted(set(names))]
+            self.tags.set(tags)
 
 
 class Version(models.Model):
@@ -476,8 +490,20 @@ class VersionDownloads(models.Model):
         versions = Version.objects.filter(
             pk__in=Skill.objects.filter(pk__in=skill_ids).values("published_id")
         )
-        with transaction.atomic():
-            missing = versions.filter(download_count__isnull=True).values_list("pk", flat=True)
-            cls.objects.bulk_create([cls(version_id=pk) for pk in missing], ignore_conflicts=True)
-            cls.objects.filter(version__in=versions).update(count=F("count") + 1)
-            Skill.objects.filter(pk__in=skill_ids).update(downloads=F("downloads") + 1)
+        try:
+            with transaction.atomic():
+                missing = versions.filter(download_count__isnull=True).values_list("pk", flat=True)
+                cls.objects.bulk_create(
+                    [cls(version_id=pk) for pk in missing], ignore_conflicts=True
+                )
+                # Take the row locks in one order (by key), so that two downloads of
+                # overlapping sets wait for each other instead of deadlocking.
+                counters = cls.objects.filter(version__in=versions).order_by("pk")
+                list(counters.select_for_update().values_list("pk", flat=True))
+                counters.update(count=F("count") + 1)
+                rows = Skill.objects.filter(pk__in=skill_ids).order_by("pk")
+                list(rows.select_for_update().values_list("pk", flat=True))
+                rows.update(downloads=F("downloads") + 1)
+        except DatabaseError:
+            # A count is not worth failing the download for; the log says it was lost.
+            write_log.warning("download count lost", exc_info=True)

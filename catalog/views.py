@@ -87,7 +87,7 @@ def _public_diff(skill: Skill, published: list[PublishedVersion], params) -> dic
     wanted = []
     for key in ("from", "to"):
         value = params.get(key, "")
-        if not value.isdigit() or int(value) not in numbers:
+        if not (value.isascii() and value.isdigit()) or int(value) not in numbers:
             raise Http404("Only versions that were published can be compared here.")
         wanted.append(int(value))
     texts = dict(skill.versions.filter(number__in=wanted).values_list("number", "text"))

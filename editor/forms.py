@@ -2,6 +2,7 @@ import re
 
 from django import forms
 
+from catalog.importing import archive_limits
 from catalog.models import Kind
 
 TAG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
@@ -26,7 +27,13 @@ class NewSkillForm(forms.Form):
 class EditForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea, strip=False, required=False)
     message = forms.CharField(max_length=500, required=False)
-    base_version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    # Every save names the version it started from, so a stale save merges or
+    # conflicts instead of silently overwriting what landed since.
+    base_version = forms.IntegerField(
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={"required": "The form lost the version you started from: reload the page."},
+    )
 
 
 class PreviewForm(forms.Form):
@@ -57,3 +64,12 @@ class TagsForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(help_text="A .md file, or a .zip or .tar.gz bundle.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = archive_limits().max_upload_bytes
+        if upload.size > limit:  # refuse before reading it into memory
+            raise forms.ValidationError(
+                f"The file is {upload.size:,} bytes, over the upload limit of {limit:,} bytes."
+            )
+        return upload

@@ -36,7 +36,7 @@ def _get_version(skill: Skill, ref: str | None) -> Version:
         version = skill.latest
     elif ref == "published":
         version = skill.published
-    elif ref.isdigit():
+    elif ref.isascii() and ref.isdigit():
         version = skill.versions.filter(number=int(ref)).first()
     else:
         version = None
@@ -272,7 +272,12 @@ def restore(request, kind, name):
         messages.error(request, "Say which version to restore.")
         return _back(request, skill)
     result = skill.restore(version, request.user)
-    messages.success(request, f"Restored v{version.number} as v{result.version.number}.")
+    if result.created:
+        messages.success(request, f"Restored v{version.number} as v{result.version.number}.")
+    else:
+        messages.info(
+            request, f"v{result.version.number} already has the text of v{version.number}."
+        )
     return _back(request, skill)
 
 

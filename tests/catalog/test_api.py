@@ -187,3 +187,7 @@ def test_validate_still_judges_a_file_just_over_one_mebibyte():
     payload = validate({"text": text}).json()
     assert payload["result"] == "error"
     assert "file-too-large" in {problem["code"] for problem in payload["problems"]}
+
+
+def test_a_non_ascii_digit_page_is_a_json_400_not_a_500(client):
+    error_of(client.get("/api/skills", {"page": "²"}), 400)

@@ -10,7 +10,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from catalog.models import Event, Skill
+from catalog.models import Event, Skill, VersionDownloads
 from tests.editor.test_views import Browser
 from tests.factories import GOOD_COMMAND, make_skill, make_user
 
@@ -76,3 +76,25 @@ def test_a_publish_racing_a_save_publishes_exactly_the_version_asked_for():
     assert statuses == [302] * (2 * ROUNDS)
     published = Event.objects.filter(action="publish").order_by("id")
     assert [e.version.number for e in published] == list(range(1, ROUNDS + 1))
+
+
+def test_overlapping_bundle_downloads_count_every_download_without_deadlocks():
+    items = [make_skill(name=f"item-{i}", publish=True) for i in range(12)]
+    pks = [item.pk for item in items]
+    downloads = [list(reversed(pks)), pks, pks[3:] + pks[:3], pks[::2] + pks[1::2]] * 2
+
+    def download(order):
+        return lambda: VersionDownloads.record(Skill.objects.filter(pk__in=order))
+
+    assert run_together(*(download(order) for order in downloads)) == []
+    assert set(Skill.objects.values_list("downloads", flat=True)) == {8}
+
+
+def test_two_people_creating_the_same_name_at_once_get_one_item_and_one_clear_refusal():
+    errors = run_together(
+        lambda: Skill.create("command", "deploy", GOOD_COMMAND, None),
+        lambda: Skill.create("command", "Deploy", GOOD_COMMAND, None),
+    )
+    assert [type(error).__name__ for error in errors] == ["ValidationError"]
+    assert "already exists" in str(errors[0])
+    assert Skill.objects.count() == 1

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
+from catalog.importing import Entry, import_entries
 from catalog.models import EditConflict, Event, Skill, Version
 from tests.factories import GOOD_COMMAND, make_skill, make_user, numbered_lines
 
@@ -156,3 +157,31 @@ def test_sixteen_concurrent_stale_saves_keep_every_edit_and_number_versions_with
     assert numbers == list(range(1, writers + 2))
     latest = Skill.objects.get(pk=skill.pk).latest.text
     assert all(f"edited {i}\n" in latest for i in range(writers))
+
+
+def test_restoring_a_version_identical_to_the_latest_writes_nothing():
+    skill = make_skill()
+    result = skill.restore(skill.latest, None)
+    assert not result.created
+    assert not Event.objects.filter(action="restore").exists()
+
+
+def test_a_merge_that_would_exceed_the_size_limit_is_refused_and_stores_nothing():
+    half = "x" * (600 * 1024)
+    skill = make_skill(text=numbered_lines(2))
+    skill.save_version(numbered_lines(2).replace("line 0", half), None, base_number=1)
+    with pytest.raises(ValidationError, match="Merged with v2"):
+        skill.save_version(numbered_lines(2).replace("line 1", half), None, base_number=1)
+    assert skill.versions.count() == 2
+
+
+def test_an_archived_name_is_neither_reused_nor_imported_into():
+    skill = make_skill(name="review")
+    skill.archive(None)
+    with pytest.raises(ValidationError, match="archived"):
+        make_skill(name="Review")
+    report = import_entries(
+        [Entry(".claude/commands/review.md", b"---\ndescription: x\n---\nB\n")], None
+    )
+    assert [line.outcome for line in report.lines] == ["refused"]
+    assert skill.versions.count() == 1

@@ -453,3 +453,8 @@ def test_a_hostile_description_is_shown_as_text(client, publish):
         html = client.get(url).content.decode()
         assert "<script>alert(1)" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_public_diff_of_non_ascii_digit_versions_is_404_not_500(client):
+    make_skill(name="review", publish=True)
+    assert client.get("/commands/review/", {"from": "²", "to": "1"}).status_code == 404

@@ -836,3 +836,16 @@ def test_audit_lists_events_and_filters_them_by_action(browser, publisher):
         ["publisher", "published", "/deploy"],
         ["publisher", "published", "/old"],
     ]
+
+
+def test_a_save_that_does_not_name_its_base_version_is_refused(browser):
+    skill = make_skill()
+    response = browser.post(EDIT, {"text": GOOD_COMMAND + "more\n", "message": "x"})
+    assert response.status_code == 400
+    assert "reload the page" in page(response)
+    assert skill.versions.count() == 1
+
+
+def test_a_diff_of_a_non_ascii_digit_version_is_404_not_500(browser):
+    make_skill()
+    assert browser.get(EDIT + "diff", {"from": "²", "to": "1"}).status_code == 404
