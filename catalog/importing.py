@@ -5,6 +5,10 @@ dry-run report always says exactly what confirming will do. An import is all
 or nothing: any refused entry means nothing is written.
 """
 
+import base64
+import hashlib
+import json
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +73,29 @@ def _read_tree(base: Path, root: Path) -> tuple[list[Entry], list[tuple[str, str
     if problems:
         raise bundles.ArchiveError(problems)
     return entries, skipped
+
+
+@dataclass(frozen=True)
+class PendingImport:
+    """Checked entries waiting for the user to confirm, as session-safe text.
+
+    The token is a digest of the entries, so confirming imports exactly what the
+    dry run showed.
+    """
+
+    token: str
+    packed: str
+
+    @classmethod
+    def pack(cls, entries: list[Entry]) -> "PendingImport":
+        raw = json.dumps([[e.path, base64.b64encode(e.data).decode()] for e in entries])
+        packed = base64.b64encode(zlib.compress(raw.encode())).decode()
+        return cls(hashlib.sha256(packed.encode()).hexdigest()[:32], packed)
+
+    @staticmethod
+    def unpack(packed: str) -> list[Entry]:
+        raw = json.loads(zlib.decompress(base64.b64decode(packed)))
+        return [Entry(path, base64.b64decode(data)) for path, data in raw]
 
 
 @dataclass

@@ -435,6 +435,7 @@ class ImportLine:
 class ImportReport:
     lines: list[ImportLine] = field(default_factory=list)
     applied: bool = False
+    token: str = ""  # names the checked entries a confirm will import (the import page)
 
     def count(self, outcome: str) -> int:
         return sum(1 for line in self.lines if line.outcome == outcome)

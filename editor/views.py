@@ -1,9 +1,5 @@
 """The team's editor. Views parse the request, call one catalog method, render."""
 
-import base64
-import json
-import zlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -15,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog import bundles, diffing
-from catalog.importing import Entry, import_entries, read_upload
+from catalog.importing import PendingImport, import_entries, read_upload
 from catalog.models import EditConflict, Event, Kind, Skill, Tag, Version
 from catalog.previews import build_preview
 from editor.forms import EditForm, ImportForm, NewSkillForm, PreviewForm, TagsForm, VersionForm
@@ -308,20 +304,20 @@ def audit(request):
     return render(request, "editor/audit.html", context)
 
 
-IMPORT_SESSION_KEY = "pending_import"
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_view(request):
-    """Upload → dry-run report → confirm. The checked entries wait in the session."""
+    """Upload → dry-run report → confirm. The checked entries wait in the session,
+    under a token the confirm form carries, so a second tab cannot swap them."""
     form, report, error_lines = ImportForm(), None, None
+    pending = request.session.setdefault("pending_imports", {})
     if request.method == "POST" and "confirm" in request.POST:
-        pending = request.session.pop(IMPORT_SESSION_KEY, None)
-        if pending is None:
+        packed = pending.pop(request.POST["confirm"], None)
+        request.session.modified = True
+        if packed is None:
             messages.error(request, "Nothing to import: upload the file again.")
             return redirect("editor:import")
-        report = import_entries(_unpack(pending["entries"]), request.user, publish=False)
+        report = import_entries(PendingImport.unpack(packed), request.user)
         if report.applied:
             messages.success(request, f"Imported: {report.summary()}.")
             return redirect("editor:dashboard")
@@ -336,17 +332,11 @@ def import_view(request):
             else:
                 report = import_entries(entries, request.user, dry_run=True, skipped=skipped)
                 if report.ok:
-                    request.session[IMPORT_SESSION_KEY] = {"entries": _pack(entries)}
+                    waiting = PendingImport.pack(entries)
+                    pending.clear()  # only the newest dry run can be confirmed
+                    pending[waiting.token] = waiting.packed
+                    request.session.modified = True
+                    report.token = waiting.token
     status = 400 if (error_lines or form.errors or (report and report.refused)) else 200
     context = {"form": form, "report": report, "error_lines": error_lines}
     return render(request, "editor/import.html", context, status=status)
-
-
-def _pack(entries: list[Entry]) -> str:
-    raw = json.dumps([[e.path, base64.b64encode(e.data).decode()] for e in entries])
-    return base64.b64encode(zlib.compress(raw.encode())).decode()
-
-
-def _unpack(packed: str) -> list[Entry]:
-    raw = json.loads(zlib.decompress(base64.b64decode(packed)))
-    return [Entry(path, base64.b64decode(data)) for path, data in raw]

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from catalog.models import Event, Skill, Version, unstorable_reason
 from tests.catalog.test_commands import run
-from tests.editor.test_views import Browser, select
+from tests.editor.test_views import Browser, one, select
 from tests.factories import GOOD_COMMAND, make_skill, make_user
 from tests.shared import ADVERSARIAL, jsonl, needs_shared
 
@@ -201,7 +201,8 @@ def import_page(browser, filename: str, data: bytes):
         assert alerts(html) or refused, "a refusal must say what was wrong"
         return response, False
     assert response.status_code == 200
-    confirmed = browser.post("/edit/import", {"confirm": "1"})
+    token = one(html, "button", name="confirm").attrs["value"]
+    confirmed = browser.post("/edit/import", {"confirm": token})
     assert_sound(confirmed)
     assert confirmed.status_code == 302
     return response, True
@@ -355,8 +356,9 @@ def test_a_policy_archive_confirmed_imports_only_its_markdown(
     browser, hostile_archives, scaled_limits
 ):
     [data] = [data for case_id, data, _ in hostile_archives if case_id == "zip-non-md-files"]
-    browser.post("/edit/import", {"file": SimpleUploadedFile("x.zip", data)})
-    assert browser.post("/edit/import", {"confirm": "1"}).status_code == 302
+    dry_run = browser.post("/edit/import", {"file": SimpleUploadedFile("x.zip", data)})
+    token = one(dry_run.content.decode(), "button", name="confirm").attrs["value"]
+    assert browser.post("/edit/import", {"confirm": token}).status_code == 302
     assert list(Skill.objects.values_list("name", flat=True)) == ["ok"]
 
 

@@ -749,17 +749,31 @@ def test_uploading_a_markdown_file_shows_a_dry_run_and_writes_nothing(browser):
     assert counts() == (0, 0, 0)
 
 
+def confirm_token(response) -> str:
+    """The value of the dry run's confirm button: it names the checked entries."""
+    return one(page(response), "button", name="confirm").attrs["value"]
+
+
 def test_confirming_the_dry_run_imports_the_files(browser, member):
-    browser.post("/edit/import", {"file": upload("review.md", GOOD_COMMAND.encode())})
-    response = browser.post("/edit/import", {"confirm": "1"})
+    dry_run = browser.post("/edit/import", {"file": upload("review.md", GOOD_COMMAND.encode())})
+    token = confirm_token(dry_run)
+    response = browser.post("/edit/import", {"confirm": token})
     assert response.status_code == 302
     assert response.url == "/edit/"
     skill = Skill.objects.get(kind="command", name="review")
     assert skill.latest.text == GOOD_COMMAND
     assert Event.objects.get().action == "import"
-    again = browser.post("/edit/import", {"confirm": "1"}, follow=True)
+    again = browser.post("/edit/import", {"confirm": token}, follow=True)
     assert "Nothing to import" in " ".join(messages_shown(again))
     assert counts() == (1, 1, 1)
+
+
+def test_only_the_newest_dry_run_can_be_confirmed(browser):
+    first = browser.post("/edit/import", {"file": upload("review.md", GOOD_COMMAND.encode())})
+    browser.post("/edit/import", {"file": upload("other.md", GOOD_COMMAND.encode())})
+    response = browser.post("/edit/import", {"confirm": confirm_token(first)}, follow=True)
+    assert "Nothing to import" in " ".join(messages_shown(response))
+    assert counts() == (0, 0, 0)
 
 
 def zip_of(entries: dict[str, bytes]) -> bytes:
@@ -801,7 +815,7 @@ def test_a_bundle_written_by_skillhub_imports_and_exports_byte_for_byte(browser)
     dry_run = browser.post("/edit/import", {"file": upload("team.zip", archive)})
     assert dry_run.status_code == 200
     assert [row[2] for row in report_rows(page(dry_run)) if row[2] != "skipped"] == ["created"] * 3
-    assert browser.post("/edit/import", {"confirm": "1"}).status_code == 302
+    assert browser.post("/edit/import", {"confirm": confirm_token(dry_run)}).status_code == 302
 
     stored = {(s.kind, s.name): s.latest.text for s in Skill.objects.select_related("latest")}
     assert stored == texts
