@@ -235,7 +235,18 @@ def unified(old: str, new: str, context: int = 3) -> list[Hunk]:
 def side_by_side(old: str, new: str, context: int = 3) -> list[list[Row]]:
     """The hunks of `unified` as rows: a deleted line beside the inserted line it pairs
     with (same segments), an equal line on both sides, None where a side has no line."""
-    return [_rows(hunk.lines) for hunk in unified(old, new, context)]
+    return [rows(hunk) for hunk in unified(old, new, context)]
+
+
+def rows(hunk: Hunk) -> list[Row]:
+    """One hunk of `unified` as side-by-side rows (no second diff)."""
+    return _rows(hunk.lines)
+
+
+def hunk_stats(hunks: Sequence[Hunk]) -> tuple[int, int]:
+    """(lines added, lines removed) in `hunks`; equals `stats` of the same texts."""
+    ops = [line.op for hunk in hunks for line in hunk.lines]
+    return ops.count("insert"), ops.count("delete")
 
 
 def stats(old: str, new: str) -> tuple[int, int]:

@@ -91,13 +91,8 @@ def _public_diff(skill: Skill, published: list[PublishedVersion], params) -> dic
             raise Http404("Only versions that were published can be compared here.")
         wanted.append(int(value))
     texts = dict(skill.versions.filter(number__in=wanted).values_list("number", "text"))
-    old, new = texts[wanted[0]], texts[wanted[1]]
-    return {
-        "old": wanted[0],
-        "new": wanted[1],
-        "hunks": diffing.unified(old, new),
-        "stats": diffing.stats(old, new),
-    }
+    hunks = diffing.unified(texts[wanted[0]], texts[wanted[1]])
+    return {"old": wanted[0], "new": wanted[1], "hunks": hunks, "stats": diffing.hunk_stats(hunks)}
 
 
 def _install_lines(request, skill: Skill) -> dict[str, str]:

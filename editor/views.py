@@ -202,10 +202,8 @@ def diff(request, kind, name):
         "layout": layout,
         "fields": diffing.frontmatter_diff(old.metadata, new_meta),
         "hunks": hunks,
-        "side": list(zip(hunks, diffing.side_by_side(old.text, new_text), strict=True))
-        if layout == "side"
-        else None,
-        "stats": diffing.stats(old.text, new_text),
+        "side": [(hunk, diffing.rows(hunk)) for hunk in hunks] if layout == "side" else None,
+        "stats": diffing.hunk_stats(hunks),
         "versions": skill.versions.only("number"),
     }
     return render(request, "editor/diff.html#diff" if request.htmx else "editor/diff.html", context)

@@ -9,7 +9,9 @@ from catalog.diffing import (
     DiffLine,
     Segment,
     frontmatter_diff,
+    hunk_stats,
     merge,
+    rows,
     side_by_side,
     stats,
     unified,
@@ -412,8 +414,8 @@ def test_side_by_side_has_one_list_of_rows_per_hunk_with_the_same_lines():
     hunks = unified(old, new, context=1)
 
     assert len(tables) == len(hunks) == 2
-    for rows, hunk in zip(tables, hunks, strict=True):
-        shown = {line for row in rows for line in (row.left, row.right) if line is not None}
+    for table, hunk in zip(tables, hunks, strict=True):
+        shown = {line for row in table for line in (row.left, row.right) if line is not None}
         assert shown == set(hunk.lines)
 
 
@@ -576,3 +578,14 @@ def test_true_and_one_are_different_values():
 
     assert change.change == "changed"
     assert frontmatter_diff({"metadata": {"a": [1]}}, {"metadata": {"a": [1]}}) == []
+
+
+@given(
+    st.lists(st.sampled_from(["a", "b", "c", ""]), max_size=12),
+    st.lists(st.sampled_from(["a", "b", "d", ""]), max_size=12),
+)
+def test_counting_the_hunks_agrees_with_stats_and_rows_with_side_by_side(old_lines, new_lines):
+    old, new = "\n".join(old_lines) + "\n", "\n".join(new_lines) + "\n"
+    hunks = unified(old, new)
+    assert hunk_stats(hunks) == stats(old, new)
+    assert [rows(hunk) for hunk in hunks] == side_by_side(old, new)
