@@ -1,5 +1,6 @@
 import pytest
 
+from tests.browser import Browser
 from tests.factories import make_user
 
 
@@ -7,3 +8,15 @@ from tests.factories import make_user
 def publisher():
     """A signed-up team member in the Publishers group."""
     return make_user("publisher", publisher=True)
+
+
+@pytest.fixture
+def member():
+    """A signed-up team member who may edit but not publish."""
+    return make_user("member")
+
+
+@pytest.fixture
+def browser(member):
+    """The member's browser: CSRF checks on, as a real one."""
+    return Browser(member)

@@ -25,8 +25,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from catalog.models import Event, Skill, Version, unstorable_reason
+from tests.browser import Browser, one, select
 from tests.catalog.test_commands import run
-from tests.editor.test_views import Browser, one, select
 from tests.factories import GOOD_COMMAND, make_skill, make_user
 from tests.shared import ADVERSARIAL, jsonl, needs_shared
 
@@ -128,16 +128,6 @@ def live_areas(html: str) -> str:
 def assert_no_needles(case: Case, html: str) -> None:
     rendered = live_areas(html)
     assert [needle for needle in case.needles if needle in rendered] == []
-
-
-@pytest.fixture
-def member():
-    return make_user("member")
-
-
-@pytest.fixture
-def browser(member):
-    return Browser(member)
 
 
 # -- the editor: new and save ------------------------------------------------------------

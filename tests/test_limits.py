@@ -11,7 +11,7 @@ from django.test import Client, override_settings
 
 from catalog import api
 from catalog.models import Skill, Version
-from tests.editor.test_views import Browser, one
+from tests.browser import Browser, one
 from tests.factories import GOOD_COMMAND, make_user
 from tests.shared import REPO
 from tests.test_security import Visitor, fail

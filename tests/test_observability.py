@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from skillhub.observability import JsonFormatter, TextFormatter
-from tests.editor.test_views import Browser
+from tests.browser import Browser
 from tests.factories import GOOD_COMMAND, make_skill, make_user
 from tests.shared import REPO
 

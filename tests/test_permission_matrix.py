@@ -15,8 +15,8 @@ from django.db.models import Sum
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from catalog.models import Event, Skill, Tag, Version, VersionDownloads
+from tests.browser import Browser
 from tests.editor.test_permissions import ROUTES as EDITOR_ROUTES
-from tests.editor.test_views import Browser
 from tests.factories import GOOD_COMMAND, make_skill, make_user
 
 pytestmark = pytest.mark.django_db

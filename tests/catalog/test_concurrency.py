@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, connections
 
 from catalog.models import Event, Skill, VersionDownloads
-from tests.editor.test_views import Browser
+from tests.browser import Browser
 from tests.factories import GOOD_COMMAND, make_skill, make_user
 
 pytestmark = [

@@ -11,7 +11,7 @@ from django.urls import URLPattern
 
 from catalog.models import Event, Skill, Tag, Version
 from editor import urls as editor_urls
-from tests.editor.test_views import Browser
+from tests.browser import Browser
 from tests.factories import GOOD_COMMAND, make_skill, make_user
 
 pytestmark = pytest.mark.django_db
