@@ -30,9 +30,14 @@ def build_preview(text: str, kind: str, name: str | None = None, arguments: str 
     return Preview(
         parsed=parsed,
         html=rendering.render_markdown(parsed.body),
-        prompt_html=rendering.render_prompt(skillfile.expand(parsed, arguments)),
+        prompt_html=prompt_html(parsed, arguments),
         arguments=arguments,
     )
+
+
+def prompt_html(parsed: skillfile.SkillFile, arguments: str) -> str:
+    """The prompt Claude Code would send for `arguments`, with inert marks (try it)."""
+    return rendering.render_prompt(skillfile.expand(parsed, arguments))
 
 
 def frontmatter_rows(metadata: dict) -> list[tuple[str, str]]:

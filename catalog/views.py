@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from catalog import diffing, exporting, search, skillfile
 from catalog.models import Kind, PublishedVersion, Skill
 from catalog.models import VersionDownloads as Downloads
-from catalog.previews import argument_hint, build_preview, frontmatter_rows
+from catalog.previews import argument_hint, frontmatter_rows, prompt_html
 
 # Request header of clients that only check whether an item changed: not a download.
 UPDATE_CHECK_HEADER = "X-Skills-Update-Check"
@@ -120,7 +120,9 @@ def skill(request, kind, name):
         "fields": frontmatter_rows(version.metadata),
         "argument_hint": argument_hint(version.metadata),
         "arguments": arguments,
-        "try_it": build_preview(version.text, kind, item.name, arguments) if arguments else None,
+        "try_it": prompt_html(skillfile.parse(version.text, kind, item.name), arguments)
+        if arguments
+        else None,
         "risks": skillfile.risks_of(version.problems),
         "published_versions": published,
         "downloads": next((v.downloads for v in published if v.number == version.number), 0),
