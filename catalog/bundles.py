@@ -385,19 +385,24 @@ def _zip_pieces(ordered: list[BundleItem], digest: str) -> Iterator[bytes]:
     )
 
 
-def _measure_deflate(chunks: Iterable[bytes]) -> tuple[int, int, int]:
-    """crc32, size and deflated size of a stream of chunks."""
-    crc = size = 0
+class _Checksum:
+    """crc32 and size of the chunks that pass through `tap`."""
 
-    def tapped() -> Iterator[bytes]:
-        nonlocal crc, size
+    def __init__(self) -> None:
+        self.crc = self.size = 0
+
+    def tap(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         for chunk in chunks:
-            crc = zlib.crc32(chunk, crc)
-            size += len(chunk)
+            self.crc = zlib.crc32(chunk, self.crc)
+            self.size += len(chunk)
             yield chunk
 
-    compressed_size = sum(len(out) for out in _deflate(tapped()))
-    return crc, size, compressed_size
+
+def _measure_deflate(chunks: Iterable[bytes]) -> tuple[int, int, int]:
+    """crc32, size and deflated size of a stream of chunks."""
+    checksum = _Checksum()
+    compressed_size = sum(len(out) for out in _deflate(checksum.tap(chunks)))
+    return checksum.crc, checksum.size, compressed_size
 
 
 def _tar_pieces(ordered: list[BundleItem], digest: str) -> Iterator[bytes]:
@@ -435,18 +440,10 @@ _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
 
 def _gzip_pieces(pieces: Iterable[bytes]) -> Iterator[bytes]:
     """One gzip member around `pieces`, written by hand so that the header is fixed."""
-    crc = size = 0
-
-    def tapped() -> Iterator[bytes]:
-        nonlocal crc, size
-        for piece in pieces:
-            crc = zlib.crc32(piece, crc)
-            size += len(piece)
-            yield piece
-
+    checksum = _Checksum()
     yield _GZIP_HEADER
-    yield from _deflate(tapped())
-    yield struct.pack("<II", crc, size & 0xFFFFFFFF)
+    yield from _deflate(checksum.tap(pieces))
+    yield struct.pack("<II", checksum.crc, checksum.size & 0xFFFFFFFF)
 
 
 # ---------------------------------------------------------------- reading
