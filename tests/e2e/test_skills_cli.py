@@ -198,23 +198,20 @@ def digest_of(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def add(skills_cli, site, skill, project, home):
+    """`skills add <site> --skill <skill> -a claude-code -y`, as a person would run it."""
+    return skills_cli.run(
+        "add", site, "--skill", skill, "-a", "claude-code", "-y", project=project, home=home
+    )
+
+
 def test_the_cli_installs_one_skill_byte_for_byte_and_locks_its_digest(
     skills_cli, site, publisher, project, home
 ):
     make_skill("skill", "changelog", CHANGELOG, author=publisher, publish=True)
     make_skill("skill", "release-notes", RELEASE, author=publisher, publish=True)
 
-    result = skills_cli.run(
-        "add",
-        site,
-        "--skill",
-        "changelog",
-        "-a",
-        "claude-code",
-        "-y",
-        project=project,
-        home=home,
-    )
+    result = add(skills_cli, site, "changelog", project, home)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert installed(project, "changelog") == CHANGELOG.encode("utf-8")
@@ -234,17 +231,7 @@ def test_the_cli_installs_every_published_skill_and_no_draft_or_other_kind(
     make_skill("skill", "draft-only", skill_text("draft-only", "Unpublished", "No.\n"))
     make_skill("command", "review", "---\ndescription: Review\n---\nReview.\n", publish=True)
 
-    result = skills_cli.run(
-        "add",
-        site,
-        "--skill",
-        "*",
-        "-a",
-        "claude-code",
-        "-y",
-        project=project,
-        home=home,
-    )
+    result = add(skills_cli, site, "*", project, home)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert sorted(p.name for p in (project / ".claude" / "skills").iterdir()) == [
@@ -263,17 +250,7 @@ def test_the_cli_update_notices_a_newly_published_version_and_installs_it(
     skills_cli, site, publisher, project, home
 ):
     skill = make_skill("skill", "changelog", CHANGELOG, author=publisher, publish=True)
-    added = skills_cli.run(
-        "add",
-        site,
-        "--skill",
-        "changelog",
-        "-a",
-        "claude-code",
-        "-y",
-        project=project,
-        home=home,
-    )
+    added = add(skills_cli, site, "changelog", project, home)
     assert added.returncode == 0, added.stdout + added.stderr
     downloads_after_install = Skill.objects.get(pk=skill.pk).downloads
 
