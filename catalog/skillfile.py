@@ -11,12 +11,14 @@ Public interface (models, views, commands and tests rely on these names):
     decode(data: bytes) -> tuple[str | None, list[Problem]]
     normalise(text: str) -> str         strip one BOM, CRLF/CR -> LF
     parse(data: str | bytes, kind="command", name=None, profile="claude-code") -> SkillFile
+    stored(text, kind, name, metadata) -> SkillFile      a stored file's body, without parsing
     is_valid_name(kind, name) -> bool
     slash_name(kind, name) -> str       "/frontend:component", "/deploy", "" for agents/styles
     bundle_path(kind, name) -> str      ".claude/commands/frontend/component.md" ...
     locate(path: str) -> tuple[kind, name | None] | None   kind and name from a file path
     find_collisions(items) -> list[tuple[command name, skill name]]
     expand(skill: SkillFile, arguments: str) -> str        the prompt Claude Code would send
+    expand_bounded(skill, arguments, limit) -> (str, bool) the same, cut at `limit`, and if it was
 
 Lines and columns in problems are 1-based and count lines of the normalised text,
 which has the same lines as the original (CRLF and lone CR each end one line).
@@ -40,6 +42,11 @@ PROFILES = ("claude-code", "portable")
 MAX_FILE_BYTES = 1024 * 1024
 
 DESCRIPTION_MAX = 1024
+FRONTMATTER_MAX_BYTES = 64 * 1024  # Claude Code's own fields fit in a few hundred bytes
+NUMBER_MAX_CHARS = 32  # a YAML number longer than this is an error, never a huge int
+PROBLEMS_PER_CODE = 50
+MESSAGE_MAX = 400
+PROMPT_MAX_CHARS = 256 * 1024  # what try-it shows of an expanded prompt
 LISTING_MAX = 1536  # Claude Code cuts description + when_to_use here in its skill listing
 COMPATIBILITY_MAX = 500
 SKILL_NAME_MAX = 64
@@ -106,9 +113,16 @@ class SkillFile:
 
 
 class _Problems(list):
-    """The problems of one file, collected in any order and sorted at the end."""
+    """The problems of one file, collected in any order and sorted at the end.
+
+    What one file can produce is bounded, whatever its size: a message quotes at most
+    MESSAGE_MAX characters of the file, and each code is listed PROBLEMS_PER_CODE times
+    at most, then summed up in one more problem ("and 4,812 more like this").
+    """
 
     def add(self, severity: str, code: str, message: str, line: int, column: int | None = None):
+        if len(message) > MESSAGE_MAX:  # a quoted rule or command can be a whole line
+            message = f"{message[: MESSAGE_MAX - 120]} … {message[-100:]}"
         self.append(Problem(severity, code, message, max(1, line), column))
 
     def error(self, code: str, message: str, line: int, column: int | None = None):
@@ -121,7 +135,26 @@ class _Problems(list):
         self.add("info", code, message, line, column)
 
     def in_order(self) -> list[Problem]:
-        return sorted(self, key=lambda problem: (problem.line, problem.column or 0))
+        ordered = sorted(self, key=lambda problem: (problem.line, problem.column or 0))
+        listed: dict[str, int] = {}
+        kept: list[Problem] = []
+        for problem in ordered:
+            count = listed[problem.code] = listed.get(problem.code, 0) + 1
+            if count <= PROBLEMS_PER_CODE:
+                kept.append(problem)
+        for code, count in listed.items():
+            if count > PROBLEMS_PER_CODE:
+                first_left_out = [p for p in ordered if p.code == code][PROBLEMS_PER_CODE]
+                kept.append(_more_like_this(first_left_out, count - PROBLEMS_PER_CODE))
+        return sorted(kept, key=lambda problem: (problem.line, problem.column or 0))
+
+
+def _more_like_this(first: Problem, more: int) -> Problem:
+    message = (
+        f"…and {more:,} more `{first.code}` problems from this line on; only the first "
+        f"{PROBLEMS_PER_CODE} of each kind are listed."
+    )
+    return Problem(first.severity, first.code, message, first.line, first.column)
 
 
 # -- names and paths (§1) ---------------------------------------------------
@@ -304,6 +337,7 @@ _CORE_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")
 )
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 _MAX_YAML_DEPTH = 50
 
 
@@ -370,6 +404,14 @@ class _StrictRules:
         return mapping
 
     def construct_object(self, node, deep=False):
+        # Base-60 integers (1:1:1:…) are built by repeated multiplication: a few KB give
+        # an int of thousands of digits that JSON cannot write, and 1 MB takes minutes.
+        if node.tag in _NUMBER_TAGS and len(node.value) > NUMBER_MAX_CHARS:
+            problem = (
+                f"value too large: a number of {len(node.value):,} characters "
+                f"(at most {NUMBER_MAX_CHARS}); quote it if it is text"
+            )
+            raise _Refused("yaml-value-too-large", problem, node.start_mark)
         # A few implicit values are well-formed YAML but not constructible
         # (2024-02-30, an int of 5,000 digits); say where instead of crashing.
         try:
@@ -643,6 +685,15 @@ class _Frontmatter:
 
 def _read_frontmatter(block: str, problems: _Problems) -> _Frontmatter | None:
     first_line = 2
+    size = len(block.encode("utf-8", "surrogatepass"))
+    if size > FRONTMATTER_MAX_BYTES:
+        problems.error(
+            "frontmatter-too-large",
+            f"The frontmatter is {size:,} bytes; the limit is {FRONTMATTER_MAX_BYTES:,}. "
+            "It was not read: move long text into the body.",
+            first_line,
+        )
+        return None
     try:
         data, root = _load_yaml(block)
         if data is None:
@@ -1044,6 +1095,9 @@ def _is_unrestricted(spec: str | None) -> bool:
     return spec is None or spec.strip() in ("", "*")
 
 
+_PREFIX_END = ""  # marks the end of a prefix in _ShellPolicy's trie (no char is "")
+
+
 class _ShellPolicy:
     """The shell commands `allowed-tools` lets run without asking, matched the way
     Claude Code matches Bash rules: `prefix:*`, globs with `*`, or the exact command.
@@ -1057,7 +1111,10 @@ class _ShellPolicy:
     def __init__(self, specs: Iterable[str | None]):
         self.unrestricted = False
         self.exact: set[str] = set()
-        self.prefixes: dict[int, set[str]] = {}
+        # `prefix:*` rules as a trie of characters, so a command is checked against all
+        # of them in one walk of at most its own length (800 rules of different
+        # lengths cost 800 slices per shell line before).
+        self.prefixes: dict = {}
         self.globs: list[str] = []
         self.budget = self.GLOB_BUDGET
         for spec in specs:
@@ -1067,8 +1124,10 @@ class _ShellPolicy:
         if _is_unrestricted(spec):
             self.unrestricted = True
         elif spec.endswith(":*"):
-            prefix = spec[:-2]
-            self.prefixes.setdefault(len(prefix), set()).add(prefix)
+            node = self.prefixes
+            for char in spec[:-2]:
+                node = node.setdefault(char, {})
+            node[_PREFIX_END] = True
         elif "*" in spec:
             self.globs.append(spec)
             if spec.endswith(" *"):  # `Bash(ls *)` also allows plain `ls`
@@ -1079,9 +1138,19 @@ class _ShellPolicy:
     def allows(self, command: str) -> bool:
         if self.unrestricted or command in self.exact:
             return True
-        if any(command[:size] in group for size, group in self.prefixes.items()):
+        if self._has_prefix_rule(command):
             return True
         return any(self._glob_allows(pattern, command) for pattern in self.globs)
+
+    def _has_prefix_rule(self, command: str) -> bool:
+        node = self.prefixes
+        for char in command:
+            if _PREFIX_END in node:
+                return True
+            node = node.get(char)
+            if node is None:
+                return False
+        return _PREFIX_END in node
 
     def _glob_allows(self, pattern: str, command: str) -> bool:
         cost = len(pattern) * (len(command) + 1)
@@ -1133,10 +1202,16 @@ _FENCE_END = re.compile(r"[ \t]*```")
 _CODE_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _BACKTICKS = re.compile(r"`+")
 _DOWNLOAD = re.compile(r"\b(?:curl|wget)\b")
+# Every pattern here sees user text, so each runs in linear time: quantifiers are
+# possessive, and a run that could span the start of the next attempt (sudo's flags
+# before another `|`) cannot, so no character is scanned by more than one attempt.
 _PIPE_INTO_SHELL = re.compile(
-    r"\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:(?:ba|z|k|da|fi)?sh|python[0-9.]*|perl|ruby|node)\b"
+    r"\|\s*+(?:sudo\s++(?:-[^\s|]++\s++)*+)?"
+    r"(?:(?:ba|z|k|da|fi)?sh|python[0-9.]*+|perl|ruby|node)\b"
 )
-_SHELL_OF_DOWNLOAD = re.compile(r"\b(?:ba|z)?sh\s+(?:-\S+\s+)*<\(\s*(?:curl|wget)\b")
+_PROCESS_OF_DOWNLOAD = re.compile(r"<\(\s*+(?:curl|wget)\b")
+_SHELL_WORD = re.compile(r"(?<!\w)(?:ba|z)?sh\Z")
+_WORD = re.compile(r"\S++")
 _POSITIONAL_ONE = re.compile(r"(?<!\\)\$1(?!\d)")
 _FIRST_ARGUMENT = re.compile(r"\b(?:first|1st)\s+(?:argument|arg|parameter|param)", re.IGNORECASE)
 _INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
@@ -1184,7 +1259,26 @@ def _pipes_download_to_shell(line: str) -> bool:
     download = _DOWNLOAD.search(line)
     if download and _PIPE_INTO_SHELL.search(line, download.end()):
         return True
-    return _SHELL_OF_DOWNLOAD.search(line) is not None
+    return "<(" in line and _shell_of_download(line)
+
+
+def _shell_of_download(line: str) -> bool:
+    """`bash -x <(curl …)`: a shell word, its flags, then a download in `<(…)`.
+
+    One pass over the words: a regex for this retries the flag run from every `sh`
+    inside `-sh -sh -sh…`, which is quadratic in the line.
+    """
+    after_shell = False
+    for word in _WORD.finditer(line):
+        text = word.group()
+        if after_shell and text.startswith("<(") and _PROCESS_OF_DOWNLOAD.match(line, word.start()):
+            return True
+        if after_shell and text.startswith("-"):
+            continue  # a flag of the shell
+        # Only the word's last four characters can hold the shell's name.
+        tail = max(0, word.end() - 4)
+        after_shell = text.endswith("sh") and _SHELL_WORD.search(line, tail, word.end()) is not None
+    return False
 
 
 def _has_visible_comment(line: str) -> bool:
@@ -1383,6 +1477,24 @@ def _analyse(skill: SkillFile, problems: _Problems) -> None:
     _lint_invisible(skill.text, name_line, problems)
 
 
+def stored(text: str, kind: str, name: str | None, metadata: dict) -> SkillFile:
+    """A file that was parsed when it was stored, from what was kept: the metadata as
+    stored and the body split off again (one scan for the closing fence); no lint.
+    Pages that only need the body and the arguments use this instead of parse()."""
+    parts = _split(text, _Problems())
+    return SkillFile(
+        kind=kind,
+        name=name,
+        profile="claude-code",
+        text=text,
+        has_frontmatter=parts.has_frontmatter,
+        frontmatter=parts.frontmatter,
+        metadata=metadata,
+        body=parts.body,
+        body_line=parts.body_line,
+    )
+
+
 def _checked_kind(kind: object, problems: _Problems) -> str:
     if kind in KINDS:
         return kind
@@ -1407,31 +1519,49 @@ def split_arguments(arguments: str) -> list[str]:
 
 
 def expand(skill: SkillFile, arguments: str) -> str:
-    """The body as Claude Code would send it with `arguments` typed after the slash name.
+    """The body as Claude Code would send it with `arguments` typed after the slash name,
+    cut at PROMPT_MAX_CHARS (see expand_bounded).
 
     `${CLAUDE_…}` markers and `!` shell lines stay as they are: the renderer shows them.
+    """
+    return expand_bounded(skill, arguments)[0]
+
+
+def expand_bounded(
+    skill: SkillFile, arguments: str, limit: int = PROMPT_MAX_CHARS
+) -> tuple[str, bool]:
+    """The expanded prompt, at most `limit` characters, and whether it was cut.
+
+    Built piece by piece and stopped at the limit, so 50,000 `$0` with a long
+    argument costs what the limit allows, not 100 MB.
     """
     values = split_arguments(arguments)
     named = {
         argument: values[index] if index < len(values) else ""
         for index, argument in enumerate(skill.argument_names)
     }
+    body = skill.body
+    pieces: list[str] = []
+    size = position = 0
     received = False
-
-    def substitute(match: re.Match) -> str:
-        nonlocal received
+    for match in _PLACEHOLDER.finditer(body):
         value = _placeholder_value(match, arguments, values, named)
         if value is None:  # not a placeholder: $HOME, $(…), a stray $
-            return match.group()
+            continue
         if match["escape"]:
-            return match.group()[1:]
-        received = True
-        return value
-
-    expanded = _PLACEHOLDER.sub(substitute, skill.body)
+            value = match.group()[1:]
+        else:
+            received = True
+        pieces += [body[position : match.start()], value]
+        size += match.start() - position + len(value)
+        position = match.end()
+        if size > limit:
+            return "".join(pieces)[:limit], True
+    pieces.append(body[position:])
     if not received and arguments.strip():
-        expanded += f"\n\nARGUMENTS: {arguments}"
-    return expanded
+        pieces.append(f"\n\nARGUMENTS: {arguments}")
+    expanded = "".join(pieces)
+    return expanded[:limit], len(expanded) > limit
 
 
 def _placeholder_value(

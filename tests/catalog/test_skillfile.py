@@ -300,7 +300,9 @@ def test_duplicate_keys_are_an_error_on_the_second_key():
         ("description: x\n123: abc\n", "yaml-non-string-key", 3),
         ("description: x\nmetadata:\n  yes: on\n", "yaml-non-string-key", 4),
         ("description: x\ncreated: 2024-02-30\n", "yaml-bad-value", 3),
-        ("description: x\nbig: " + "9" * 5000 + "\n", "yaml-bad-value", 3),
+        ("description: x\nbig: " + "9" * 5000 + "\n", "yaml-value-too-large", 3),
+        ("description: x\nmaxTurns: " + "1:" * 2500 + "1\n", "yaml-value-too-large", 3),
+        ("description: x\nratio: " + "1" * 40 + ".5\n", "yaml-value-too-large", 3),
     ],
 )
 def test_strict_yaml_refuses_what_the_policy_names(frontmatter, code, line):
