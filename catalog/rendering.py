@@ -28,14 +28,16 @@ replaced by a marker instead of leaving a refused address on the page.
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
-from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -51,6 +53,25 @@ TOKEN_CLASS_PREFIX = "tok-"
 LIGHT_STYLE = "default"
 DARK_STYLE = "github-dark"
 URL_SCHEMES = {"http", "https", "mailto"}
+
+# What one render may cost. markdown-it-py is linear but slow per block and per
+# delimiter (`make bench`, scenario "cost", times each construct): on a 2-core VM up to
+# 50-80 µs a line (list items, headings, table rows), 20 µs a link or image opener or a
+# marker (`@file`, `${CLAUDE_…}`), up to 10 µs for other markup characters. The units
+# below are those microseconds. A body over the budget is rendered up to a block
+# boundary and shown as plain text from there, so one render stays well under a second
+# at any size. Ordinary prose costs little (270 KB of reference text in 3,500 lines
+# renders whole), and the costliest file of the real-world corpus uses 15,380 units.
+LINE_COST = 50
+OPENER_COST = 20
+OPENERS = "[]!$@"
+MARKUP_COST = 10
+MARKUP = "*_~<>&`|\\#="
+RENDER_BUDGET = 300_000
+COST_CHUNK = 4096
+# Pygments is pure Python too (about 9 µs a byte): past this many bytes of fenced code
+# in one body, blocks are shown unhighlighted.
+HIGHLIGHT_MAX_BYTES = 32 * 1024
 
 # What each inert span means, shown as its tooltip.
 MARKER_TITLES = {
@@ -94,9 +115,29 @@ PROMPT_MARKER_KINDS = {
 }
 
 
-def render_markdown(body: str) -> str:
-    """The skill body as sanitised HTML (CommonMark + GFM tables, strikethrough, tasks)."""
-    return _CLEANER.clean(_MD.render(CONTROL_CHARS_RE.sub("", body)))
+def render_markdown(body: str, image_hosts: Iterable[str] = ()) -> str:
+    """The skill body as sanitised HTML (CommonMark + GFM tables, strikethrough, tasks).
+
+    Remote images load only from `image_hosts` (https); any other remote image is shown
+    as a link with its alt text, so a page never makes a reader's browser call a
+    stranger's host.
+    A body that costs more than RENDER_BUDGET is rendered up to a block boundary
+    within it and shown as plain text from there, with a note.
+    """
+    body = CONTROL_CHARS_RE.sub("", body)
+    cut = _render_cut(body)
+    env = {"image_hosts": frozenset(host.lower() for host in image_hosts)}
+    if cut is None:
+        return _CLEANER.clean(_MD.render(body, env))
+    rest = body[cut:]
+    note = (
+        f'<p class="render-limit">Skillhub stopped rendering here: this body has more '
+        f"markup than one page renders. The remaining {rest.count(chr(10)) + 1:,} lines "
+        "are shown as plain text.</p>"
+    )
+    # The rest is escaped text in markup of our own: nothing for the sanitiser to do.
+    rendered = _CLEANER.clean(_MD.render(body[:cut], env))
+    return f'{rendered}{note}<pre class="render-limit">{escapeHtml(rest)}</pre>'
 
 
 def render_prompt(text: str) -> str:
@@ -109,7 +150,36 @@ def render_prompt(text: str) -> str:
         parts.append(_marker_html(PROMPT_MARKER_KINDS[match.lastgroup], match.group()))
         position = match.end()
     parts.append(escapeHtml(text[position:]))
-    return _CLEANER.clean(f'<pre class="prompt">{"".join(parts)}</pre>')
+    # Built only from escaped text and spans of our own, so it is safe as it stands; the
+    # sanitiser would add nothing but time (0.7 s for 256 KiB of `&`).
+    return f'<pre class="prompt">{"".join(parts)}</pre>'
+
+
+def render_cost(text: str) -> int:
+    """The estimated cost of rendering `text`, in RENDER_BUDGET's units."""
+    blank_lines = text.count("\n\n")  # skipped by the block parser almost for free
+    return (
+        LINE_COST * (text.count("\n") - blank_lines)
+        + OPENER_COST * sum(text.count(char) for char in OPENERS)
+        + MARKUP_COST * sum(text.count(char) for char in MARKUP)
+    )
+
+
+def _render_cut(body: str) -> int | None:
+    """Where markdown rendering stops (None: nowhere). Measured a chunk at a time, then
+    moved back to the last blank line (or line end) before the chunk that overspends."""
+    if render_cost(body) <= RENDER_BUDGET:
+        return None
+    spent = 0
+    for start in range(0, len(body), COST_CHUNK):
+        spent += render_cost(body[start : start + COST_CHUNK])
+        if spent > RENDER_BUDGET:
+            break
+    blank = body.rfind("\n\n", 0, start)
+    if blank > 0:
+        return blank + 2
+    line_end = body.rfind("\n", 0, start)
+    return line_end + 1 if line_end > 0 else start
 
 
 def stylesheet() -> str:
@@ -135,9 +205,11 @@ def stylesheet() -> str:
 
 def _rewrite_tokens(state: StateCore) -> None:
     removed_elements: Counter[str] = Counter()
+    image_hosts = state.env.get("image_hosts", frozenset())
     for token in state.tokens:
         if token.type == "inline" and token.children is not None:
             children = _replace_raw_html(token.children, removed_elements)
+            children = _images_as_links(children, image_hosts)
             children = _join_text(children)
             children = _block_unsafe_autolinks(children)
             children = _mark_shell_commands(children)
@@ -174,13 +246,49 @@ def _replace_raw_html(children: list[Token], removed: Counter[str]) -> list[Toke
     return result
 
 
-def _join_text(children: list[Token]) -> list[Token]:
+def _images_as_links(children: list[Token], image_hosts: frozenset[str]) -> list[Token]:
+    """A remote image from a host not in `image_hosts` becomes a link to it, with its alt
+    text (or its address) as the link's text: loading it would tell that host who reads."""
     result: list[Token] = []
     for token in children:
-        if token.type == "text" and result and result[-1].type == "text":
-            result[-1] = _text(result[-1].content + token.content)
-        else:
+        if token.type != "image" or _is_allowed_image(token, image_hosts):
             result.append(token)
+            continue
+        link = Token("link_open", "a", 1)
+        link.attrSet("href", str(token.attrGet("src") or ""))
+        if token.attrGet("title"):
+            link.attrSet("title", str(token.attrGet("title")))
+        alt = token.children or [_text(str(token.attrGet("src") or "image"))]
+        result += [link, *alt, Token("link_close", "a", -1)]
+    return result
+
+
+def _is_allowed_image(token: Token, image_hosts: frozenset[str]) -> bool:
+    """Relative images (this site's own) and https images from the allowed hosts."""
+    try:
+        address = urlsplit(str(token.attrGet("src") or ""))
+        host = address.hostname
+    except ValueError:  # an address no browser would load either
+        return False
+    if not address.scheme and not address.netloc:
+        return True
+    return address.scheme == "https" and (host or "") in image_hosts
+
+
+def _join_text(children: list[Token]) -> list[Token]:
+    """Adjacent text tokens as one (joined once per run, not once per token)."""
+    result: list[Token] = []
+    run: list[str] = []
+    for token in children:
+        if token.type == "text":
+            run.append(token.content)
+            continue
+        if run:
+            result.append(_text("".join(run)))
+            run = []
+        result.append(token)
+    if run:
+        result.append(_text("".join(run)))
     return result
 
 
@@ -254,14 +362,37 @@ def _mark_references(children: list[Token]) -> list[Token]:
     return result
 
 
-def _checkboxes_as_tokens(state: StateCore) -> None:
-    # Only the task list plugin's checkboxes are html_inline tokens by now.
-    for token in state.tokens:
-        for index, child in enumerate(token.children or ()):
-            if child.type == "html_inline":
-                checkbox = Token("task_checkbox", "input", 0)
-                checkbox.meta["checked"] = 'checked="checked"' in child.content
-                token.children[index] = checkbox
+TASK_MARKER_RE = re.compile(r"\[[ xX]\][ \t\n\v\f\r]+")
+LIST_OPENERS = ("bullet_list_open", "ordered_list_open")
+
+
+def _task_lists(state: StateCore) -> None:
+    """GFM task lists in one pass: a list item whose paragraph starts with `[ ]` or `[x]`
+    gets a checkbox. (mdit-py-plugins' version searches backwards for each item's list,
+    which is quadratic: 12,500 items took 15 s.)"""
+    open_lists: list[Token] = []
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type in LIST_OPENERS:
+            open_lists.append(token)
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            open_lists.pop()
+        elif (
+            token.type == "inline"
+            and index >= 2
+            and tokens[index - 1].type == "paragraph_open"
+            and tokens[index - 2].type == "list_item_open"
+            and token.children
+            and token.children[0].type == "text"
+            and TASK_MARKER_RE.match(token.content)
+        ):
+            checkbox = Token("task_checkbox", "input", 0)
+            checkbox.meta["checked"] = token.content[1] in "xX"
+            token.children[0].content = token.children[0].content[3:]
+            token.children.insert(0, checkbox)
+            token.content = token.content[3:]
+            tokens[index - 2].attrSet("class", "task-list-item")
+            open_lists[-1].attrSet("class", "contains-task-list")
 
 
 def _alignment_as_class(token: Token) -> None:
@@ -320,17 +451,22 @@ def _render_checkbox(self, tokens: list[Token], idx: int, options, env) -> str:
 def _render_fence(self, tokens: list[Token], idx: int, options, env) -> str:
     token = tokens[idx]
     language = token.info.strip().split(maxsplit=1)[0].lower() if token.info.strip() else ""
-    if language.startswith("!"):
-        # Claude Code runs a ```! block as shell commands; shown highlighted as shell.
-        code = highlight(token.content, _lexer("bash"), _FORMATTER)
+    # Claude Code runs a ```! block as shell commands; shown highlighted as shell.
+    shell = language.startswith("!")
+    lexer = _lexer("bash" if shell else language) if language else None
+    highlighted = env.setdefault("highlighted_bytes", [0])
+    if lexer is not None and highlighted[0] + len(token.content) <= HIGHLIGHT_MAX_BYTES:
+        highlighted[0] += len(token.content)
+        code = highlight(token.content, lexer, _FORMATTER)
+    else:  # no known language, or past the highlighting budget
+        code = escapeHtml(token.content)
+    if shell:
         return (
             f'<pre class="{HIGHLIGHT_CLASS} shell-block" title="{SHELL_BLOCK_TITLE}">'
             f"<code>{code}</code></pre>\n"
         )
-    lexer = _lexer(language) if language else None
     if lexer is None:
-        return f"<pre><code>{escapeHtml(token.content)}</code></pre>\n"
-    code = highlight(token.content, lexer, _FORMATTER)
+        return f"<pre><code>{code}</code></pre>\n"
     return f'<pre class="{HIGHLIGHT_CLASS}"><code>{code}</code></pre>\n'
 
 
@@ -347,19 +483,37 @@ def _lexer(language: str) -> Lexer | None:
         return None
 
 
+def _keep_deep_blocks(md: MarkdownIt) -> None:
+    """Blocks nested past maxNesting (21 `>` or list levels) are shown as preformatted
+    text. markdown-it drops them silently, which would hide text from the page that the
+    model still reads: the same hidden-instruction risk as an HTML comment."""
+    tokenize = md.block.tokenize
+
+    def tokenize_or_keep(state: StateBlock, start: int, end: int) -> None:
+        if state.level < md.options["maxNesting"] or start >= end:
+            tokenize(state, start, end)
+            return
+        token = state.push("code_block", "code", 0)
+        token.content = state.getLines(start, end, state.blkIndent, True)
+        token.map = [start, end]
+        state.line = end
+
+    md.block.tokenize = tokenize_or_keep
+
+
 def _build_markdown() -> MarkdownIt:
     # html=True only so that html_inline yields tokens that _rewrite_tokens makes inert;
     # html_block stays off so markdown between prompt tags is parsed as markdown.
     md = MarkdownIt("commonmark", {"html": True})
     md.enable(["table", "strikethrough"]).disable("html_block")
-    md.use(tasklists_plugin)
     # Build every link, whatever its scheme: a refused link would otherwise show its
     # address as text. nh3's url_schemes decides which addresses survive.
     md.validateLink = lambda url: True
-    # User HTML is made inert right after inline parsing, before the task list plugin adds
-    # its checkbox as an html_inline token, which the next rule turns into our own token.
+    _keep_deep_blocks(md)
+    # User HTML is made inert right after inline parsing; task list checkboxes come after,
+    # as tokens of our own, so no HTML a user could have written is ever let through.
     md.core.ruler.after("inline", "skillhub_rewrite", _rewrite_tokens)
-    md.core.ruler.after("github-tasklists", "skillhub_checkboxes", _checkboxes_as_tokens)
+    md.core.ruler.after("skillhub_rewrite", "skillhub_task_lists", _task_lists)
     md.add_render_rule("inert_marker", _render_marker)
     md.add_render_rule("task_checkbox", _render_checkbox)
     md.add_render_rule("fence", _render_fence)
@@ -396,7 +550,8 @@ def _build_cleaner() -> nh3.Cleaner:
         set_tag_attribute_values={"input": {"disabled": "disabled"}},
         allowed_classes={
             "span": _token_classes() | MARKER_TITLES.keys(),
-            "pre": {HIGHLIGHT_CLASS, "shell-block", "prompt"},
+            "pre": {HIGHLIGHT_CLASS, "shell-block", "prompt", "render-limit"},
+            "p": {"render-limit"},
             "ul": {"contains-task-list"},
             "ol": {"contains-task-list"},
             "li": {"task-list-item"},

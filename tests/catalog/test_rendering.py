@@ -5,7 +5,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog.rendering import render_markdown, render_prompt, stylesheet
+from catalog.rendering import (
+    HIGHLIGHT_MAX_BYTES,
+    RENDER_BUDGET,
+    render_markdown,
+    render_prompt,
+    stylesheet,
+)
 from tests.shared import REPO, corpus_files, jsonl, needs_shared
 
 ALLOWED_TAGS = {
@@ -201,6 +207,85 @@ def test_task_lists_render_disabled_checkboxes():
     assert "[x]" not in html
 
 
+def test_task_list_checkboxes_mark_only_items_that_start_with_a_box():
+    html = render_markdown(
+        "- [x] done\n  - [ ] nested\n- plain\n\n1. [ ] numbered\n\n[ ] not a list\n"
+    )
+    assert html.count('type="checkbox"') == 3
+    assert html.count('class="contains-task-list"') == 3
+    assert "[ ] not a list" in html
+
+
+def test_a_remote_image_is_shown_as_a_link_with_its_alt_text():
+    html = render_markdown('![the chart](https://tracker.example/pixel.png "Chart")')
+    assert elements(html) == [
+        ("p", {}),
+        (
+            "a",
+            {
+                "href": "https://tracker.example/pixel.png",
+                "title": "Chart",
+                "rel": "nofollow noopener noreferrer",
+            },
+        ),
+    ]
+    assert ">the chart</a>" in html
+
+
+def test_a_remote_image_without_alt_text_links_with_its_address():
+    html = render_markdown("![](http://tracker.example/p.png)")
+    assert "<img" not in html
+    assert ">http://tracker.example/p.png</a>" in html
+
+
+def test_images_load_only_from_allowed_hosts_over_https():
+    hosts = ["images.example"]
+    assert "<img" in render_markdown("![a](https://images.example/a.png)", hosts)
+    assert "<img" in render_markdown("![a](https://IMAGES.example/a.png)", hosts)
+    assert "<img" not in render_markdown("![a](http://images.example/a.png)", hosts)
+    assert "<img" not in render_markdown("![a](https://images.example.evil/a.png)", hosts)
+    assert "<img" not in render_markdown("![a](//elsewhere.example/a.png)", hosts)
+
+
+def test_blocks_nested_past_the_limit_are_shown_as_text_not_dropped():
+    html = render_markdown("> " * 30 + "hidden instructions\n\nafter\n")
+    assert "hidden instructions" in html
+    assert "<p>after</p>" in html
+    assert "hidden list" in render_markdown("- " * 30 + "hidden list\n")
+
+
+def test_a_body_over_the_render_budget_is_cut_at_a_blank_line_and_shown_as_text():
+    unit = "- [link](x) item\n\n"  # 2 lines and 3 openers: 160 units
+    count = RENDER_BUDGET // 160 * 2
+    html = render_markdown(unit * count + "<script>alert(1)</script> & tail")
+    rendered, rest = html.split('<p class="render-limit">', 1)
+    assert rendered.count("<li>") < count
+    assert "Skillhub stopped rendering here" in rest
+    assert rest.count("- [link](x) item") == count - rendered.count("<li>")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; tail</pre>" in rest
+    assert_inert(html)
+
+
+def test_long_ordinary_files_render_whole():
+    line = "Reference text in plain words, the way long skill documentation is written.\n"
+    reference = (line * 5 + "\n") * 700  # 270 KB in 3,500 lines
+    assert "render-limit" not in render_markdown(reference)
+    long_paragraphs = ("word " * 200 + "\n\n") * 1_000  # 1 MB
+    html = render_markdown(long_paragraphs)
+    assert "render-limit" not in html
+    assert html.count("<p>") == 1_000
+
+
+def test_code_past_the_highlighting_budget_is_shown_plain():
+    line = "total = first + second + third + fourth\n"
+    block = "```python\n" + line * (HIGHLIGHT_MAX_BYTES // len(line) // 2) + "```\n"
+    html = render_markdown(block * 3)
+    first, second, third = html.split("</pre>")[:3]
+    assert 'class="tok-' in first and 'class="tok-' in second
+    assert 'class="tok-' not in third
+    assert "total = first + second + third + fourth" in third
+
+
 def test_tables_render_with_alignment_as_classes():
     html = render_markdown("| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |")
     assert [tag for tag, _ in elements(html)] == [
@@ -258,7 +343,8 @@ def test_nothing_is_marked_inside_code_spans_or_blocks():
 def test_the_prompt_is_escaped_text_in_a_pre_and_not_markdown():
     html = render_prompt('**Fix** <script>alert("x")</script> & <b>')
     assert html == (
-        '<pre class="prompt">**Fix** &lt;script&gt;alert("x")&lt;/script&gt; &amp; &lt;b&gt;</pre>'
+        '<pre class="prompt">**Fix** &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; '
+        "&amp; &lt;b&gt;</pre>"
     )
 
 
