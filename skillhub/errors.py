@@ -1,14 +1,34 @@
-"""The 400 page: say what was wrong with the request instead of Django's bare default.
+"""Refusals and failures, answered in the shape the client reads: JSON under /api/, a page
+elsewhere.
 
-Django turns a body over DATA_UPLOAD_MAX_MEMORY_SIZE (or too many fields or files)
-into a 400 before any view runs; those are answered 413 with the limit named.
-Under /api/ the answer is JSON, like every other API answer.
+- 400 (handler400): Django turns a body over DATA_UPLOAD_MAX_MEMORY_SIZE (or too many
+  fields or files) into a 400 before any view runs; those are answered 413 with the
+  limit named.
+- 400 "bad-query" (QueryStringMiddleware): a query string holding a character no
+  database column can store, refused before any view can hand it to the database.
+- 403 "csrf" (CSRF_FAILURE_VIEW): a failed CSRF check.
+- 500 (handler500): an unexpected error; the API never answers one with a page.
 """
+
+import re
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.views import csrf, defaults
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+class BadQueryString(Exception):
+    """A query parameter (name or value) holds a character that cannot be stored."""
 
 
 def _explain(exception) -> tuple[int, str, str]:
@@ -17,12 +37,79 @@ def _explain(exception) -> tuple[int, str, str]:
         return 413, "too-large", f"The request is over the limit of {limit:,} bytes."
     if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
         return 413, "too-many-fields", "The request has too many fields or files."
+    if isinstance(exception, BadQueryString):
+        return 400, "bad-query", str(exception)
     return 400, "bad-request", "The request could not be understood."
 
 
 def bad_request(request, exception=None) -> HttpResponse:
     status, code, message = _explain(exception)
-    if request.path.startswith("/api/"):
-        return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    if _is_api(request):
+        return _json_error(status, code, message)
     html = render_to_string("400.html", {"message": message})
     return HttpResponse(html, status=status)
+
+
+# -- query strings ---------------------------------------------------------------------
+
+# What no query parameter may hold, in its name or its value, once decoded:
+# - NUL (U+0000): PostgreSQL text cannot hold it, so a filter or search with it fails
+#   inside the database (a DataError, a 500); SQLite would store it, and nothing
+#   legitimate sends it.
+# - lone surrogates (U+D800-U+DFFF): they have no UTF-8 encoding, so no database driver
+#   can send them. Django decodes the query string as UTF-8 with errors replaced, so
+#   malformed percent-encoding (%ff, an encoded surrogate %ed%a0%80, the overlong NUL
+#   %c0%80) already arrives as U+FFFD, ordinary text that is searched for like any
+#   other; the check keeps the rule true whatever the decoder.
+# Every other character, control characters included, is ordinary text to both databases.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(text: str) -> bool:
+    return UNSTORABLE.search(text) is not None
+
+
+def _why_unstorable(key: str) -> str:
+    what = "a character that cannot be stored (NUL or an unpaired surrogate)"
+    if unstorable(key):
+        return f"A query parameter's name holds {what}."
+    return f"The query parameter `{key[:40]}` holds {what}."
+
+
+class QueryStringMiddleware:
+    """Refuse a query string holding an unstorable character with 400, at one door.
+
+    Without it, every view that passes a parameter to the database (the catalog, the
+    API, bundles, the dashboard, the audit page, …) would have to guard itself.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for key, values in request.GET.lists():
+            if unstorable(key) or any(unstorable(value) for value in values):
+                return bad_request(request, BadQueryString(_why_unstorable(key)))
+        return self.get_response(request)
+
+
+# -- CSRF and server errors ----------------------------------------------------------------
+
+
+def csrf_failure(request, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: JSON under /api/ (for a view there that is not exempt), else
+    Django's page."""
+    if _is_api(request):
+        message = "The CSRF check failed" + (f": {reason}" if reason else ".")
+        return _json_error(403, "csrf", message)
+    return csrf.csrf_failure(request, reason)
+
+
+def server_error(request) -> HttpResponse:
+    """handler500: JSON under /api/, else the standalone 500.html (no context, no base
+    template, so that it renders whatever broke)."""
+    if _is_api(request):
+        return _json_error(
+            500, "server-error", "Something went wrong on our side; the error has been logged."
+        )
+    return defaults.server_error(request)

@@ -23,3 +23,4 @@ urlpatterns = [
 ]
 
 handler400 = "skillhub.errors.bad_request"
+handler500 = "skillhub.errors.server_error"  # JSON under /api/

@@ -99,15 +99,21 @@ def test_validate_over_its_limit_is_a_json_413(client):
     assert f"{api.VALIDATE_MAX_BYTES:,}" in response.json()["error"]["message"]
 
 
+@pytest.mark.urls("tests.error_urls")
 def test_other_api_urls_answer_an_oversized_body_in_json(settings):
-    """The CSRF check reads a POST's form before any API view runs, so the 413 comes
-    from the project's 400 handler, which must still answer /api/ in JSON."""
+    """An /api/ view that takes a form (tests/error_urls.py has one) meets the limit when
+    the CSRF check reads the form, before the view runs, so the 413 comes from the
+    project's 400 handler, which must still answer /api/ in JSON. The read-only API views
+    are exempt from CSRF: they refuse a POST with a JSON 405 without reading its body."""
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
     client = Client(enforce_csrf_checks=True)
     client.get("/accounts/login/")  # the CSRF cookie, so that the check goes on to the form
-    response = client.post("/api/skills", {"x": "y" * 2_000})
+    response = client.post("/api/test/form", {"x": "y" * 2_000})
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too-large"
+    response = client.post("/api/skills", {"x": "y" * 2_000})
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method-not-allowed"
 
 
 # -- sign-in throttling behind a proxy --------------------------------------------------
