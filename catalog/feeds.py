@@ -3,6 +3,7 @@
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from catalog.models import Event
 
@@ -45,7 +46,10 @@ class PublishedFeed(Feed):
         return f"{event.skill.display_name} v{event.version.number}"
 
     def item_description(self, event):
-        return event.version.description
+        # Atom's <summary type="html"> holds HTML: a reader decodes the XML, then renders
+        # the HTML. The description is plain text, so it is escaped as HTML once here (the
+        # feed writer escapes it as XML): a reader shows `<b>` as those three characters.
+        return escape(event.version.description)
 
     def item_link(self, event):
         # One entry per version, so the version is part of its address and Atom id.
