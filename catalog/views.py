@@ -10,8 +10,8 @@ from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_GET
 
 from catalog import diffing, exporting, search, skillfile
+from catalog.downloads import count_download
 from catalog.models import Kind, PublishedVersion, Skill
-from catalog.models import VersionDownloads as Downloads
 from catalog.previews import argument_hint, frontmatter_rows, prompt_html
 
 # Request header of clients that only check whether an item changed: not a download.
@@ -144,7 +144,7 @@ def raw(request, kind, name):
     if (response := _not_modified(request, etag)) is not None:
         return response
     if not _is_update_check(request):
-        Downloads.record(Skill.objects.filter(pk=item.pk))
+        count_download(request, Skill.objects.filter(pk=item.pk))
     response = HttpResponse(version.data, content_type="text/markdown; charset=utf-8")
     response["ETag"] = etag
     return response
@@ -183,7 +183,7 @@ def export(request, fmt: str):
     except ValueError as error:  # more than a zip can hold
         return _text_error(str(error), 400)
     if not _is_update_check(request):
-        Downloads.record(skills)
+        count_download(request, skills)
     content_type, file_name = FORMATS[fmt, layout]
     response = StreamingHttpResponse(stream, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'

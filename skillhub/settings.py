@@ -226,6 +226,11 @@ SKILLHUB_ARCHIVE_LIMITS = {
     "max_path_depth": 8,
 }
 SKILLHUB_PAGE_SIZE = 50
+# A client fetching the same published version again within this many seconds adds no
+# download (catalog/downloads.py); 0 counts every fetch. The memory of who fetched what
+# is the cache: per process unless REDIS_URL is set, which production with several
+# workers or app servers should do.
+SKILLHUB_DOWNLOAD_WINDOW = env_int("SKILLHUB_DOWNLOAD_WINDOW", 3600)
 
 LOG_FORMAT = env_str("LOG_FORMAT", "text")
 LOGGING = {

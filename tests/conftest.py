@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from tests.browser import Browser
 from tests.factories import make_user
@@ -20,3 +21,10 @@ def member():
 def browser(member):
     """The member's browser: CSRF checks on, as a real one."""
     return Browser(member)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: download windows (catalog/downloads.py) live
+    there, and one test's downloads must not use up the next one's."""
+    cache.clear()

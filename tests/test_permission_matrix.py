@@ -165,8 +165,8 @@ def test_every_url_answers_each_role_as_the_table_says_and_writes_nothing(
 
 def test_a_download_counter_really_moves_on_a_raw_get(browsers):
     """The matrix's counter checks would pass vacuously if nothing were ever counted."""
-    browsers["anonymous"].get("/commands/review/raw")
-    browsers["anonymous"].get("/commands/review/raw")
+    browsers["anonymous"].get("/commands/review/raw", REMOTE_ADDR="203.0.113.1")
+    browsers["anonymous"].get("/commands/review/raw", REMOTE_ADDR="203.0.113.2")
     assert Skill.objects.get(name="review").downloads == 2
 
 

@@ -177,8 +177,8 @@ def test_an_unknown_kind_or_sort_is_a_bad_request(client, publish):
 def test_sorting_by_name_recent_and_downloads(client, publish):
     for name in ("bravo", "alpha", "charlie"):  # published in this order
         publish("command", name, command(name.title()))
-    for _ in range(2):
-        client.get("/commands/charlie/raw")
+    for address in ("203.0.113.1", "203.0.113.2"):  # a client's repeats count once
+        client.get("/commands/charlie/raw", REMOTE_ADDR=address)
     client.get("/commands/bravo/raw")
     assert shown_items(client.get("/")) == ["command/alpha", "command/bravo", "command/charlie"]
     recent = shown_items(client.get("/", {"sort": "recent"}))
@@ -376,8 +376,8 @@ def test_raw_file_answers_304_to_its_etag_without_counting(client, publish):
 
 def test_raw_downloads_are_counted_per_version_but_not_update_checks(client, publish, publisher):
     skill = publish("command", "one", command("First"))
-    client.get("/commands/one/raw")
-    client.get("/commands/one/raw")
+    client.get("/commands/one/raw", REMOTE_ADDR="203.0.113.1")
+    client.get("/commands/one/raw", REMOTE_ADDR="203.0.113.2")
     client.get("/commands/one/raw", headers={"X-Skills-Update-Check": "1"})
     skill.save_version(command("Second"), publisher)
     skill.publish(skill.latest, publisher)
@@ -390,8 +390,8 @@ def test_raw_downloads_are_counted_per_version_but_not_update_checks(client, pub
 
 def test_download_counts_show_on_the_catalog_and_the_item_page(client, publish):
     publish("command", "one", command("First"))
-    for _ in range(3):
-        client.get("/commands/one/raw")
+    for address in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
+        client.get("/commands/one/raw", REMOTE_ADDR=address)
     assert "v1 · 3 downloads" in client.get("/").content.decode()
     assert "3 downloads of this version, 3 in all" in client.get("/commands/one/").content.decode()
 
