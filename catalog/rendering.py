@@ -7,6 +7,10 @@ Public interface:
     render_prompt(text: str) -> str      safe HTML of an expanded prompt with
                                          `!` commands, `@file` references and
                                          ${CLAUDE_*} markers as inert spans
+    render_prompt_bounded(text, limit)   the same, at most `limit` characters, and
+                                         whether it was cut
+    render_cost(text) -> int             what rendering `text` is estimated to cost
+    render_cut(body) -> int | None       where render_markdown stops rendering markdown
     stylesheet() -> str                  the CSS committed as static/css/pygments.css
 
 Raw HTML policy (SKILL-FORMAT.md §5: raw HTML is never passed through). Block-level
@@ -46,7 +50,14 @@ from pygments.styles import get_style_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
-__all__ = ["render_markdown", "render_prompt", "stylesheet"]
+__all__ = [
+    "render_cost",
+    "render_cut",
+    "render_markdown",
+    "render_prompt",
+    "render_prompt_bounded",
+    "stylesheet",
+]
 
 HIGHLIGHT_CLASS = "highlight"
 TOKEN_CLASS_PREFIX = "tok-"
@@ -125,7 +136,7 @@ def render_markdown(body: str, image_hosts: Iterable[str] = ()) -> str:
     within it and shown as plain text from there, with a note.
     """
     body = CONTROL_CHARS_RE.sub("", body)
-    cut = _render_cut(body)
+    cut = render_cut(body)
     env = {"image_hosts": frozenset(host.lower() for host in image_hosts)}
     if cut is None:
         return _CLEANER.clean(_MD.render(body, env))
@@ -142,17 +153,36 @@ def render_markdown(body: str, image_hosts: Iterable[str] = ()) -> str:
 
 def render_prompt(text: str) -> str:
     """An expanded prompt, not markdown: all text escaped, the three inert spans marked."""
+    return render_prompt_bounded(text, limit=None)[0]
+
+
+def render_prompt_bounded(text: str, limit: int | None) -> tuple[str, bool]:
+    """render_prompt with at most about `limit` characters of HTML (whole pieces only),
+    and whether it stopped early: marked spans make HTML many times longer than text."""
     text = CONTROL_CHARS_RE.sub("", text)
     parts = []
-    position = 0
+    size = position = 0
+    cut = False
     for match in PROMPT_RE.finditer(text):
-        parts.append(escapeHtml(text[position : match.start()]))
-        parts.append(_marker_html(PROMPT_MARKER_KINDS[match.lastgroup], match.group()))
+        before = escapeHtml(text[position : match.start()])
+        marker = _marker_html(PROMPT_MARKER_KINDS[match.lastgroup], match.group())
+        size += len(before) + len(marker)
+        if limit is not None and size > limit:
+            cut = True
+            break
+        parts += [before, marker]
         position = match.end()
-    parts.append(escapeHtml(text[position:]))
+    if not cut:
+        rest = escapeHtml(text[position:])
+        cut = limit is not None and size + len(rest) > limit
+        if cut:
+            rest = rest[: max(0, limit - size)]
+            if rest.rfind("&") > rest.rfind(";"):  # not half an entity
+                rest = rest[: rest.rfind("&")]
+        parts.append(rest)
     # Built only from escaped text and spans of our own, so it is safe as it stands; the
     # sanitiser would add nothing but time (0.7 s for 256 KiB of `&`).
-    return f'<pre class="prompt">{"".join(parts)}</pre>'
+    return f'<pre class="prompt">{"".join(parts)}</pre>', cut
 
 
 def render_cost(text: str) -> int:
@@ -165,7 +195,7 @@ def render_cost(text: str) -> int:
     )
 
 
-def _render_cut(body: str) -> int | None:
+def render_cut(body: str) -> int | None:
     """Where markdown rendering stops (None: nowhere). Measured a chunk at a time, then
     moved back to the last blank line (or line end) before the chunk that overspends."""
     if render_cost(body) <= RENDER_BUDGET:

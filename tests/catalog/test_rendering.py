@@ -10,6 +10,7 @@ from catalog.rendering import (
     RENDER_BUDGET,
     render_markdown,
     render_prompt,
+    render_prompt_bounded,
     stylesheet,
 )
 from tests.shared import REPO, corpus_files, jsonl, needs_shared
@@ -366,6 +367,27 @@ def test_an_unclosed_bang_fence_runs_to_the_end_of_the_prompt():
 def test_the_prompt_is_always_inert(text):
     html = render_prompt(text)
     assert html.startswith('<pre class="prompt">')
+    assert_inert(html)
+
+
+def test_a_bounded_prompt_stops_at_whole_pieces_within_its_limit():
+    html, cut = render_prompt_bounded("See @a.md " * 10_000, limit=1_000)
+    assert cut
+    assert len(html) <= 1_000 + len('<pre class="prompt"></pre>')
+    assert html.count("<span") == html.count("</span>")
+    assert render_prompt_bounded("short @a.md", limit=1_000) == (
+        render_prompt("short @a.md"),
+        False,
+    )
+
+
+@given(st.text(alphabet="&<>@ab!`\n", max_size=300), st.integers(min_value=0, max_value=400))
+def test_a_bounded_prompt_never_ends_inside_an_entity_or_a_tag(text, limit):
+    html, cut = render_prompt_bounded(text, limit)
+    inner = html.removeprefix('<pre class="prompt">').removesuffix("</pre>")
+    assert len(inner) <= limit or not cut
+    assert inner.rfind("&") <= inner.rfind(";")
+    assert inner.count("<span") == inner.count("</span>")
     assert_inert(html)
 
 
