@@ -26,6 +26,7 @@ __all__ = [
     "Segment",
     "frontmatter_diff",
     "merge",
+    "reverted",
     "side_by_side",
     "stats",
     "unified",
@@ -149,6 +150,55 @@ def merge(base: str, theirs: str, mine: str) -> MergeResult:
     if text and not _merge_flag(*(side.final_newline for side in sides)):
         text = text[:-1]
     return MergeResult(text=text, conflicts=[])
+
+
+def reverted(base: str, theirs: str, mine: str) -> list[Conflict]:
+    """The changes `theirs` made to `base` that `mine` undoes: each region `theirs` changed
+    where `mine` holds exactly what `base` had (changed lines put back, added lines gone,
+    deleted lines back), and the final newline if `theirs` changed it and `mine` did not.
+
+    Regions are `merge`'s: lines that all three share separate them, so edits to adjacent
+    lines are one region. A region `mine` changed as well, differently from both, is an
+    edit of its own (`merge` calls it a conflict), and one where `mine` made the same
+    change keeps it: neither is an undo. Each comes as a Conflict whose `mine` is `base`.
+    """
+    base_side, their_side, my_side = _Side.of(base), _Side.of(theirs), _Side.of(mine)
+    merger = merge3.Merge3(base_side.lines, their_side.lines, my_side.lines)
+    undone: list[Conflict] = []
+    base_at = their_at = my_at = 0
+    undone_to_end = False
+    # Between two runs of lines all three share lies a region each side may have changed
+    # (merge3's own walk, in merge_regions); its base range is what they replaced.
+    for sync in merger.find_sync_regions():
+        base_match, base_end, their_match, their_end, my_match, my_end = sync
+        base_lines = base_side.lines[base_at:base_match]
+        if (
+            their_side.lines[their_at:their_match] != base_lines
+            and my_side.lines[my_at:my_match] == base_lines
+        ):
+            undone.append(
+                Conflict(
+                    base_start=base_at + 1,
+                    base=base_side.text(base_at, base_match),
+                    theirs=their_side.text(their_at, their_match),
+                    mine=my_side.text(my_at, my_match),
+                )
+            )
+            undone_to_end = base_match == len(base_side.lines)
+        base_at, their_at, my_at = base_end, their_end, my_end
+    newline_undone = their_side.final_newline != base_side.final_newline == my_side.final_newline
+    if newline_undone and not undone_to_end:
+        ends = [len(side.lines) for side in (base_side, their_side, my_side)]
+        base_end, their_end, my_end = ends
+        undone.append(
+            Conflict(
+                base_start=max(base_end, 1),
+                base=base_side.text(max(base_end - 1, 0), base_end),
+                theirs=their_side.text(max(their_end - 1, 0), their_end),
+                mine=my_side.text(max(my_end - 1, 0), my_end),
+            )
+        )
+    return undone
 
 
 def _merge_flag(base: bool, theirs: bool, mine: bool) -> bool:

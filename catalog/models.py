@@ -46,14 +46,22 @@ class Tag(models.Model):
 
 
 class EditConflict(Exception):
-    """A stale save whose changes overlap the ones that landed since its base."""
+    """A save that would lose changes its author has not seen, so stores nothing.
 
-    def __init__(self, base: "Version", theirs: "Version", mine: str, conflicts):
-        super().__init__(f"Your edit overlaps changes made in v{theirs.number}.")
+    Either a stale save whose changes overlap the ones that landed since its base
+    (`conflicts` are merge regions, `base` that base), or (`undoes`) a save on top of
+    the latest that puts back what someone else's latest version changed (`conflicts`
+    are the regions it puts back, `base` the version before the latest).
+    """
+
+    def __init__(self, base: "Version", theirs: "Version", mine: str, conflicts, undoes=False):
+        what = "undoes" if undoes else "overlaps"
+        super().__init__(f"Your edit {what} changes made in v{theirs.number}.")
         self.base = base
         self.theirs = theirs
         self.mine = mine
         self.conflicts = conflicts
+        self.undoes = undoes
 
 
 @dataclass
@@ -208,33 +216,59 @@ class Skill(models.Model):
             return skill.save_version(text, author, message=message or "Created")
 
     def save_version(
-        self, text: str, author, message: str = "", base_number: int | None = None
+        self,
+        text: str,
+        author,
+        message: str = "",
+        base_number: int | None = None,
+        resolved_number: int | None = None,
     ) -> SaveResult:
-        """Store `text` as the next version.
+        """Store `text` as the next version, never dropping a change its author has not seen.
 
-        Identical text to the latest creates nothing. A save that started from an
-        older version (`base_number`) is merged three-way with what landed since;
-        overlapping changes raise EditConflict and store nothing.
+        `base_number` is the version the author started from. `resolved_number` is a
+        later version the author has seen and merged into the text by hand (a conflict's
+        "save on top of vN"): the text is then taken as written on top of it. The text
+        goes on top of that version (resolved, else base):
+        - if it is older than the latest, the text is merged three-way with what landed
+          since; overlapping changes raise EditConflict and store nothing;
+        - if it is the latest, written by someone else, and `resolved_number` does not
+          name it, a text that puts back exactly what the latest changed (what a stale
+          page sending the latest as its base would do) raises EditConflict(undoes=True).
+        Identical text to the latest creates nothing; a new version records the version
+        it went on top of as its base.
         """
         reason = unstorable_reason(text)
         if reason:
             raise ValidationError({"text": reason})
         text = skillfile.normalise(text)
+        if (
+            resolved_number is not None
+            and base_number is not None
+            and resolved_number < base_number
+        ):
+            older = (
+                f"v{resolved_number} is older than the version you started from, v{base_number}."
+            )
+            raise ValidationError({"resolved_version": older})
+        on_number = resolved_number if resolved_number is not None else base_number
         with transaction.atomic():
             skill = Skill.objects.select_for_update().get(pk=self.pk)
             latest = skill.latest
             merged_with = None
-            if latest and base_number is not None and base_number != latest.number:
-                base = skill.versions.filter(number=base_number).first()
-                if base is None:
-                    raise ValidationError({"base_version": f"There is no v{base_number}."})
-                merge = diffing.merge(base.text, latest.text, text)
+            if latest and on_number is not None and on_number != latest.number:
+                on = skill.versions.filter(number=on_number).first()
+                if on is None:
+                    field = "base_version" if resolved_number is None else "resolved_version"
+                    raise ValidationError({field: f"There is no v{on_number}."})
+                merge = diffing.merge(on.text, latest.text, text)
                 if not merge.clean:
-                    raise EditConflict(base, latest, text, merge.conflicts)
+                    raise EditConflict(on, latest, text, merge.conflicts)
                 text = merge.text
                 merged_with = latest
                 if reason := unstorable_reason(text):
                     raise ValidationError({"text": f"Merged with v{latest.number}: {reason}"})
+            elif latest and on_number is not None and resolved_number is None:
+                skill._refuse_undoing_latest(latest, text, author)
             if latest and text == latest.text:
                 return SaveResult(latest, created=False, merged_with=merged_with)
             if merged_with:
@@ -247,7 +281,7 @@ class Skill(models.Model):
                 text=text,
                 author=author,
                 message=message,
-                base_number=base_number,
+                base_number=on_number,
             )
             version.save()
             skill.latest = version
@@ -256,6 +290,20 @@ class Skill(models.Model):
             self.latest, self.updated_at = version, version.created_at
             log_write("save", skill, version, author)
             return SaveResult(version, created=True, merged_with=merged_with)
+
+    def _refuse_undoing_latest(self, latest: "Version", text: str, author) -> None:
+        """EditConflict if `text`, saved on top of `latest` by `author`, puts back exactly
+        what someone else changed in `latest` (relative to the version before it)."""
+        if text == latest.text or latest.number == 1:
+            return
+        if latest.author_id == getattr(author, "pk", None):
+            return  # undoing one's own last change is an edit like any other
+        before = self.versions.filter(number=latest.number - 1).first()
+        if before is None:
+            return
+        undone = diffing.reverted(before.text, latest.text, text)
+        if undone:
+            raise EditConflict(before, latest, text, undone, undoes=True)
 
     def publish(self, version: "Version", user) -> None:
         if version.skill_id != self.pk:

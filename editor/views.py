@@ -119,11 +119,18 @@ def edit(request, kind, name):
         data = form.cleaned_data
         try:
             result = skill.save_version(
-                data["text"], request.user, data["message"], data["base_version"]
+                data["text"],
+                request.user,
+                data["message"],
+                data["base_version"],
+                resolved_number=data["resolved_version"],
             )
         except EditConflict as error:
             conflict, status = error, 409
-            form = EditForm(initial={**data, "base_version": error.theirs.number})
+            # The form keeps the version the text is on, not the newest: saving again
+            # merges again, until the author says they merged theirs in (the resolve button).
+            on = data["resolved_version"] or data["base_version"]
+            form = EditForm(initial={**data, "base_version": on, "resolved_version": None})
         except ValidationError as error:
             _add_errors(form, error)
         else:

@@ -11,6 +11,7 @@ from catalog.diffing import (
     frontmatter_diff,
     hunk_stats,
     merge,
+    reverted,
     rows,
     side_by_side,
     stats,
@@ -202,6 +203,55 @@ def test_merging_an_unchanged_mine_gives_theirs_back(base, theirs):
 @given(base=any_text, edited=any_text)
 def test_the_same_text_on_both_sides_always_merges_to_that_text(base, edited):
     assert merge(base, edited, edited).text == edited
+
+
+# -------------------------------------------------------- undoing their changes
+
+
+def test_a_line_they_changed_and_mine_still_has_as_before_is_undone():
+    theirs = replace_line(BASE, 2, "TWO")
+    assert reverted(BASE, theirs, BASE) == [
+        Conflict(base_start=2, base="two\n", theirs="TWO\n", mine="two\n")
+    ]
+
+
+def test_only_the_regions_mine_puts_back_are_undone():
+    theirs = replace_line(replace_line(BASE, 2, "TWO"), 6, "SIX")
+    mine = replace_line(theirs, 6, "six")
+    assert [region.base_start for region in reverted(BASE, theirs, mine)] == [6]
+
+
+def test_keeping_their_change_or_editing_their_line_further_undoes_nothing():
+    theirs = replace_line(BASE, 2, "TWO")
+    assert reverted(BASE, theirs, theirs) == []
+    assert reverted(BASE, theirs, replace_line(BASE, 2, "TWO and more")) == []
+    assert reverted(BASE, theirs, replace_line(theirs, 6, "mine")) == []
+
+
+def test_lines_they_added_gone_and_lines_they_deleted_back_are_undone():
+    added = BASE.replace("three\n", "three\nnew\n")
+    assert reverted(BASE, added, BASE) == [Conflict(base_start=4, base="", theirs="new\n", mine="")]
+    deleted = BASE.replace("three\n", "")
+    assert reverted(BASE, deleted, BASE) == [
+        Conflict(base_start=3, base="three\n", theirs="", mine="three\n")
+    ]
+
+
+def test_a_final_newline_they_removed_and_mine_still_has_is_undone():
+    theirs = BASE.removesuffix("\n")
+    [region] = reverted(BASE, theirs, BASE)
+    assert (region.theirs, region.mine) == ("seven", "seven\n")
+    assert reverted(BASE, theirs, replace_line(theirs, 1, "ONE")) == []
+
+
+@given(base=any_text, theirs=any_text)
+def test_mine_equal_to_theirs_undoes_nothing(base, theirs):
+    assert reverted(base, theirs, theirs) == []
+
+
+@given(base=any_text, theirs=any_text)
+def test_mine_equal_to_base_undoes_something_exactly_when_they_changed_anything(base, theirs):
+    assert bool(reverted(base, theirs, base)) == (theirs != base)
 
 
 # ------------------------------------------------------------------- line diffs

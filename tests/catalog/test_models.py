@@ -3,7 +3,9 @@ import threading
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from catalog.importing import Entry, import_entries
 from catalog.models import EditConflict, Event, Skill, Version
@@ -64,6 +66,160 @@ def test_stale_save_with_overlapping_edit_raises_conflict_and_stores_nothing():
     assert raised.value.theirs.number == 2
     assert "mine" in raised.value.mine
     assert skill.versions.count() == 2
+
+
+# -- never dropping an edit its author has not seen ---------------------------------
+
+V1 = numbered_lines(16)
+ALICE_V2 = V1.replace("line 2\n", "alice 2\n").replace("line 15\n", "alice 15\n")
+BOB_FROM_V1 = V1.replace("line 2\n", "bob 2\n")
+
+
+@pytest.fixture
+def alice_saved_v2():
+    """v1, then Alice's v2 changing lines 2 and 15."""
+    skill = make_skill(text=V1)
+    skill.save_version(ALICE_V2, make_user("alice"), "Alice", base_number=1)
+    return skill
+
+
+def test_a_stale_save_conflicting_again_keeps_its_base_and_stores_nothing(alice_saved_v2):
+    bob = make_user("bob")
+    for _ in range(2):  # saving the same text from the same base again changes nothing
+        with pytest.raises(EditConflict) as raised:
+            alice_saved_v2.save_version(BOB_FROM_V1, bob, base_number=1)
+        assert (raised.value.base.number, raised.value.theirs.number) == (1, 2)
+        assert not raised.value.undoes
+    assert alice_saved_v2.versions.count() == 2
+
+
+def test_a_save_on_the_latest_that_puts_back_what_someone_else_changed_is_refused(
+    alice_saved_v2,
+):
+    with pytest.raises(EditConflict) as raised:
+        alice_saved_v2.save_version(BOB_FROM_V1, make_user("bob"), base_number=2)
+    conflict = raised.value
+    assert conflict.undoes and conflict.theirs.number == 2 and conflict.base.number == 1
+    assert [(region.base, region.theirs) for region in conflict.conflicts] == [
+        ("line 15\n", "alice 15\n")
+    ]  # line 2 is Bob's own edit of Alice's line: an overlap, not an undo
+    assert "undoes changes made in v2" in str(conflict)
+    assert Skill.objects.get(pk=alice_saved_v2.pk).latest.text == ALICE_V2
+
+
+def test_editing_the_lines_the_latest_changed_is_not_an_undo(alice_saved_v2):
+    further = ALICE_V2.replace("alice 15\n", "alice 15 and bob\n").replace("alice 2", "bob 2")
+    result = alice_saved_v2.save_version(further, make_user("bob"), base_number=2)
+    assert result.created and result.version.text == further
+
+
+def test_undoing_ones_own_last_change_is_an_ordinary_save(alice_saved_v2):
+    alice = User.objects.get(username="alice")
+    result = alice_saved_v2.save_version(V1, alice, "Undo", base_number=2)
+    assert result.created and result.version.text == V1
+
+
+def test_a_save_that_says_it_resolved_the_latest_is_stored_as_written_on_top_of_it(
+    alice_saved_v2,
+):
+    result = alice_saved_v2.save_version(
+        BOB_FROM_V1, make_user("bob"), "Mine", base_number=1, resolved_number=2
+    )
+    assert result.created and result.merged_with is None
+    version = result.version
+    assert (version.number, version.text, version.base_number) == (3, BOB_FROM_V1, 2)
+    assert version.message == "Mine"
+
+
+def test_a_save_resolved_against_an_older_version_is_merged_with_what_landed_after_it(
+    alice_saved_v2,
+):
+    carol = make_user("carol")
+    alice_saved_v2.save_version(ALICE_V2.replace("line 9\n", "carol 9\n"), carol, base_number=2)
+    resolved = ALICE_V2.replace("alice 2\n", "alice and bob 2\n")
+
+    result = alice_saved_v2.save_version(
+        resolved, make_user("bob"), base_number=1, resolved_number=2
+    )
+
+    assert result.merged_with.number == 3
+    assert "alice and bob 2\n" in result.version.text and "carol 9\n" in result.version.text
+    assert "alice 15\n" in result.version.text
+    with pytest.raises(EditConflict) as raised:  # and overlaps with it conflict, from v2
+        bob_on_carols_line = resolved.replace("line 9\n", "bob 9\n")
+        alice_saved_v2.save_version(bob_on_carols_line, None, base_number=1, resolved_number=2)
+    assert (raised.value.base.number, raised.value.theirs.number) == (2, 4)
+
+
+def test_a_resolved_version_older_than_the_base_or_unknown_is_refused(alice_saved_v2):
+    with pytest.raises(ValidationError, match="older than the version you started from"):
+        alice_saved_v2.save_version(BOB_FROM_V1, None, base_number=2, resolved_number=1)
+    with pytest.raises(ValidationError, match="There is no v9"):
+        alice_saved_v2.save_version(BOB_FROM_V1, None, base_number=1, resolved_number=9)
+    assert alice_saved_v2.versions.count() == 2
+
+
+SLOTS, WRITERS = 5, 3
+LINES = numbered_lines(SLOTS)
+
+
+def slot(text: str, k: int) -> str:
+    """The numbered line k of a numbered_lines text (edits never add or remove lines)."""
+    return text.split("\n")[3 + 2 * k]
+
+
+def with_slot(text: str, k: int, content: str) -> str:
+    lines = text.split("\n")
+    lines[3 + 2 * k] = content
+    return "\n".join(lines)
+
+
+a_save = st.tuples(
+    st.integers(0, WRITERS - 1),  # who
+    st.integers(0, 1_000),  # which existing version they started from (modulo the count)
+    st.integers(0, SLOTS - 1),  # the line they edit
+    st.booleans(),  # on a conflict, whether they resolve it (theirs, with their line)
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(saves=st.lists(a_save, min_size=1, max_size=8))
+def test_interleaved_saves_from_stale_bases_never_lose_an_accepted_edit(saves):
+    with transaction.atomic():  # each example starts from nothing
+        writers = [make_user(f"writer-{i}") for i in range(WRITERS)]
+        skill = make_skill(text=LINES)
+        accepted: dict[int, str] = {}  # line -> the content of its last accepted edit
+        for n, (who, pick, k, resolve) in enumerate(saves):
+            versions = list(skill.versions.order_by("number"))
+            base, latest = versions[pick % len(versions)], versions[-1]
+            content = f"edit {n} by writer {who}"
+            item = Skill.objects.get(pk=skill.pk)
+            try:
+                item.save_version(
+                    with_slot(base.text, k, content), writers[who], base_number=base.number
+                )
+            except EditConflict as conflict:
+                # Refused only when someone changed that very line since the base.
+                assert slot(latest.text, k) != slot(base.text, k)
+                if not resolve:
+                    continue
+                theirs = conflict.theirs
+                item.save_version(
+                    with_slot(theirs.text, k, content),
+                    writers[who],
+                    base_number=base.number,
+                    resolved_number=theirs.number,
+                )
+            else:
+                assert slot(latest.text, k) == slot(base.text, k)
+            accepted[k] = content
+        final = Skill.objects.get(pk=skill.pk).latest.text
+        assert [slot(final, k) for k in range(SLOTS)] == [
+            accepted.get(k, f"line {k}") for k in range(SLOTS)
+        ]
+        transaction.set_rollback(True)
 
 
 def test_a_file_with_errors_is_stored_as_a_draft_but_cannot_be_published():

@@ -105,7 +105,8 @@ def test_a_team_writes_merges_resolves_and_publishes_an_item(new_page):
     expect(bob.locator("#id_text")).to_have_value(FIXED_WITH_BOBS_LINES)
     screenshot(bob, "conflict")
     edit_text(bob, "**$1** after 10:00", "**$1** after 10:00 (ask first)")
-    save(bob, "Both: office hours and ask first")
+    bob.get_by_label("What changed and why").fill("Both: office hours and ask first")
+    bob.get_by_role("button", name="merged their changes in: save on top of v4").click()
     expect(bob.locator(".messages")).to_contain_text("Saved v5")
     assert "after 10:00 (ask first)" in Skill.objects.get(name="deploy").latest.text
 

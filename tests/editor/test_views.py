@@ -307,7 +307,26 @@ def test_a_stale_save_with_separate_edits_is_merged_and_says_so(browser):
     assert "bob 0" in latest.text and "mine 3" in latest.text
 
 
-def test_a_stale_save_with_an_overlapping_edit_is_a_conflict_that_keeps_my_text(browser):
+def submit_edit_form(browser, html: str, button: Found | None = None):
+    """Post the edit form of `html` as a browser does when `button` is clicked (None: the
+    form's default button, Save, as Enter and Ctrl+S submit it)."""
+    form = one(html, "form", id="edit-form").html
+    data = {
+        field.attrs["name"]: field.attrs.get("value") or ""
+        for field in select(form, "input")
+        if field.attrs.get("name") not in (None, "csrfmiddlewaretoken")
+    }
+    data["text"] = field_value(form, "text")
+    if button is not None:
+        data[button.attrs["name"]] = button.attrs["value"]
+    return browser.post(EDIT, data)
+
+
+def resolve_button(html: str) -> Found:
+    return one(one(html, "form", id="edit-form").html, "button", name="resolved_version")
+
+
+def test_a_stale_save_with_an_overlapping_edit_is_a_conflict_that_keeps_my_text_and_base(browser):
     bob = make_user("bob")
     skill = make_skill(text=numbered_lines(2))
     skill.save_version(numbered_lines(2).replace("line 1", "theirs 1"), bob, base_number=1)
@@ -318,26 +337,129 @@ def test_a_stale_save_with_an_overlapping_edit_is_a_conflict_that_keeps_my_text(
     html = page(response)
     assert response.status_code == 409
     conflict = one(html, "section", class_="conflict")
-    assert "v2 by bob" in conflict.text
+    assert "overlaps v2 by bob" in conflict.text
     assert "theirs 1" in conflict.text and "mine 1" in conflict.text
     assert field_value(html, "text") == mine
-    assert field_value(html, "base_version") == "2"
+    assert field_value(html, "base_version") == "1"  # still the version mine started from
     assert field_value(html, "message") == "Mine"
+    assert not select(html, "input", name="resolved_version")
+    resolve = resolve_button(html)
+    assert resolve.attrs["value"] == "2"
+    assert "save on top of v2" in resolve.text
     assert skill.versions.count() == 2
 
 
-def test_saving_again_from_the_conflict_page_saves_my_text(browser):
+def test_save_stays_the_default_button_of_the_conflict_page(browser):
+    skill = make_skill(text=numbered_lines(2))
+    skill.save_version(numbered_lines(2).replace("line 1", "theirs 1"), None, base_number=1)
+    mine = numbered_lines(2).replace("line 1", "mine 1")
+    html = page(browser.post(EDIT, {"text": mine, "base_version": "1"}))
+
+    form = one(html, "form", id="edit-form").html
+    submits = [button for button in select(form, "button") if button.attrs.get("type") == "submit"]
+    # Enter and Ctrl+S (requestSubmit) use the first submit button: it must not resolve.
+    assert submits[0].text == "Save" and "name" not in submits[0].attrs
+    assert [b.attrs.get("name") for b in submits].count("resolved_version") == 1
+
+
+def test_saving_again_from_the_conflict_page_without_resolving_conflicts_again(browser):
     skill = make_skill(text=numbered_lines(2))
     skill.save_version(numbered_lines(2).replace("line 1", "theirs 1"), None, base_number=1)
     mine = numbered_lines(2).replace("line 1", "mine 1")
     conflict_page = page(browser.post(EDIT, {"text": mine, "base_version": "1"}))
 
-    again = {name: field_value(conflict_page, name) for name in ("text", "base_version")}
-    response = browser.post(EDIT, again)
+    response = submit_edit_form(browser, conflict_page)
+
+    assert response.status_code == 409
+    assert field_value(page(response), "base_version") == "1"
+    assert skill.versions.count() == 2
+
+
+def test_taking_their_line_and_saving_again_merges_with_what_else_they_changed(browser):
+    alice = make_user("alice")
+    skill = make_skill(text=numbered_lines(4))
+    theirs = numbered_lines(4).replace("line 1\n", "alice 1\n").replace("line 3\n", "alice 3\n")
+    skill.save_version(theirs, alice, base_number=1)
+    mine = numbered_lines(4).replace("line 1\n", "bob 1\n")
+    conflict_page = page(browser.post(EDIT, {"text": mine, "base_version": "1"}))
+
+    fixed = conflict_page.replace("bob 1", "alice 1")  # took theirs on the overlapping line
+    response = submit_edit_form(browser, fixed)
+
+    assert response.status_code == 302
+    assert Skill.objects.get(pk=skill.pk).latest.text == theirs
+
+
+def test_the_resolve_button_saves_my_text_as_written_on_top_of_theirs(browser):
+    skill = make_skill(text=numbered_lines(2))
+    skill.save_version(numbered_lines(2).replace("line 1", "theirs 1"), None, base_number=1)
+    mine = numbered_lines(2).replace("line 1", "mine 1")
+    conflict_page = page(browser.post(EDIT, {"text": mine, "base_version": "1"}))
+
+    response = submit_edit_form(browser, conflict_page, resolve_button(conflict_page))
 
     assert response.status_code == 302
     latest = Skill.objects.get(pk=skill.pk).latest
     assert (latest.number, latest.text, latest.base_number) == (3, mine, 2)
+
+
+ALICE_AND_BOB_V1 = numbered_lines(16)
+ALICE_V2 = ALICE_AND_BOB_V1.replace("line 2\n", "alice 2\n").replace("line 15\n", "alice 15\n")
+BOB_FROM_V1 = ALICE_AND_BOB_V1.replace("line 2\n", "bob 2\n")
+
+
+def test_bob_saving_again_after_the_conflict_never_drops_alices_other_change(browser, member):
+    """Issue 10, "an edit dropped": Alice's v2 changes lines 2 and 15; Bob, from v1,
+    changes line 2, gets the 409 and presses Save again without changing anything."""
+    alice = make_user("alice")
+    skill = make_skill(text=ALICE_AND_BOB_V1, author=member)
+    bob = browser  # signed in as member
+    bobs_page = page(bob.get(EDIT))
+    Skill.objects.get(pk=skill.pk).save_version(ALICE_V2, alice, "Alice", base_number=1)
+
+    first = bob.post(EDIT, {"text": BOB_FROM_V1, "base_version": "1", "message": "Bob"})
+    assert first.status_code == 409
+    assert field_value(bobs_page, "base_version") == field_value(page(first), "base_version")
+    second = submit_edit_form(bob, page(first))
+
+    latest = Skill.objects.get(pk=skill.pk).latest
+    # The rule: conflict again or keep Alice's line 15, never drop it. The form still
+    # names v1, so the save is merged again and still overlaps on line 2: a conflict.
+    assert second.status_code == 409 or "alice 15\n" in latest.text
+    assert second.status_code == 409
+    assert (latest.number, latest.text) == (2, ALICE_V2)
+
+
+def test_a_stale_text_sent_with_the_latest_as_its_base_is_refused_instead_of_undoing(browser):
+    """A page from before this rule (its 409 form said base=latest), or any client that
+    names the latest as its base with stale text, cannot silently put back what the
+    latest changed; saying it resolved against the latest can."""
+    alice = make_user("alice")
+    skill = make_skill(text=ALICE_AND_BOB_V1)
+    skill.save_version(ALICE_V2, alice, "Alice", base_number=1)
+
+    response = browser.post(EDIT, {"text": BOB_FROM_V1, "base_version": "2", "message": "Bob"})
+
+    html = page(response)
+    assert response.status_code == 409
+    assert "undoes changes in v2 by alice" in one(html, "section", class_="conflict").text
+    assert field_value(html, "base_version") == "2"
+    assert Skill.objects.get(pk=skill.pk).latest.text == ALICE_V2
+
+    resolved = submit_edit_form(browser, html, resolve_button(html))
+
+    assert resolved.status_code == 302
+    latest = Skill.objects.get(pk=skill.pk).latest
+    assert (latest.number, latest.text, latest.base_number) == (3, BOB_FROM_V1, 2)
+
+
+def test_a_resolved_version_that_does_not_exist_is_refused_on_the_page(browser):
+    skill = make_skill()
+    data = {"text": GOOD_COMMAND + "More.\n", "base_version": "1", "resolved_version": "7"}
+    response = browser.post(EDIT, data)
+    assert response.status_code == 400
+    assert "There is no v7" in " ".join(e.text for e in select(page(response), class_="form-error"))
+    assert skill.versions.count() == 1
 
 
 def test_a_nul_byte_in_the_text_is_refused_and_nothing_is_saved(browser):
