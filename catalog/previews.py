@@ -61,3 +61,30 @@ def argument_hint(metadata: dict) -> str:
     if isinstance(hint, list):  # an unquoted [hint] in YAML; show what the author meant
         return " ".join(f"[{part}]" for part in hint)
     return hint if isinstance(hint, str) else ""
+
+
+@dataclass(frozen=True)
+class StoredPreview:
+    """A saved version's preview from what was derived once, when it was written: the
+    same attributes as Preview's that the editor shows, without parsing or rendering."""
+
+    html: str
+    problems: list[dict]  # Problem.as_dict() each, as stored
+    result: str
+    metadata: dict
+    prompt_html: str = ""  # expanding needs a parse: shown once arguments are typed
+    arguments: str = ""
+
+    @property
+    def fields(self) -> list[tuple[str, str]]:
+        return frontmatter_rows(self.metadata)
+
+
+def stored_preview(version) -> StoredPreview:
+    """The preview of a saved `catalog.models.Version`, from its stored fields."""
+    return StoredPreview(
+        html=version.html,
+        problems=version.problems,
+        result=version.result,
+        metadata=version.metadata,
+    )

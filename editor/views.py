@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog import bundles, diffing
+from catalog import bundles, diffing, skillfile
 from catalog.importing import PendingImport, import_entries, read_upload
 from catalog.models import EditConflict, Event, Kind, Skill, Tag, Version
-from catalog.previews import build_preview
+from catalog.previews import build_preview, stored_preview
 from editor.forms import EditForm, ImportForm, NewSkillForm, PreviewForm, TagsForm, VersionForm
 
 publisher_required = permission_required("catalog.publish_skill", raise_exception=True)
@@ -138,16 +138,22 @@ def edit(request, kind, name):
             return redirect(skill.get_edit_url())
     if form.errors:
         status = 400
-    text = form["text"].value() or ""
     context = {
         "skill": skill,
         "form": form,
         "conflict": conflict,
         "conflict_rows": _conflict_rows(conflict),
-        "preview": build_preview(text, skill.kind, skill.name),
+        "preview": _edit_preview(skill, form["text"].value() or ""),
         "tags_form": TagsForm(initial={"tags": " ".join(t.name for t in skill.tags.all())}),
     }
     return render(request, "editor/edit.html", context, status=status)
+
+
+def _edit_preview(skill: Skill, text: str):
+    """The preview of the latest version is stored with it: only other text is parsed."""
+    if skillfile.normalise(text) == skill.latest.text:
+        return stored_preview(skill.latest)
+    return build_preview(text, skill.kind, skill.name)
 
 
 def _saved_message(result) -> str:
@@ -196,9 +202,10 @@ def diff(request, kind, name):
         old = _get_version(skill, request.GET.get("from") or _previous(skill))
         new = _get_version(skill, request.GET.get("to", "latest"))
         new_text, new_label = new.text, f"v{new.number}"
-    new_meta = (
-        new.metadata if new else build_preview(new_text, skill.kind, skill.name).parsed.metadata
-    )
+    if new is not None or skillfile.normalise(new_text) == old.text:
+        new_meta = (new or old).metadata
+    else:  # only the fields are compared: no need to render the unsaved text
+        new_meta = skillfile.parse(new_text, kind=skill.kind, name=skill.name).metadata
     layout = "side" if request.GET.get("view") == "side" else "unified"
     hunks = diffing.unified(old.text, new_text)
     context = {

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from catalog import bundles
+from catalog import bundles, rendering, skillfile
 from catalog.exporting import bundle_items
 from catalog.models import Event, Skill, Version
 from catalog.skillfile import bundle_path
@@ -477,6 +477,73 @@ def test_editing_an_item_that_does_not_exist_is_404(browser):
 def test_the_edit_page_finds_an_item_by_its_name_in_any_case(browser):
     make_skill("command", "Review")
     assert browser.get(EDIT).status_code == 200
+
+
+# -- the stored preview of the latest version ------------------------------------------
+
+WARNED = "---\ndescription: Big\nallowed-tools: Bash\n---\n"  # a warning on line 3
+
+
+@pytest.fixture
+def no_parsing(monkeypatch):
+    """Parsing or rendering a skill file from here on fails the request."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the page parsed or rendered a text it has stored results for")
+
+    for module, name in [
+        (skillfile, "parse"),
+        (skillfile, "expand"),
+        (rendering, "render_markdown"),
+        (rendering, "render_prompt"),
+    ]:
+        monkeypatch.setattr(module, name, refuse)
+
+
+def shown_problems(html: str) -> list[tuple[str, str]]:
+    return [
+        (item.attrs["data-severity"], one(item.html, "code", class_="problem-code").text)
+        for item in select(one(html, id="preview-output").html, "li", data_severity=True)
+    ]
+
+
+def test_the_edit_page_of_a_1_mib_version_shows_its_stored_preview_without_parsing_it(
+    browser, request
+):
+    text = (WARNED + "- item\n" * 150_000)[: skillfile.MAX_FILE_BYTES]
+    skill = make_skill(text=text)
+    version = skill.latest
+    assert len(version.text.encode()) > 1_000_000 and version.problems
+    request.getfixturevalue("no_parsing")
+
+    response = browser.get(EDIT)
+
+    html = page(response)
+    assert response.status_code == 200
+    assert one(html, data_skill_body=True).html == version.html  # byte for byte
+    assert shown_problems(html) == [(p["severity"], p["code"]) for p in version.problems]
+    result = one(one(html, id="preview-output").html, "span", class_="badge")
+    assert result.text == version.result.upper()
+    frontmatter = one(html, "table", class_="frontmatter")
+    assert [th.text for th in select(frontmatter.html, "th")] == ["description", "allowed-tools"]
+    assert field_value(html, "text") == text
+
+
+def test_a_conflict_page_previews_my_text_not_the_stored_latest(browser):
+    skill = make_skill(text=numbered_lines(2))
+    skill.save_version(numbered_lines(2).replace("line 1", "theirs 1"), None, base_number=1)
+    mine = numbered_lines(2).replace("line 1", "mine 1")
+    html = page(browser.post(EDIT, {"text": mine, "base_version": "1"}))
+    assert "mine 1" in one(html, data_skill_body=True).text
+    assert "theirs 1" not in one(html, data_skill_body=True).text
+
+
+def test_comparing_the_unchanged_text_with_the_latest_reads_its_stored_fields(
+    browser, three_versions, no_parsing
+):
+    response = browser.post(EDIT + "diff", {"text": V3, "base_version": "3"}, htmx=True)
+    assert response.status_code == 200
+    assert one(page(response), "p", class_="diff-summary").text.startswith("v3 → unsaved text")
 
 
 # -- history and diffs ---------------------------------------------------------------
