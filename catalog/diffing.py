@@ -26,6 +26,7 @@ __all__ = [
     "Segment",
     "frontmatter_diff",
     "merge",
+    "page_hunks",
     "reverted",
     "side_by_side",
     "stats",
@@ -280,6 +281,27 @@ def unified(old: str, new: str, context: int = 3) -> list[Hunk]:
     old_lines, new_lines = _split_lines(old), _split_lines(new)
     matcher = _line_matcher(old_lines, new_lines)
     return [_hunk(group, old_lines, new_lines) for group in matcher.get_grouped_opcodes(context)]
+
+
+# What one page of diff shows. Building and rendering a diff costs per line: two
+# versions of 500,000 one-character lines take 15 s to diff and give a million rows.
+DIFF_MAX_LINES = 20_000  # of the two texts together, before anything is diffed
+SHOW_MAX_LINES = 5_000  # of the diff itself
+PAGE_LIMITS = (
+    f"a page shows at most {SHOW_MAX_LINES:,} diff lines, of versions of at most "
+    f"{DIFF_MAX_LINES:,} lines together"
+)
+
+
+def page_hunks(old: str, new: str, context: int = 3) -> list[Hunk] | None:
+    """The hunks of `unified`, or None when the texts or their diff are too large to show
+    on one page (the page then offers both files instead)."""
+    if old.count("\n") + new.count("\n") > DIFF_MAX_LINES:
+        return None
+    hunks = unified(old, new, context)
+    if sum(len(hunk.lines) for hunk in hunks) > SHOW_MAX_LINES:
+        return None
+    return hunks
 
 
 def side_by_side(old: str, new: str, context: int = 3) -> list[list[Row]]:

@@ -405,7 +405,7 @@ class Version(models.Model):
             metadata=parsed.metadata,
             problems=[p.as_dict() for p in parsed.problems],
             result=parsed.result,
-            html=rendering.render_markdown(parsed.body),
+            html=rendering.render_markdown(parsed.body, settings.SKILLHUB_IMAGE_HOSTS),
         )
 
     @property

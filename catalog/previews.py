@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils.html import format_html
+
 from catalog import rendering, skillfile
 
 
@@ -29,15 +32,29 @@ def build_preview(text: str, kind: str, name: str | None = None, arguments: str 
     parsed = skillfile.parse(text, kind=kind, name=name or None)
     return Preview(
         parsed=parsed,
-        html=rendering.render_markdown(parsed.body),
+        html=rendering.render_markdown(parsed.body, settings.SKILLHUB_IMAGE_HOSTS),
         prompt_html=prompt_html(parsed, arguments),
         arguments=arguments,
     )
 
 
+# Try-it shows at most PROMPT_MAX_CHARS of prompt, and at most this much HTML of it
+# (each `@file` or `!` command becomes a span several times its length).
+PROMPT_HTML_MAX = 2 * skillfile.PROMPT_MAX_CHARS
+
+
 def prompt_html(parsed: skillfile.SkillFile, arguments: str) -> str:
-    """The prompt Claude Code would send for `arguments`, with inert marks (try it)."""
-    return rendering.render_prompt(skillfile.expand(parsed, arguments))
+    """The prompt Claude Code would send for `arguments`, with inert marks (try it),
+    cut at PROMPT_MAX_CHARS characters or PROMPT_HTML_MAX of HTML, with a note."""
+    prompt, cut_text = skillfile.expand_bounded(parsed, arguments)
+    html, cut_html = rendering.render_prompt_bounded(prompt, PROMPT_HTML_MAX)
+    if cut_text or cut_html:
+        html += format_html(
+            '<p class="prompt-truncated" role="note">Truncated: this prompt is longer than '
+            "the {} KiB shown here.</p>",
+            skillfile.PROMPT_MAX_CHARS // 1024,
+        )
+    return html
 
 
 def frontmatter_rows(metadata: dict) -> list[tuple[str, str]]:

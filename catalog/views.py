@@ -91,7 +91,9 @@ def _public_diff(skill: Skill, published: list[PublishedVersion], params) -> dic
             raise Http404("Only versions that were published can be compared here.")
         wanted.append(int(value))
     texts = dict(skill.versions.filter(number__in=wanted).values_list("number", "text"))
-    hunks = diffing.unified(texts[wanted[0]], texts[wanted[1]])
+    hunks = diffing.page_hunks(texts[wanted[0]], texts[wanted[1]])
+    if hunks is None:
+        return {"old": wanted[0], "new": wanted[1], "too_large": diffing.PAGE_LIMITS}
     return {"old": wanted[0], "new": wanted[1], "hunks": hunks, "stats": diffing.hunk_stats(hunks)}
 
 
@@ -120,7 +122,9 @@ def skill(request, kind, name):
         "fields": frontmatter_rows(version.metadata),
         "argument_hint": argument_hint(version.metadata),
         "arguments": arguments,
-        "try_it": prompt_html(skillfile.parse(version.text, kind, item.name), arguments)
+        "try_it": prompt_html(
+            skillfile.stored(version.text, item.kind, item.name, version.metadata), arguments
+        )
         if arguments
         else None,
         "risks": skillfile.risks_of(version.problems),
@@ -138,16 +142,27 @@ def skill(request, kind, name):
 
 @require_GET
 def raw(request, kind, name):
+    """The published file, or with `version=N` one published before (for a diff too large
+    to show); only downloads of the current version are counted."""
     item = _get_published(kind, name)
-    version = item.published
+    version = _raw_version(item, request.GET.get("version"))
     etag = f'"{version.sha256}"'
     if (response := _not_modified(request, etag)) is not None:
         return response
-    if not _is_update_check(request):
+    if version == item.published and not _is_update_check(request):
         count_download(request, Skill.objects.filter(pk=item.pk))
     response = HttpResponse(version.data, content_type="text/markdown; charset=utf-8")
     response["ETag"] = etag
     return response
+
+
+def _raw_version(item: Skill, wanted: str | None):
+    if wanted is None:
+        return item.published
+    published = {v.number for v in item.published_history()}
+    if not (wanted.isascii() and wanted.isdigit()) or int(wanted) not in published:
+        raise Http404("Only versions that were published can be downloaded here.")
+    return item.versions.get(number=int(wanted))
 
 
 FORMATS = {

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<kind:kind>s/<name:name>/", views.edit, name="edit"),
     path("<kind:kind>s/<name:name>/history", views.history, name="history"),
     path("<kind:kind>s/<name:name>/diff", views.diff, name="diff"),
+    path("<kind:kind>s/<name:name>/raw", views.raw, name="raw"),
     path("<kind:kind>s/<name:name>/publish", views.publish, name="publish"),
     path("<kind:kind>s/<name:name>/unpublish", views.unpublish, name="unpublish"),
     path("<kind:kind>s/<name:name>/restore", views.restore, name="restore"),

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -207,8 +207,9 @@ def diff(request, kind, name):
     else:  # only the fields are compared: no need to render the unsaved text
         new_meta = skillfile.parse(new_text, kind=skill.kind, name=skill.name).metadata
     layout = "side" if request.GET.get("view") == "side" else "unified"
-    hunks = diffing.unified(old.text, new_text)
+    hunks = diffing.page_hunks(old.text, new_text)
     context = {
+        "too_large": diffing.PAGE_LIMITS if hunks is None else "",
         "skill": skill,
         "old": old,
         "new": new,
@@ -216,11 +217,24 @@ def diff(request, kind, name):
         "layout": layout,
         "fields": diffing.frontmatter_diff(old.metadata, new_meta),
         "hunks": hunks,
-        "side": [(hunk, diffing.rows(hunk)) for hunk in hunks] if layout == "side" else None,
-        "stats": diffing.hunk_stats(hunks),
+        "side": [(hunk, diffing.rows(hunk)) for hunk in hunks or []] if layout == "side" else None,
+        "stats": diffing.hunk_stats(hunks or []),
         "versions": skill.versions.only("number"),
     }
     return render(request, "editor/diff.html#diff" if request.htmx else "editor/diff.html", context)
+
+
+@login_required
+@require_GET
+def raw(request, kind, name):
+    """One version's file as stored (`version=N`, default the latest), drafts included:
+    for comparing versions whose diff is too large to show on a page."""
+    skill = _get_skill(kind, name)
+    version = _get_version(skill, request.GET.get("version"))
+    response = HttpResponse(version.data, content_type="text/markdown; charset=utf-8")
+    file_name = f"{skill.bundle_path.rsplit('/', 1)[-1].removesuffix('.md')}.v{version.number}.md"
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
 
 
 def _previous(skill: Skill) -> str:

@@ -196,12 +196,19 @@ SESSION_COOKIE_HTTPONLY = True
 # A failed CSRF check under /api/ is answered in JSON, like every other API answer.
 CSRF_FAILURE_VIEW = "skillhub.errors.csrf_failure"
 
+# Hosts whose https images a rendered skill may show (comma-separated). Default none: a
+# remote image is shown as a link with its alt text, so reading a skill never tells a
+# third party who reads it. Applies to versions rendered (saved) after a change.
+SKILLHUB_IMAGE_HOSTS = [host.lower() for host in env_list("SKILLHUB_IMAGE_HOSTS")]
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "https:", "data:"],
+        # Remote images only from SKILLHUB_IMAGE_HOSTS: the renderer shows the rest as
+        # links, and this keeps any image it missed from loading.
+        "img-src": [SELF, "data:", *(f"https://{host}" for host in SKILLHUB_IMAGE_HOSTS)],
         "connect-src": [SELF],
         "font-src": [SELF],
         "form-action": [SELF],

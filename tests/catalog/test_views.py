@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from catalog import diffing
 from catalog.models import Skill, VersionDownloads, unstorable_reason
 from tests.factories import GOOD_COMMAND, make_skill
 from tests.shared import jsonl, needs_shared
@@ -333,6 +334,59 @@ def test_a_diff_that_involves_an_unpublished_version_is_not_found(client, publis
     skill.save_version(command("Deploy draft", body="Secret.\n"), publisher)
     assert client.get("/commands/deploy/", {"from": 1, "to": 2}).status_code == 404
     assert client.get("/commands/deploy/", {"from": 1, "to": "x"}).status_code == 404
+
+
+def test_a_diff_too_large_for_a_page_links_both_published_files(client, publish, publisher):
+    long_body = "".join(f"Step {i}.\n" for i in range(diffing.DIFF_MAX_LINES))
+    skill = publish("command", "deploy", command("Deploy v1", body=long_body))
+    skill.save_version(command("Deploy v2", body="Step one.\n"), publisher)
+    skill.publish(skill.latest, publisher)
+    response = client.get("/commands/deploy/", {"from": 1, "to": 2})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "too large to show on a page" in html
+    assert 'class="diff unified"' not in html
+    assert len(html) < 100_000
+    assert 'href="/commands/deploy/raw?version=1"' in html
+    old = client.get("/commands/deploy/raw", {"version": 1})
+    assert old.status_code == 200 and old.content.decode().endswith(long_body)
+
+
+def test_an_earlier_published_version_downloads_without_counting(client, publish, publisher):
+    skill = publish("command", "deploy", command("Deploy v1"))
+    skill.save_version(command("Deploy v2"), publisher)
+    skill.publish(skill.latest, publisher)
+    skill.save_version(command("Deploy draft", body="Secret.\n"), publisher)
+    assert "Deploy v1" in client.get("/commands/deploy/raw", {"version": 1}).content.decode()
+    assert VersionDownloads.objects.count() == 0
+    for never_published in ("3", "9", "x", "\u0661"):
+        assert client.get("/commands/deploy/raw", {"version": never_published}).status_code == 404
+
+
+def test_try_it_cuts_a_huge_prompt_and_says_so(client, publish):
+    publish("command", "echo", command("Echo", body="$0" * 20_000))
+    response = client.get("/commands/echo/", {"arguments": "x" * 2000})
+    [prompt] = inner(response.content.decode(), "data-prompt")
+    assert len(response.content) < 1_200_000
+    assert "Truncated: this prompt is longer than the 256 KiB shown here." in prompt
+
+
+def test_try_it_fills_named_arguments_from_the_stored_metadata(client, publish):
+    publish("command", "greet", command("Greet", body="Hello $who!\n", extra="arguments: who\n"))
+    response = client.get("/commands/greet/", {"arguments": "Ann"})
+    [prompt] = inner(response.content.decode(), "data-prompt")
+    assert "Hello Ann!" in prompt
+
+
+def test_images_from_other_hosts_are_links_and_the_policy_loads_none(client, publish):
+    publish("command", "pic", command("Pic", body="![chart](https://tracker.example/c.png)\n"))
+    response = client.get("/commands/pic/")
+    html = response.content.decode()
+    assert "<img" not in html.split("data-skill-body", 1)[1].split("</article>", 1)[0]
+    assert 'href="https://tracker.example/c.png"' in html
+    policy = response["Content-Security-Policy"]
+    img_src = next(part for part in policy.split(";") if part.strip().startswith("img-src"))
+    assert img_src.split() == ["img-src", "'self'", "data:"]
 
 
 def test_drafts_and_unpublished_items_are_not_found(client, publish, publisher):

@@ -49,6 +49,7 @@ ROUTES = [
     Route("edit", ITEM, {"GET": 200, "POST": 302}),
     Route("history", ITEM + "history", {"GET": 200}),
     Route("diff", ITEM + "diff", {"GET": 200, "POST": 200}),
+    Route("raw", ITEM + "raw", {"GET": 200}),
     Route("publish", ITEM + "publish", {"POST": 302}, publisher_only=True),
     Route("unpublish", ITEM + "unpublish", {"POST": 302}, publisher_only=True),
     Route("restore", ITEM + "restore", {"POST": 302}, publisher_only=True),

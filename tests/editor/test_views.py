@@ -895,6 +895,28 @@ def test_a_save_that_does_not_name_its_base_version_is_refused(browser):
     assert skill.versions.count() == 1
 
 
+def test_a_diff_too_large_for_a_page_links_both_versions_to_download(browser, member):
+    long_text = "---\ndescription: x\n---\n" + "".join(f"Line {i}.\n" for i in range(21_000))
+    skill = make_skill("command", "long", long_text, author=member)
+    skill.save_version("---\ndescription: x\n---\nShort now.\n", member, base_number=1)
+    response = browser.get("/edit/commands/long/diff", {"from": 1, "to": 2})
+    html = page(response)
+    assert response.status_code == 200
+    assert "too large to show on a page" in one(html, "p", class_="diff-summary").text
+    assert len(response.content) < 100_000
+    old = browser.get("/edit/commands/long/raw", {"version": 1})
+    assert old.status_code == 200 and old.content.decode() == long_text
+    assert old["Content-Disposition"] == 'attachment; filename="long.v1.md"'
+    unsaved = browser.post("/edit/commands/long/diff", {"text": long_text + "More.\n"})
+    assert "too large to show on a page" in unsaved.content.decode()
+
+
+def test_the_editor_downloads_any_version_drafts_included(browser, member):
+    skill = make_skill("command", "draft", author=member)
+    assert browser.get("/edit/commands/draft/raw").content.decode() == skill.latest.text
+    assert browser.get("/edit/commands/draft/raw", {"version": 7}).status_code == 404
+
+
 def test_a_diff_of_a_non_ascii_digit_version_is_404_not_500(browser):
     make_skill()
     assert browser.get(EDIT + "diff", {"from": "²", "to": "1"}).status_code == 404
