@@ -1,0 +1,49 @@
+"""8. Cost of pathological input: every generator of tests/pathological.py at 64 KiB and
+at 256 KiB through what a preview does (parse, validate, lint, render, expand the prompt
+and render it: catalog.previews.build_preview), which is the costliest thing any door
+does with one text.
+
+Each row is one generator: the median at 256 KiB, the median at 64 KiB as the baseline
+and their ratio. Budget: at most 1 s at 256 KiB, and a ratio of at most 6 (linear cost
+gives 4; quadratic gives 16). Timed in CPU time: pure computation.
+"""
+
+from measure import CPU, MISS, PASS, Row, ms, ms_spread, sample
+
+from catalog.previews import build_preview
+from tests.pathological import GENERATORS
+
+SCENARIO = "8 cost"
+RATIO_LIMIT = 6.0
+SECONDS_LIMIT = 1.0
+SMALL, LARGE = 64 * 1024, 256 * 1024
+
+
+def run(ctx) -> list[Row]:
+    n = 2 if ctx.quick else 3
+    rows = []
+    for generator in GENERATORS:
+        timings = {}
+        for size in (SMALL, LARGE):
+            text = generator.make(size)
+
+            def preview(text=text, generator=generator) -> object:
+                return build_preview(text, generator.kind, "bench", generator.arguments)
+
+            timings[size] = sample(preview, n=n, max_seconds=10, min_n=n, warmup=1, clock=CPU)
+        large, small = timings[LARGE], timings[SMALL]
+        ratio = large.median / small.median
+        passed = ratio <= RATIO_LIMIT and large.median <= SECONDS_LIMIT
+        rows.append(
+            Row(
+                SCENARIO,
+                f"{generator.name}, 256 KiB",
+                median=ms(large.median),
+                spread=ms_spread(large),
+                baseline=f"64 KiB {ms(small.median)}",
+                ratio=ratio,
+                budget=f"<= {RATIO_LIMIT:g}x, <= {SECONDS_LIMIT:g} s",
+                verdict=PASS if passed else MISS,
+            )
+        )
+    return rows
