@@ -1,6 +1,6 @@
 """The skill file: parse, normalise, validate, lint, expand placeholders.
 
-Pure Python: imports no Django. SKILL-FORMAT.md (../shared) is the spec.
+Pure Python: imports no Django. docs/skill-format.md is the spec; its §7 lists the limits.
 
 Public interface (models, views, commands and tests rely on these names):
 
