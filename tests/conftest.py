@@ -28,3 +28,14 @@ def empty_cache():
     """Each test starts with an empty cache: download windows (catalog/downloads.py) live
     there, and one test's downloads must not use up the next one's."""
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def claude_code():
+    """The pinned Claude Code CLI (tests/claude_code.py), installed once into the cache."""
+    from tests import claude_code as cli
+
+    try:
+        return cli.ClaudeCode(cli.install())
+    except cli.Unavailable as reason:
+        pytest.skip(f"Claude Code {cli.VERSION} is not available here: {reason}")
