@@ -24,6 +24,7 @@ __all__ = [
     "MergeResult",
     "Row",
     "Segment",
+    "TooLargeToMerge",
     "frontmatter_diff",
     "merge",
     "page_hunks",
@@ -115,16 +116,18 @@ class _Side:
         return joined
 
 
-def merge(base: str, theirs: str, mine: str) -> MergeResult:
+def merge(base: str, theirs: str, mine: str, *, mine_wins: bool = False) -> MergeResult:
     """Three-way merge of `mine` (the author's text) with `theirs` (what landed since base).
 
     Changes on one side only are taken; identical changes on both sides are taken once;
     different changes to the same or to adjacent lines are conflicts (merge3, like diff3
-    and git, needs an unchanged line between two edits to keep them apart).
+    and git, needs an unchanged line between two edits to keep them apart) unless
+    `mine_wins`, when mine is taken there: the author resolved those regions by hand, and
+    their other changes still come through. Raises TooLargeToMerge past MERGE_MATCH_BUDGET.
     """
     sides = _Side.of(base), _Side.of(theirs), _Side.of(mine)
     base_side, their_side, my_side = sides
-    merger = merge3.Merge3(base_side.lines, their_side.lines, my_side.lines)
+    merger = _merger(base_side, their_side, my_side)
     merged: list[str] = []
     conflicts: list[Conflict] = []
     for region in merger.merge_regions():
@@ -135,6 +138,8 @@ def merge(base: str, theirs: str, mine: str) -> MergeResult:
             merged.extend(their_side.lines[region[1] : region[2]])
         elif kind == "b":
             merged.extend(my_side.lines[region[1] : region[2]])
+        elif mine_wins:
+            merged.extend(my_side.lines[region[5] : region[6]])
         else:
             _, base_start, base_end, their_start, their_end, my_start, my_end = region
             conflicts.append(
@@ -164,7 +169,7 @@ def reverted(base: str, theirs: str, mine: str) -> list[Conflict]:
     change keeps it: neither is an undo. Each comes as a Conflict whose `mine` is `base`.
     """
     base_side, their_side, my_side = _Side.of(base), _Side.of(theirs), _Side.of(mine)
-    merger = merge3.Merge3(base_side.lines, their_side.lines, my_side.lines)
+    merger = _merger(base_side, their_side, my_side)
     undone: list[Conflict] = []
     base_at = their_at = my_at = 0
     undone_to_end = False
@@ -200,6 +205,27 @@ def reverted(base: str, theirs: str, mine: str) -> list[Conflict]:
             )
         )
     return undone
+
+
+# merge3 matches lines with difflib, whose work grows with the square of lines that
+# repeat just under its 1% junk threshold: two such 1 MiB texts take minutes. Every save
+# from a stale page merges, inside the item's row lock, so past this many pairs of equal
+# lines (see _match_work) Skillhub asks the author to merge by hand instead.
+MERGE_MATCH_BUDGET = 2_000_000
+
+
+class TooLargeToMerge(ValueError):
+    """Texts whose three-way merge would cost more than MERGE_MATCH_BUDGET."""
+
+
+def _merger(base: _Side, theirs: _Side, mine: _Side) -> merge3.Merge3:
+    work = _match_work(base.lines, theirs.lines) + _match_work(base.lines, mine.lines)
+    if work > MERGE_MATCH_BUDGET:
+        raise TooLargeToMerge(
+            f"These versions are too large to merge line by line ({work:,} pairs of equal "
+            f"lines to match; the limit is {MERGE_MATCH_BUDGET:,})."
+        )
+    return merge3.Merge3(base.lines, theirs.lines, mine.lines)
 
 
 def _merge_flag(base: bool, theirs: bool, mine: bool) -> bool:

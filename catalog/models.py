@@ -226,9 +226,10 @@ class Skill(models.Model):
         """Store `text` as the next version, never dropping a change its author has not seen.
 
         `base_number` is the version the author started from. `resolved_number` is a
-        later version the author has seen and merged into the text by hand (a conflict's
-        "save on top of vN"): the text is then taken as written on top of it. The text
-        goes on top of that version (resolved, else base):
+        later version whose conflicting changes the author has resolved by hand (a
+        conflict's "save on top of vN"): the text wins where the two overlap, and vN's
+        other changes since the base are merged in. The text goes on top of that version
+        (resolved, else base):
         - if it is older than the latest, the text is merged three-way with what landed
           since; overlapping changes raise EditConflict and store nothing;
         - if it is the latest, written by someone else, and `resolved_number` does not
@@ -250,46 +251,80 @@ class Skill(models.Model):
                 f"v{resolved_number} is older than the version you started from, v{base_number}."
             )
             raise ValidationError({"resolved_version": older})
-        on_number = resolved_number if resolved_number is not None else base_number
         with transaction.atomic():
             skill = Skill.objects.select_for_update().get(pk=self.pk)
-            latest = skill.latest
-            merged_with = None
-            if latest and on_number is not None and on_number != latest.number:
-                on = skill.versions.filter(number=on_number).first()
-                if on is None:
-                    field = "base_version" if resolved_number is None else "resolved_version"
-                    raise ValidationError({field: f"There is no v{on_number}."})
-                merge = diffing.merge(on.text, latest.text, text)
-                if not merge.clean:
-                    raise EditConflict(on, latest, text, merge.conflicts)
-                text = merge.text
-                merged_with = latest
-                if reason := unstorable_reason(text):
-                    raise ValidationError({"text": f"Merged with v{latest.number}: {reason}"})
-            elif latest and on_number is not None and resolved_number is None:
-                skill._refuse_undoing_latest(latest, text, author)
-            if latest and text == latest.text:
-                return SaveResult(latest, created=False, merged_with=merged_with)
-            if merged_with:
-                who = merged_with.author_name
-                note = f"merged with changes by {who} in v{merged_with.number}"
-                message = f"{message} ({note})" if message else note.capitalize()
-            version = Version.build(
-                skill,
-                number=latest.number + 1 if latest else 1,
-                text=text,
-                author=author,
-                message=message,
-                base_number=on_number,
+            try:
+                result = skill._save_on(text, author, message, base_number, resolved_number)
+            except diffing.TooLargeToMerge as error:
+                again = " Reload the page, make your change to the newest version and save again."
+                raise ValidationError({"text": f"{error}{again}"}) from None
+        if result.created:
+            self.latest, self.updated_at = result.version, result.version.created_at
+        return result
+
+    def _save_on(
+        self, text: str, author, message: str, base_number: int | None, resolved_number: int | None
+    ) -> SaveResult:
+        """save_version's work, inside its transaction, on the row-locked item."""
+        on_number = resolved_number if resolved_number is not None else base_number
+        latest = self.latest
+        merged_with = None
+        if resolved_number is not None and base_number is not None:
+            # The author resolved the regions that conflicted with v{resolved}; the
+            # changes of v{resolved} they did not touch still come through.
+            text = self._with_resolved(text, base_number, resolved_number)
+        if latest and on_number is not None and on_number != latest.number:
+            on = self.versions.filter(number=on_number).first()
+            if on is None:
+                field = "base_version" if resolved_number is None else "resolved_version"
+                raise ValidationError({field: f"There is no v{on_number}."})
+            merge = diffing.merge(on.text, latest.text, text)
+            if not merge.clean:
+                raise EditConflict(on, latest, text, merge.conflicts)
+            text = merge.text
+            merged_with = latest
+            if reason := unstorable_reason(text):
+                raise ValidationError({"text": f"Merged with v{latest.number}: {reason}"})
+        elif latest and on_number is not None and resolved_number is None:
+            self._refuse_undoing_latest(latest, text, author)
+        if latest and text == latest.text:
+            return SaveResult(latest, created=False, merged_with=merged_with)
+        if merged_with:
+            who = merged_with.author_name
+            note = f"merged with changes by {who} in v{merged_with.number}"
+            message = f"{message} ({note})" if message else note.capitalize()
+        version = Version.build(
+            self,
+            number=latest.number + 1 if latest else 1,
+            text=text,
+            author=author,
+            message=message,
+            base_number=on_number,
+        )
+        version.save()
+        self.latest = version
+        self.updated_at = version.created_at
+        self.save(update_fields=["latest", "updated_at"])
+        log_write("save", self, version, author)
+        return SaveResult(version, created=True, merged_with=merged_with)
+
+    def _with_resolved(self, text: str, base_number: int, resolved_number: int) -> str:
+        """`text` (begun from v{base}) with v{resolved}'s changes since v{base} merged in,
+        taking `text` wherever the two overlap: a resolve is never a silent overwrite."""
+        if resolved_number == base_number:
+            return text
+        versions = dict(
+            self.versions.filter(number__in=[base_number, resolved_number]).values_list(
+                "number", "text"
             )
-            version.save()
-            skill.latest = version
-            skill.updated_at = version.created_at
-            skill.save(update_fields=["latest", "updated_at"])
-            self.latest, self.updated_at = version, version.created_at
-            log_write("save", skill, version, author)
-            return SaveResult(version, created=True, merged_with=merged_with)
+        )
+        named = ((base_number, "base_version"), (resolved_number, "resolved_version"))
+        for number, form_field in named:
+            if number not in versions:
+                raise ValidationError({form_field: f"There is no v{number}."})
+        return diffing.merge(
+            versions[base_number], versions[resolved_number], text, mine_wins=True
+        ).text
 
     def _refuse_undoing_latest(self, latest: "Version", text: str, author) -> None:
         """EditConflict if `text`, saved on top of `latest` by `author`, puts back exactly

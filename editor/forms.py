@@ -35,8 +35,9 @@ class EditForm(forms.Form):
         error_messages={"required": "The form lost the version you started from: reload the page."},
     )
     # Sent only by the conflict page's "save on top of vN" button: the version whose
-    # changes the author has seen and merged in by hand, so the text is saved as written
-    # on top of it. Without it a stale save is merged three-way or conflicts again.
+    # conflicting changes the author has resolved by hand, so the text wins where the two
+    # overlap and vN's other changes are kept. Without it a stale save is merged
+    # three-way or conflicts again.
     resolved_version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
 

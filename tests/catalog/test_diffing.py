@@ -1,8 +1,10 @@
 from itertools import pairwise
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from catalog import diffing
 from catalog.diffing import (
     WORD_DIFF_LIMIT,
     Conflict,
@@ -639,3 +641,12 @@ def test_counting_the_hunks_agrees_with_stats_and_rows_with_side_by_side(old_lin
     hunks = unified(old, new)
     assert hunk_stats(hunks) == stats(old, new)
     assert [rows(hunk) for hunk in hunks] == side_by_side(old, new)
+
+
+def test_a_merge_past_the_matching_budget_is_refused_instead_of_taking_minutes():
+    # 200 lines each repeated 100 times: under difflib's 1% junk threshold, so every
+    # pair of equal lines would be matched.
+    base = "".join(f"line {i % 200}\n" for i in range(20_000))
+    with pytest.raises(diffing.TooLargeToMerge, match="too large to merge"):
+        diffing.merge(base, base + "theirs\n", "mine\n" + base)
+    assert diffing.merge(base[:20_000], base[:20_000] + "x\n", base[:20_000]).clean

@@ -119,16 +119,27 @@ def test_undoing_ones_own_last_change_is_an_ordinary_save(alice_saved_v2):
     assert result.created and result.version.text == V1
 
 
-def test_a_save_that_says_it_resolved_the_latest_is_stored_as_written_on_top_of_it(
+def test_a_resolved_save_takes_mine_where_it_overlaps_and_keeps_their_other_changes(
     alice_saved_v2,
 ):
+    # Bob fixed line 2 on the conflict page and pressed "I've merged their changes in",
+    # without copying Alice's line 15: resolving is about the overlap, never an overwrite.
     result = alice_saved_v2.save_version(
         BOB_FROM_V1, make_user("bob"), "Mine", base_number=1, resolved_number=2
     )
     assert result.created and result.merged_with is None
     version = result.version
-    assert (version.number, version.text, version.base_number) == (3, BOB_FROM_V1, 2)
+    expected = ALICE_V2.replace("alice 2\n", "bob 2\n")
+    assert (version.number, version.text, version.base_number) == (3, expected, 2)
     assert version.message == "Mine"
+
+
+def test_a_resolved_save_that_copied_their_changes_is_stored_as_written(alice_saved_v2):
+    by_hand = ALICE_V2.replace("alice 2\n", "alice and bob 2\n")
+    result = alice_saved_v2.save_version(
+        by_hand, make_user("bob"), base_number=1, resolved_number=2
+    )
+    assert result.version.text == by_hand
 
 
 def test_a_save_resolved_against_an_older_version_is_merged_with_what_landed_after_it(
@@ -341,3 +352,12 @@ def test_an_archived_name_is_neither_reused_nor_imported_into():
     )
     assert [line.outcome for line in report.lines] == ["refused"]
     assert skill.versions.count() == 1
+
+
+def test_a_stale_save_too_large_to_merge_is_refused_with_a_reason_and_stores_nothing(member):
+    base = "---\ndescription: x\n---\n" + "".join(f"line {i % 200}\n" for i in range(20_000))
+    skill = make_skill(text=base, author=member)
+    skill.save_version(base + "theirs\n", make_user("alice"), base_number=1)
+    with pytest.raises(ValidationError, match="too large to merge line by line"):
+        skill.save_version(base + "mine\n", member, base_number=1)
+    assert skill.versions.count() == 2
