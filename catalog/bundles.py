@@ -1,6 +1,6 @@
 """Reproducible .claude/ bundles (zip, tar.gz) and a safe reader for uploads.
 
-Pure Python: imports no Django. SKILL-FORMAT.md §6 and adversarial/archives.md
+Pure Python: imports no Django. docs/skill-format.md §6 and adversarial/archives.md
 (../shared) are the spec.
 
 Writing

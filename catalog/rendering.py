@@ -13,7 +13,7 @@ Public interface:
     render_cut(body) -> int | None       where render_markdown stops rendering markdown
     stylesheet() -> str                  the CSS committed as static/css/pygments.css
 
-Raw HTML policy (SKILL-FORMAT.md §5: raw HTML is never passed through). Block-level
+Raw HTML policy (docs/skill-format.md §5: raw HTML is never passed through). Block-level
 HTML is not recognised at all, so the markdown between prompt tags still renders.
 Inline tags are parsed only so that each one can be turned into something inert:
 - a bare tag (`<instructions>`, `</example>`, `<version>`) is prompt vocabulary or a

@@ -53,7 +53,7 @@ SKILL_NAME_MAX = 64
 COMMAND_MAX_SEGMENTS = 6
 COMMAND_NAME_MAX = 200
 
-# What claude.ai uploads and the Skills API accept in a SKILL.md (SKILL-FORMAT.md §2).
+# What claude.ai uploads and the Skills API accept in a SKILL.md (docs/skill-format.md §2).
 PORTABLE_FIELDS = frozenset(
     {"name", "description", "license", "compatibility", "metadata", "allowed-tools"}
 )

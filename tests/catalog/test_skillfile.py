@@ -1,4 +1,4 @@
-"""The skill-file core (catalog/skillfile.py) against SKILL-FORMAT.md §1-§5."""
+"""The skill-file core (catalog/skillfile.py) against docs/skill-format.md §1-§5."""
 
 import csv
 import json
