@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from catalog import search, skillfile
+from catalog.converters import whole_number
 from catalog.models import Skill
 
 # A file may be 1 MiB; JSON escaping and the other fields get this much room on top.
@@ -83,15 +84,15 @@ def skill_list(request):
         query = search.CatalogQuery.from_params(request.GET)
     except search.BadQuery as problem:
         return error(400, "bad-query", str(problem))
-    number = request.GET.get("page", "1")
-    if not (number.isascii() and number.isdigit()) or int(number) < 1:
+    number = whole_number(request.GET.get("page", "1"))
+    if number is None or number < 1:
         return error(400, "bad-page", "`page` is a whole number from 1.")
     paginator = Paginator(
         search.search(query).prefetch_related("tags"), settings.SKILLHUB_PAGE_SIZE
     )
-    if int(number) > paginator.num_pages:
+    if number > paginator.num_pages:
         return error(404, "no-such-page", f"There are {paginator.num_pages} pages.")
-    page = paginator.page(int(number))
+    page = paginator.page(number)
     return JsonResponse(
         {
             "count": paginator.count,
@@ -165,7 +166,7 @@ def _validate_request(request) -> dict:
     """The fields of a validate request, checked; raises _BadRequest."""
     declared = request.META.get("CONTENT_LENGTH") or "0"
     too_large = _BadRequest(413, "too-large", f"The request is over {VALIDATE_MAX_BYTES:,} bytes.")
-    if declared.isascii() and declared.isdigit() and int(declared) > VALIDATE_MAX_BYTES:
+    if len(declared) > 9 or (whole_number(declared) or 0) > VALIDATE_MAX_BYTES:
         raise too_large
     body = request.read(VALIDATE_MAX_BYTES + 1)
     if len(body) > VALIDATE_MAX_BYTES:

@@ -1,4 +1,5 @@
-"""URL converters for `/<kind>s/<name>/` paths (DESIGN.md's contract)."""
+"""URL converters for `/<kind>s/<name>/` paths (DESIGN.md's contract), and the one
+reading of a number in a query string."""
 
 from django.urls import register_converter
 
@@ -22,6 +23,14 @@ class NameConverter:
 
     def to_url(self, value: str) -> str:
         return value
+
+
+def whole_number(text: str | None) -> int | None:
+    """`text` as a whole number if it is 1-9 ASCII digits, else None. (str.isdigit also
+    accepts other scripts' digits, and int() of 5,000 digits raises.)"""
+    if text and len(text) <= 9 and text.isascii() and text.isdigit():
+        return int(text)
+    return None
 
 
 register_converter(KindConverter, "kind")

@@ -30,6 +30,7 @@ relative addresses. An autolink to any other scheme has no text but its address,
 replaced by a marker instead of leaving a refused address on the page.
 """
 
+import importlib
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -83,6 +84,9 @@ COST_CHUNK = 4096
 # Pygments is pure Python too (about 9 µs a byte): past this many bytes of fenced code
 # in one body, blocks are shown unhighlighted.
 HIGHLIGHT_MAX_BYTES = 32 * 1024
+# Table cells per body (see _bounded_tables): 60 µs each; a legitimate table has hundreds.
+TABLE_CELLS_MAX = 5_000
+TABLE_FILLED_CELLS_MAX = 1_000  # empty cells markdown-it adds to short rows, per table
 
 # What each inert span means, shown as its tooltip.
 MARKER_TITLES = {
@@ -209,7 +213,7 @@ def render_cut(body: str) -> int | None:
     if blank > 0:
         return blank + 2
     line_end = body.rfind("\n", 0, start)
-    return line_end + 1 if line_end > 0 else start
+    return line_end + 1 if line_end >= 0 else start
 
 
 def stylesheet() -> str:
@@ -281,6 +285,8 @@ def _images_as_links(children: list[Token], image_hosts: frozenset[str]) -> list
     text (or its address) as the link's text: loading it would tell that host who reads."""
     result: list[Token] = []
     for token in children:
+        if token.type == "image" and token.children:  # an image inside an image's alt text
+            token.children = _images_as_links(token.children, image_hosts)
         if token.type != "image" or _is_allowed_image(token, image_hosts):
             result.append(token)
             continue
@@ -513,8 +519,35 @@ def _lexer(language: str) -> Lexer | None:
         return None
 
 
+def _bounded_tables(md: MarkdownIt) -> None:
+    """At most TABLE_CELLS_MAX cells per body. markdown-it fills a short row up to the
+    header's width, so a wide header over one-cell rows makes far more cells than the
+    text has characters (30 KB gave 10 MB of HTML); past the limit a table is read as
+    the text it is."""
+    table = next(rule.fn for rule in md.block.ruler.__rules__ if rule.name == "table")
+
+    def table_within_budget(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        cells = state.env.get("table_cells", 0)
+        if cells >= TABLE_CELLS_MAX:
+            return False
+        before = len(state.tokens)
+        found = table(state, start, end, silent)
+        if found and not silent:
+            made = state.tokens[before:]
+            state.env["table_cells"] = cells + sum(t.type in ("td_open", "th_open") for t in made)
+        return found
+
+    md.block.ruler.at("table", table_within_budget, {"alt": ["paragraph", "reference"]})
+    # And per table: markdown-it's own guard is 65,536 filled-in cells a table, read from
+    # its module at every call (no option exists); a row past ours ends the table.
+    importlib.import_module(
+        "markdown_it.rules_block.table"
+    ).MAX_AUTOCOMPLETED_CELLS = TABLE_FILLED_CELLS_MAX
+
+
 def _keep_deep_blocks(md: MarkdownIt) -> None:
-    """Blocks nested past maxNesting (21 `>` or list levels) are shown as preformatted
+    """Blocks nested past maxNesting (20 token levels: 20 `>`, or 10 lists, each a list
+    and an item) are shown as preformatted
     text. markdown-it drops them silently, which would hide text from the page that the
     model still reads: the same hidden-instruction risk as an HTML comment."""
     tokenize = md.block.tokenize
@@ -540,6 +573,7 @@ def _build_markdown() -> MarkdownIt:
     # address as text. nh3's url_schemes decides which addresses survive.
     md.validateLink = lambda url: True
     _keep_deep_blocks(md)
+    _bounded_tables(md)
     # User HTML is made inert right after inline parsing; task list checkboxes come after,
     # as tokens of our own, so no HTML a user could have written is ever let through.
     md.core.ruler.after("inline", "skillhub_rewrite", _rewrite_tokens)

@@ -10,6 +10,7 @@ from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_GET
 
 from catalog import diffing, exporting, search, skillfile
+from catalog.converters import whole_number
 from catalog.downloads import count_download
 from catalog.models import Kind, PublishedVersion, Skill
 from catalog.previews import argument_hint, frontmatter_rows, prompt_html
@@ -84,12 +85,9 @@ def _public_diff(skill: Skill, published: list[PublishedVersion], params) -> dic
     if "from" not in params and "to" not in params:
         return None
     numbers = {v.number for v in published}
-    wanted = []
-    for key in ("from", "to"):
-        value = params.get(key, "")
-        if not (value.isascii() and value.isdigit()) or int(value) not in numbers:
-            raise Http404("Only versions that were published can be compared here.")
-        wanted.append(int(value))
+    wanted = [whole_number(params.get(key)) for key in ("from", "to")]
+    if not all(number in numbers for number in wanted):
+        raise Http404("Only versions that were published can be compared here.")
     texts = dict(skill.versions.filter(number__in=wanted).values_list("number", "text"))
     hunks = diffing.page_hunks(texts[wanted[0]], texts[wanted[1]])
     if hunks is None:
@@ -160,9 +158,10 @@ def _raw_version(item: Skill, wanted: str | None):
     if wanted is None:
         return item.published
     published = {v.number for v in item.published_history()}
-    if not (wanted.isascii() and wanted.isdigit()) or int(wanted) not in published:
+    number = whole_number(wanted)
+    if number not in published:
         raise Http404("Only versions that were published can be downloaded here.")
-    return item.versions.get(number=int(wanted))
+    return item.versions.get(number=number)
 
 
 FORMATS = {

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog import bundles, diffing, skillfile
+from catalog.converters import whole_number
 from catalog.importing import PendingImport, import_entries, read_upload
 from catalog.models import EditConflict, Event, Kind, Skill, Tag, Version
 from catalog.previews import build_preview, stored_preview
@@ -32,8 +33,8 @@ def _get_version(skill: Skill, ref: str | None) -> Version:
         version = skill.latest
     elif ref == "published":
         version = skill.published
-    elif ref.isascii() and ref.isdigit():
-        version = skill.versions.filter(number=int(ref)).first()
+    elif (number := whole_number(ref)) is not None:
+        version = skill.versions.filter(number=number).first()
     else:
         version = None
     if version is None:

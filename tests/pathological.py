@@ -43,6 +43,13 @@ class Generator:
     make: Callable[[int], str]
     kind: str = "command"
     arguments: str = ""  # what the try-it door types after the command
+    # Grows the frontmatter, which is refused unread past 64 KiB: compared at sizes
+    # where it is still read.
+    frontmatter: bool = False
+
+
+def _yaml_generator(name: str, make: Callable[[int], str], **options) -> Generator:
+    return Generator(name, make, frontmatter=True, **options)
 
 
 def _yaml(unit: str, size: int) -> str:
@@ -52,9 +59,10 @@ def _yaml(unit: str, size: int) -> str:
 
 
 def _bash_rules(size: int) -> str:
-    """800 `Bash(…:*)` rules of different lengths and shell lines none of them allow."""
+    """Up to 800 `Bash(…:*)` rules of different lengths (a quarter of the file, so both
+    parts grow with it) and shell lines none of them allow."""
     rules = "".join(f"  - Bash(git {'x' * (i % 60)}:*)\n" for i in range(800))
-    rules = rules[: RULES_ROOM - 100].rsplit("\n", 1)[0] + "\n"
+    rules = rules[: min(size // 4, RULES_ROOM)].rsplit("\n", 1)[0] + "\n"
     shell = lines("!`git log --oneline --no-merges -n 20 --format=%h`", size - len(rules))
     return f"---\ndescription: x\nallowed-tools:\n{rules}---\n{shell}"
 
@@ -77,42 +85,42 @@ GENERATORS: tuple[Generator, ...] = (
     Generator("first argument prose", lambda n: body(lines("$1 is the first argument", n))),
     Generator("code fence markers", lambda n: body(repeat("```\n~~~\n", n))),
     # -- YAML frontmatter: grows with the size; refused unread past 64 KiB --------------
-    Generator(
+    _yaml_generator(
         "base-60 integers",
         lambda n: frontmatter("maxTurns: " + repeat("1:", n - 200) + "1\n"),
         kind="agent",
     ),
-    Generator("long decimal numbers", lambda n: frontmatter(f"x: {'9' * (n - 200)}\n")),
-    Generator("long floats", lambda n: frontmatter(f"x: {'9' * (n - 200)}.5e3\n")),
-    Generator(
+    _yaml_generator("long decimal numbers", lambda n: frontmatter(f"x: {'9' * (n - 200)}\n")),
+    _yaml_generator("long floats", lambda n: frontmatter(f"x: {'9' * (n - 200)}.5e3\n")),
+    _yaml_generator(
         "distinct unknown keys",
         lambda n: frontmatter("".join(f"k{i}: yes\n" for i in range((n - 200) // 11))),
     ),
-    Generator(
+    _yaml_generator(
         "long flow list", lambda n: frontmatter("tools: [" + repeat("Read, ", n - 200) + "]\n")
     ),
-    Generator("long block list", lambda n: frontmatter("tools:\n" + _yaml("  - Read", n))),
-    Generator(
+    _yaml_generator("long block list", lambda n: frontmatter("tools:\n" + _yaml("  - Read", n))),
+    _yaml_generator(
         "deep flow nesting", lambda n: frontmatter("x:\n" + _yaml("  - " + "[" * 40 + "]" * 40, n))
     ),
-    Generator(
+    _yaml_generator(
         "flow brackets past the depth", lambda n: frontmatter("x: " + repeat("[", n - 200) + "\n")
     ),
-    Generator(
+    _yaml_generator(
         "long quoted escapes",
         lambda n: frontmatter('description: "' + repeat("\\t", n - 200) + '"\n'),
     ),
-    Generator("block scalar", lambda n: frontmatter("notes: |\n" + _yaml("  line", n))),
-    Generator("retyped values", lambda n: frontmatter("extra:\n" + _yaml("  - 1:20", n))),
-    Generator(
+    _yaml_generator("block scalar", lambda n: frontmatter("notes: |\n" + _yaml("  line", n))),
+    _yaml_generator("retyped values", lambda n: frontmatter("extra:\n" + _yaml("  - 1:20", n))),
+    _yaml_generator(
         "many bad tool rules",
         lambda n: frontmatter("allowed-tools: " + repeat("Nope( ", n - 200) + "\n"),
     ),
-    Generator(
+    _yaml_generator(
         "many unknown tools",
         lambda n: frontmatter("allowed-tools: " + repeat("Nope, ", n - 200) + "\n"),
     ),
-    Generator(
+    _yaml_generator(
         "many wildcard rules",
         lambda n: frontmatter("allowed-tools: " + repeat("Bash(a*) ", n - 200) + "\n"),
     ),
@@ -137,6 +145,10 @@ GENERATORS: tuple[Generator, ...] = (
     Generator("table rows", lambda n: body("|a|b|\n|-|-|\n" + lines("|x|y|", n))),
     Generator(
         "table columns", lambda n: body("|" + repeat("a|", n // 2) + "\n|" + repeat("-|", n // 2))
+    ),
+    Generator(
+        "wide tables of one-cell rows",
+        lambda n: body(repeat("|" + "a|" * 64 + "\n|" + "-|" * 64 + "\n" + "x\n" * 64 + "\n", n)),
     ),
     Generator("nested blockquotes", lambda n: body(repeat("> ", n))),
     Generator("nested lists", lambda n: body(repeat("- ", n))),

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from catalog.rendering import (
     HIGHLIGHT_MAX_BYTES,
     RENDER_BUDGET,
+    TABLE_CELLS_MAX,
+    TABLE_FILLED_CELLS_MAX,
     render_markdown,
     render_prompt,
     render_prompt_bounded,
@@ -265,6 +267,21 @@ def test_a_body_over_the_render_budget_is_cut_at_a_blank_line_and_shown_as_text(
     assert rest.count("- [link](x) item") == count - rendered.count("<li>")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; tail</pre>" in rest
     assert_inert(html)
+
+
+def test_an_image_inside_an_image_is_a_link_too():
+    html = render_markdown("![![t](https://tracker.example/p.png)](https://x.example/y.png)")
+    assert "<img" not in html
+    assert 'href="https://tracker.example/p.png"' in html
+
+
+def test_short_table_rows_are_filled_only_up_to_a_limit_and_tables_stop_at_a_total():
+    wide = "|" + "a|" * 256 + "\n|" + "-|" * 256 + "\n" + "x\n" * 256 + "\n"
+    html = render_markdown(wide * 16)
+    assert html.count("<td") <= TABLE_CELLS_MAX + TABLE_FILLED_CELLS_MAX + 256
+    assert "x" in html.rsplit("</table>", 1)[1]  # the rest is text, not dropped
+    legit = "|a|b|c|d|\n|-|-|-|-|\n" + "|1|2|3|4|\n" * 1_000
+    assert render_markdown(legit).count("<td>") == 4_000
 
 
 def test_long_ordinary_files_render_whole():

@@ -512,3 +512,11 @@ def test_a_hostile_description_is_shown_as_text(client, publish):
 def test_a_public_diff_of_non_ascii_digit_versions_is_404_not_500(client):
     make_skill(name="review", publish=True)
     assert client.get("/commands/review/", {"from": "²", "to": "1"}).status_code == 404
+
+
+@pytest.mark.parametrize("digits", ["9" * 5000, "0" * 5000 + "1", "1" * 10])
+def test_version_numbers_of_thousands_of_digits_are_404_not_500(client, digits):
+    make_skill(name="review", publish=True)
+    assert client.get("/commands/review/", {"from": digits, "to": "1"}).status_code == 404
+    assert client.get("/commands/review/raw", {"version": digits}).status_code == 404
+    assert client.get("/api/skills", {"page": digits}).status_code == 400

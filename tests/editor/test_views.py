@@ -933,3 +933,9 @@ def test_the_editor_downloads_any_version_drafts_included(browser, member):
 def test_a_diff_of_a_non_ascii_digit_version_is_404_not_500(browser):
     make_skill()
     assert browser.get(EDIT + "diff", {"from": "²", "to": "1"}).status_code == 404
+
+
+def test_a_version_number_of_thousands_of_digits_is_404_not_500(browser):
+    make_skill(name="review")
+    assert browser.get("/edit/commands/review/diff", {"from": "9" * 5000}).status_code == 404
+    assert browser.get("/edit/commands/review/raw", {"version": "9" * 5000}).status_code == 404
