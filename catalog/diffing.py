@@ -141,21 +141,24 @@ def merge(base: str, theirs: str, mine: str, *, mine_wins: bool = False) -> Merg
         elif mine_wins:
             merged.extend(my_side.lines[region[5] : region[6]])
         else:
-            _, base_start, base_end, their_start, their_end, my_start, my_end = region
-            conflicts.append(
-                Conflict(
-                    base_start=base_start + 1,
-                    base=base_side.text(base_start, base_end),
-                    theirs=their_side.text(their_start, their_end),
-                    mine=my_side.text(my_start, my_end),
-                )
-            )
+            conflicts.append(_region(sides, *region[1:]))
     if conflicts:
         return MergeResult(text=None, conflicts=conflicts)
     text = "".join(merged)
     if text and not _merge_flag(*(side.final_newline for side in sides)):
         text = text[:-1]
     return MergeResult(text=text, conflicts=[])
+
+
+def _region(sides, base_start, base_end, their_start, their_end, my_start, my_end) -> Conflict:
+    """One region of a three-way comparison, each side's text in its range."""
+    base_side, their_side, my_side = sides
+    return Conflict(
+        base_start=base_start + 1,
+        base=base_side.text(base_start, base_end),
+        theirs=their_side.text(their_start, their_end),
+        mine=my_side.text(my_start, my_end),
+    )
 
 
 def reverted(base: str, theirs: str, mine: str) -> list[Conflict]:
@@ -182,14 +185,8 @@ def reverted(base: str, theirs: str, mine: str) -> list[Conflict]:
             their_side.lines[their_at:their_match] != base_lines
             and my_side.lines[my_at:my_match] == base_lines
         ):
-            undone.append(
-                Conflict(
-                    base_start=base_at + 1,
-                    base=base_side.text(base_at, base_match),
-                    theirs=their_side.text(their_at, their_match),
-                    mine=my_side.text(my_at, my_match),
-                )
-            )
+            ranges = (base_at, base_match, their_at, their_match, my_at, my_match)
+            undone.append(_region((base_side, their_side, my_side), *ranges))
             undone_to_end = base_match == len(base_side.lines)
         base_at, their_at, my_at = base_end, their_end, my_end
     newline_undone = their_side.final_newline != base_side.final_newline == my_side.final_newline
