@@ -9,21 +9,28 @@ Two layouts:
 - `claude`: the `.claude/` tree with `.claude/skillhub.lock.json`, written by
   catalog.bundles (zip or tar.gz);
 - `plugin`: a Claude Code plugin (`.claude-plugin/plugin.json`, `commands/`,
-  `skills/<name>/SKILL.md`, `agents/`, `output-styles/`) with the same lock
-  file at `skillhub.lock.json`; zip only.
+  `skills/<name>/SKILL.md`, `agents/`, `output-styles/`, a `README.md`) with the
+  same lock file at `skillhub.lock.json`; zip only. Named and signed by `Plugin`
+  (settings SKILLHUB_PLUGIN_NAME, _AUTHOR, _LICENSE; `?plugin=` names it too), and
+  checked by the pinned Claude Code (tests/catalog/test_claude_code_exports.py):
+  `claude plugin validate --strict` passes and `--plugin-dir` loads every item.
 """
 
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
+from urllib.parse import urlsplit
 
-from django.db.models import QuerySet
+import yaml
+from django.conf import settings
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import Length
 
-from catalog import bundles
+from catalog import bundles, skillfile
 from catalog.models import Skill, Version
 from catalog.skillfile import bundle_path
 
@@ -34,11 +41,16 @@ BATCH_CHARS = 4 * 1024 * 1024
 PLUGIN_NAME = "skillhub"
 PLUGIN_MANIFEST = ".claude-plugin/plugin.json"
 PLUGIN_LOCK = "skillhub.lock.json"
+PLUGIN_README = "README.md"
+# Bumped whenever the plugin writer's bytes change for the same items and settings, so
+# that an ETag handed out before never matches the new bytes.
+PLUGIN_FORMAT = 2
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 class _Texts:
-    """Texts of versions, fetched in batches in the order a writer reads them.
+    """Texts of versions, fetched in batches in the order a writer reads them, each with
+    whether its frontmatter has a `description` (the plugin writer asks; one boolean).
 
     A writer that goes back to an earlier item (a zip's central directory
     walks the entries again) simply causes a fresh fetch.
@@ -48,7 +60,7 @@ class _Texts:
         self._order: list[int] = []
         self._sizes: list[int] = []
         self._position: dict[int, int] = {}
-        self._batch: dict[int, str] = {}
+        self._batch: dict[int, tuple[str, bool]] = {}
 
     def set_order(self, version_ids: Sequence[int], sizes: Sequence[int]) -> None:
         self._order, self._sizes = list(version_ids), list(sizes)
@@ -56,11 +68,17 @@ class _Texts:
         self._batch = {}
 
     def data(self, version_id: int) -> bytes:
+        return self._row(version_id)[0].encode("utf-8")
+
+    def described(self, version_id: int) -> bool:
+        return self._row(version_id)[1]
+
+    def _row(self, version_id: int) -> tuple[str, bool]:
         if version_id not in self._batch:
             self._batch = self._fetch(self._position[version_id])
-        return self._batch[version_id].encode("utf-8")
+        return self._batch[version_id]
 
-    def _fetch(self, start: int) -> dict[int, str]:
+    def _fetch(self, start: int) -> dict[int, tuple[str, bool]]:
         end, chars = start, 0
         while end < len(self._order) and end - start < BATCH_ITEMS:
             if end > start and chars + self._sizes[end] > BATCH_CHARS:
@@ -68,7 +86,11 @@ class _Texts:
             chars += self._sizes[end]
             end += 1
         ids = self._order[start:end]
-        return dict(Version.objects.filter(pk__in=ids).values_list("pk", "text"))
+        described = ExpressionWrapper(
+            Q(metadata__has_key="description"), output_field=BooleanField()
+        )
+        rows = Version.objects.filter(pk__in=ids).annotate(described=described)
+        return {pk: (text, bool(d)) for pk, text, d in rows.values_list("pk", "text", "described")}
 
 
 @dataclass(frozen=True, slots=True)  # slots: thousands of these live at once
@@ -86,6 +108,11 @@ class StoredItem:
     @property
     def data(self) -> bytes:
         return self.texts.data(self.version_id)
+
+    @property
+    def described(self) -> bool:
+        """Whether the frontmatter has a `description` field (from the stored metadata)."""
+        return self.texts.described(self.version_id)
 
 
 def stored_items(skills: QuerySet, *, latest: bool = False) -> list[StoredItem]:
@@ -149,26 +176,116 @@ def iter_bundle(items: list, fmt: str) -> Iterator[bytes]:
 
 # -- the Claude Code plugin layout ---------------------------------------------------
 
+PLUGIN_NAME_MAX = 64
+PLUGIN_NAME_RULE = (
+    f"1-{PLUGIN_NAME_MAX} lowercase letters and digits in words joined by single hyphens "
+    "(kebab-case), such as backend-kit"
+)
+_PLUGIN_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_AUTHOR_WITH_EMAIL = re.compile(r"(?P<name>.*?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>")
+
+
+def is_plugin_name(name: str) -> bool:
+    """Kebab-case, as `claude plugin validate --strict` and the Claude.ai marketplace want."""
+    return len(name) <= PLUGIN_NAME_MAX and _PLUGIN_NAME.fullmatch(name) is not None
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """Who and what a plugin export is, beside its items: every field goes into its bytes."""
+
+    name: str = PLUGIN_NAME
+    author: str = "Skillhub"
+    email: str = ""
+    license: str = ""
+    homepage: str = ""
+    site: str = ""  # the host the description and README name
+
+    @classmethod
+    def configured(cls, site_url: str = "", name: str = "") -> "Plugin":
+        """The plugin as settings describe it: SKILLHUB_PLUGIN_NAME unless `name` (a
+        request's `?plugin=`, already checked) is given; SKILLHUB_PLUGIN_AUTHOR ("Name"
+        or "Name <email>"), by default the site's host; SKILLHUB_PLUGIN_LICENSE if set."""
+        site = urlsplit(site_url).netloc
+        author = settings.SKILLHUB_PLUGIN_AUTHOR.strip() or site or "Skillhub"
+        email = ""
+        if match := _AUTHOR_WITH_EMAIL.fullmatch(author):
+            author, email = match["name"] or match["email"], match["email"]
+        return cls(
+            name=name or settings.SKILLHUB_PLUGIN_NAME,
+            author=author,
+            email=email,
+            license=settings.SKILLHUB_PLUGIN_LICENSE.strip(),
+            homepage=site_url,
+            site=site,
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        """Short hex digest of everything but the items that the plugin's bytes depend on
+        (for the ETag)."""
+        fields = json.dumps([PLUGIN_FORMAT, *astuple(self)], ensure_ascii=True)
+        return hashlib.sha256(fields.encode()).hexdigest()[:16]
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}-plugin.zip"
+
 
 def plugin_path(item) -> str:
     """Where an item goes in a plugin: its bundle path without the leading `.claude/`."""
     return item.path.removeprefix(".claude/")
 
 
-def plugin_manifest(items: Sequence) -> bytes:
-    """`.claude-plugin/plugin.json`: its version changes whenever the content does."""
-    count = len(items)
-    manifest = {
-        "name": PLUGIN_NAME,
-        "description": f"{count} item{'' if count == 1 else 's'} published on Skillhub",
-        "version": f"1.0.0+{lock_digest(_as_plugin(items))[:12]}",
+# A command, skill or agent whose frontmatter has no `description` fails `claude plugin
+# validate --strict` ("No frontmatter block found", "No description in frontmatter"). An
+# empty description is the same to Claude Code as none (it takes the body's first line,
+# as before), so the plugin adds `description: ""` and Claude Code does exactly what the
+# stored file makes it do. Output styles are not validated, so they stay as stored.
+_DESCRIBED_KINDS = frozenset({"command", "skill", "agent"})
+_EMPTY_DESCRIPTION = 'description: ""\n'
+
+
+def plugin_file(kind: str, data: bytes, described: bool) -> bytes:
+    """An item's file as the plugin holds it: as stored, but for the empty description
+    added to a command's, skill's or agent's frontmatter that has none (`described`)."""
+    if described or kind not in _DESCRIBED_KINDS:
+        return data
+    text = data.decode("utf-8")
+    parts = skillfile.stored(text, kind, None, {})
+    if not parts.has_frontmatter:
+        return f"---\n{_EMPTY_DESCRIPTION}---\n".encode() + data
+    try:
+        fields = yaml.safe_load(_EMPTY_DESCRIPTION + parts.frontmatter)
+    except yaml.YAMLError:
+        fields = None
+    if not isinstance(fields, dict) or fields.get("description") != "":
+        return data  # not a block mapping a line can go on top of: left as written
+    opening = text.index("\n") + 1
+    return (text[:opening] + _EMPTY_DESCRIPTION + text[opening:]).encode("utf-8")
+
+
+def plugin_manifest(moved: Sequence, plugin: Plugin = Plugin()) -> bytes:
+    """`.claude-plugin/plugin.json`: its version changes whenever a file in it does."""
+    count = len(moved)
+    description = f"{count} item{'' if count == 1 else 's'} published on Skillhub"
+    manifest: dict[str, object] = {
+        "name": plugin.name,
+        "version": f"1.0.0+{lock_digest(moved)[:12]}",
+        "description": description + (f" at {plugin.site}" if plugin.site else ""),
+        "author": {"name": plugin.author, **({"email": plugin.email} if plugin.email else {})},
     }
-    return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
+    if plugin.homepage:
+        manifest["homepage"] = plugin.homepage
+    if plugin.license:
+        manifest["license"] = plugin.license
+    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def plugin_lock(items: Sequence) -> bytes:
-    """The lock file of a plugin: the bundle lock format, with plugin paths."""
-    moved = sorted(_as_plugin(items), key=lambda item: item.path)
+def plugin_lock(moved: Sequence) -> bytes:
+    """The lock file of a plugin: the bundle lock format, with plugin paths and the
+    sha256 of each file as the plugin holds it."""
+    moved = sorted(moved, key=lambda item: item.path)
     lock = {
         "version": bundles.LOCK_VERSION,
         "generator": "skillhub",
@@ -196,22 +313,177 @@ class _Moved:
     sha256: str
 
 
-def _as_plugin(items: Iterable) -> list[_Moved]:
-    return [_Moved(i.kind, i.name, plugin_path(i), i.version, i.sha256) for i in items]
+def iter_plugin_zip(items: Sequence, plugin: Plugin = Plugin()) -> Iterator[bytes]:
+    """A reproducible zip of `items` laid out as a Claude Code plugin, yielded entry by entry.
 
-
-def iter_plugin_zip(items: Sequence) -> Iterator[bytes]:
-    """A reproducible zip of `items` laid out as a Claude Code plugin, yielded entry by entry."""
-    entries: list[tuple[str, object]] = [(plugin_path(item), item) for item in items]
-    entries += [(PLUGIN_MANIFEST, plugin_manifest(items)), (PLUGIN_LOCK, plugin_lock(items))]
-    entries.sort(key=lambda entry: entry[0])
+    The items come first, in path order, then README.md, plugin.json and the lock file,
+    which hold the digests of what was written before them.
+    """
     sink = _Sink()
+    moved: list[_Moved] = []
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, content in entries:
-            data = content if isinstance(content, bytes) else content.data
+        for item in sorted(items, key=plugin_path):
+            path = plugin_path(item)
+            data = plugin_file(item.kind, item.data, item.described)
+            archive.writestr(_zip_info(path), data, compresslevel=9)
+            sha256 = hashlib.sha256(data).hexdigest()
+            moved.append(_Moved(item.kind, item.name, path, item.version, sha256))
+            yield sink.take()
+        with archive.open(_zip_info(PLUGIN_README), "w") as readme:
+            for chunk in _rechunked(plugin_readme(items, plugin)):
+                readme.write(chunk)
+                yield sink.take()
+        for path, data in ((PLUGIN_MANIFEST, plugin_manifest(moved, plugin)),
+                           (PLUGIN_LOCK, plugin_lock(moved))):  # fmt: skip
             archive.writestr(_zip_info(path), data, compresslevel=9)
             yield sink.take()
     yield sink.take()
+
+
+def _rechunked(lines: Iterable[str], size: int = 64 * 1024) -> Iterator[bytes]:
+    buffer: list[str] = []
+    held = 0
+    for line in lines:
+        buffer.append(line)
+        held += len(line)
+        if held >= size:
+            yield "".join(buffer).encode("utf-8")
+            buffer, held = [], 0
+    if buffer:
+        yield "".join(buffer).encode("utf-8")
+
+
+# -- the plugin's README -------------------------------------------------------------
+
+# Descriptions and metadata are read for this many items at a time, in README order.
+_README_BATCH = 200
+_SECTIONS = (
+    ("command", "Commands", "Run them as slash commands, with arguments after the name."),
+    ("skill", "Skills", "Claude uses them when a task calls for them; most are slash commands."),
+    ("agent", "Agents", "Subagents Claude can hand a task to (`/agents` lists them)."),
+    ("output-style", "Output styles", "Pick one with `/output-style`."),
+)
+
+
+def plugin_readme(items: Sequence, plugin: Plugin = Plugin()) -> Iterator[str]:
+    """README.md of the plugin, line by line: what it holds and how to install it.
+
+    Everything user-written (descriptions, the site's name) is escaped by markdown_text
+    and names are code spans (markdown_code), so that no description can add a link,
+    an image or HTML to the page GitHub or an editor renders.
+    """
+    by_kind: dict[str, list] = {}
+    for item in sorted(items, key=plugin_path):
+        by_kind.setdefault(item.kind, []).append(item)
+    name, count = plugin.name, len(items)
+    where = f" at {markdown_text(plugin.site)}" if plugin.site else ""
+    folder = markdown_code(name)
+    yield f"# {name}\n\n"
+    yield f"{count} item{'' if count == 1 else 's'} published on Skillhub{where}, "
+    yield "as a Claude Code plugin.\n\n"
+    yield "## Install\n\n"
+    yield "Unzip it into a folder of its own and start Claude Code with that folder:\n\n"
+    yield f"```sh\nunzip {plugin.file_name} -d {name}\nclaude --plugin-dir ./{name}\n```\n\n"
+    yield (
+        f"`--plugin-dir` loads the plugin for that session. To install it for good, put the "
+        f"{folder} folder in a plugin marketplace: a folder that also holds "
+        f"`.claude-plugin/marketplace.json`, such as\n\n"
+    )
+    marketplace = {
+        "name": "my-plugins",
+        "owner": {"name": "me"},
+        "plugins": [{"name": name, "source": f"./{name}"}],
+    }
+    yield f"```json\n{json.dumps(marketplace, indent=2)}\n```\n\n"
+    yield "and add it once:\n\n"
+    yield (
+        f"```sh\nclaude plugin marketplace add ./my-plugins\n"
+        f"claude plugin install {name}@my-plugins\n```\n\n"
+    )
+    yield (
+        f"In Claude Code the name of every item starts with {markdown_code(name + ':')}. "
+        f"`{PLUGIN_LOCK}` lists the Skillhub version and sha256 of each file.\n"
+    )
+    # Claude Code runs the skill when a command has the same name (skillfile.find_collisions)
+    shadowed = dict(skillfile.find_collisions((item.kind, item.name) for item in items))
+    for kind, title, intro in _SECTIONS:
+        if kind not in by_kind:
+            continue
+        yield f"\n## {title}\n\n{intro}\n\n"
+        for item, description, metadata in _details(by_kind[kind]):
+            yield _readme_line(plugin.name, item, description, metadata, shadowed)
+
+
+def _readme_line(plugin_name: str, item, description: str, metadata: dict, shadowed) -> str:
+    listed = f"{plugin_name}:{_listed_name(item, metadata)}"
+    invoked = item.kind == "command" or (
+        item.kind == "skill" and metadata.get("user-invocable") is not False
+    )
+    line = f"- {markdown_code('/' + listed if invoked else listed)}: "
+    line += markdown_text(description) if description.strip() else "(no description)"
+    if item.kind == "skill" and not invoked:
+        line += " (Claude uses it by itself: `user-invocable: false`)"
+    if item.kind == "command" and item.name in shadowed:
+        skill = markdown_code(f"{plugin_name}:{shadowed[item.name]}")
+        line += f" (does not run: Claude Code runs the skill {skill} instead)"
+    return line + "\n"
+
+
+def _listed_name(item, metadata: dict) -> str:
+    """The name Claude Code lists an item by: an agent or output style by its `name`
+    field if it has one, everything else by its path, as Skillhub names it."""
+    if item.kind in ("agent", "output-style"):
+        name = metadata.get("name")
+        if isinstance(name, str) and name.strip():
+            return name
+    return item.name
+
+
+def _details(items: Sequence) -> Iterator[tuple[object, str, dict]]:
+    """(item, description, metadata) of each item, in order, read in small batches."""
+    for start in range(0, len(items), _README_BATCH):
+        batch = items[start : start + _README_BATCH]
+        rows = Version.objects.filter(pk__in=[item.version_id for item in batch])
+        found = {pk: (d, m) for pk, d, m in rows.values_list("pk", "description", "metadata")}
+        for item in batch:
+            description, metadata = found[item.version_id]
+            yield item, description, metadata if isinstance(metadata, dict) else {}
+
+
+# Backslash-escaped, an ASCII punctuation mark is literal text in CommonMark and GFM:
+# no link, image, HTML, emphasis, heading or URL autolink can start from it. GitHub links
+# e-mail addresses even through escapes, so `@` goes in a code span instead.
+_MARKDOWN_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?[\\]^_`{|}~")
+
+
+def _one_line(text: str) -> str:
+    """Whitespace runs as one space; control, format (bidi) and other invisible
+    characters as U+FFFD, so that what renders is what is there."""
+    return " ".join(
+        "".join(c if c.isprintable() or c.isspace() else "\ufffd" for c in text).split()
+    )
+
+
+def markdown_text(text: str) -> str:
+    """`text` as markdown that renders as exactly its characters, on one line."""
+    out = []
+    for char in _one_line(text):
+        if char == "@":
+            out.append("`@`")
+        elif char in _MARKDOWN_PUNCTUATION:
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def markdown_code(text: str) -> str:
+    """`text` as a code span on one line, whatever backticks it holds."""
+    text = _one_line(text)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _zip_info(path: str) -> zipfile.ZipInfo:
@@ -219,6 +491,7 @@ def _zip_info(path: str) -> zipfile.ZipInfo:
     info.compress_type = zipfile.ZIP_DEFLATED
     info.create_system = 3  # Unix, so that readers take the mode from external_attr
     info.external_attr = 0o100644 << 16
+    info._compresslevel = 9  # what ZipFile.open(info, "w") compresses at (writestr sets it too)
     return info
 
 

@@ -165,11 +165,27 @@ def _raw_version(item: Skill, wanted: str | None):
 
 
 FORMATS = {
-    # (format, layout): (content type, file name)
+    # (format, layout): (content type, file name; a plugin's is named after the plugin)
     ("zip", "claude"): ("application/zip", "skillhub.zip"),
     ("tar.gz", "claude"): ("application/gzip", "skillhub.tar.gz"),
-    ("zip", "plugin"): ("application/zip", "skillhub-plugin.zip"),
+    ("zip", "plugin"): ("application/zip", "{plugin}-plugin.zip"),
 }
+
+
+def _plugin(request, layout: str) -> exporting.Plugin | None:
+    """The plugin a `layout=plugin` request asks for (`?plugin=` names it), else None.
+    Raises search.BadQuery for a bad name, or a name without the plugin layout."""
+    name = request.GET.get("plugin", "")
+    if layout != "plugin":
+        if name:
+            raise search.BadQuery("plugin= names a Claude Code plugin: add layout=plugin.")
+        return None
+    if name and not exporting.is_plugin_name(name):
+        shown = name if len(name) <= 80 else name[:80] + "…"
+        raise search.BadQuery(
+            f"plugin={shown!r} is not a plugin name: use {exporting.PLUGIN_NAME_RULE}."
+        )
+    return exporting.Plugin.configured(request.build_absolute_uri("/"), name)
 
 
 @require_GET
@@ -179,6 +195,7 @@ def export(request, fmt: str):
     if (fmt, layout) not in FORMATS:
         return _text_error(f"No layout {layout!r} for .{fmt}: layout=plugin is .zip only.", 400)
     try:
+        plugin = _plugin(request, layout)
         query = search.CatalogQuery.from_params(request.GET)
     except search.BadQuery as error:
         return _text_error(str(error), 400)
@@ -186,12 +203,14 @@ def export(request, fmt: str):
     items = exporting.stored_items(skills)
     if missing := _missing(query.items, items):
         return _text_error("Not published: " + ", ".join(missing), 404)
-    etag = f'"{exporting.lock_digest(items)}{"-plugin" if layout == "plugin" else ""}"'
+    # A plugin's bytes also follow its name and settings (Plugin.fingerprint).
+    marker = f"-plugin-{plugin.fingerprint}" if plugin else ""
+    etag = f'"{exporting.lock_digest(items)}{marker}"'
     if (response := _not_modified(request, etag)) is not None:
         return response
     try:
-        if layout == "plugin":
-            stream = exporting.iter_plugin_zip(items)
+        if plugin:
+            stream = exporting.iter_plugin_zip(items, plugin)
         else:
             stream = exporting.iter_bundle(items, fmt)
     except ValueError as error:  # more than a zip can hold
@@ -199,6 +218,7 @@ def export(request, fmt: str):
     if not _is_update_check(request):
         count_download(request, skills)
     content_type, file_name = FORMATS[fmt, layout]
+    file_name = file_name.format(plugin=plugin.name if plugin else "")
     response = StreamingHttpResponse(stream, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     response["ETag"] = etag

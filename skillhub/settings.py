@@ -5,6 +5,7 @@ the project reads os.environ.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -233,6 +234,23 @@ SKILLHUB_ARCHIVE_LIMITS = {
     "max_path_depth": 8,
 }
 SKILLHUB_PAGE_SIZE = 50
+# The Claude Code plugin of /export.zip?layout=plugin (catalog/exporting.py). Its name,
+# unless the request names one with ?plugin=, is kebab-case as Claude Code wants it. The
+# author is "Name" or "Name <email>", by default the site's host; the license (an SPDX
+# id such as MIT) goes into plugin.json only when set.
+SKILLHUB_PLUGIN_NAME = env_str("SKILLHUB_PLUGIN_NAME", "skillhub")
+if (
+    not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", SKILLHUB_PLUGIN_NAME)
+    or len(SKILLHUB_PLUGIN_NAME) > 64
+):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"SKILLHUB_PLUGIN_NAME={SKILLHUB_PLUGIN_NAME!r} is not kebab-case: use 1-64 lowercase "
+        "letters and digits in words joined by single hyphens, such as backend-kit."
+    )
+SKILLHUB_PLUGIN_AUTHOR = env_str("SKILLHUB_PLUGIN_AUTHOR")
+SKILLHUB_PLUGIN_LICENSE = env_str("SKILLHUB_PLUGIN_LICENSE")
 # A client fetching the same published version again within this many seconds adds no
 # download (catalog/downloads.py); 0 counts every fetch. The memory of who fetched what
 # is the cache: per process unless REDIS_URL is set, which production with several

@@ -220,6 +220,7 @@ def test_plugin_layout_is_a_claude_code_plugin(client, catalog):
     files = zip_files(body(response))
     assert sorted(files) == [
         ".claude-plugin/plugin.json",
+        "README.md",
         "agents/reviewer.md",
         "commands/git/commit.md",
         "output-styles/terse.md",
@@ -228,8 +229,11 @@ def test_plugin_layout_is_a_claude_code_plugin(client, catalog):
     ]
     manifest = json.loads(files[".claude-plugin/plugin.json"])
     assert manifest["name"] == "skillhub"
-    assert manifest["description"] == "4 items published on Skillhub"
+    assert manifest["description"] == "4 items published on Skillhub at testserver"
     assert manifest["version"].startswith("1.0.0+")
+    assert manifest["author"] == {"name": "testserver"}
+    assert manifest["homepage"] == "http://testserver/"
+    assert "license" not in manifest
     assert files["skills/changelog/SKILL.md"] == SKILL.encode()
 
 
@@ -240,7 +244,9 @@ def test_plugin_lock_file_verifies_and_its_version_follows_the_content(client, c
     files = plugin()
     lock = files.pop("skillhub.lock.json")
     version = json.loads(files.pop(".claude-plugin/plugin.json"))["version"]
+    files.pop("README.md")  # not an item: the lock lists the items
     assert bundles.verify_lock({bundles.LOCK_PATH: lock, **files}) == []
+    assert version == "1.0.0+" + json.loads(lock)["digest"].removeprefix("sha256:")[:12]
 
     skill = Skill.objects.get(name="terse")
     skill.save_version(STYLE + "Really.\n", publisher)
