@@ -120,7 +120,16 @@ class _Problems(list):
     at most, then summed up in one more problem ("and 4,812 more like this").
     """
 
+    def __init__(self):
+        super().__init__()
+        self.counts: dict[str, int] = {}  # problems added per code, kept or not
+
     def add(self, severity: str, code: str, message: str, line: int, column: int | None = None):
+        # Past one more than the listed number (the first left out marks where the
+        # summary goes), a problem is only counted: 6,000 unknown fields make 51 objects.
+        count = self.counts[code] = self.counts.get(code, 0) + 1
+        if count > PROBLEMS_PER_CODE + 1:
+            return
         if len(message) > MESSAGE_MAX:  # a quoted rule or command can be a whole line
             message = f"{message[: MESSAGE_MAX - 120]} … {message[-100:]}"
         self.append(Problem(severity, code, message, max(1, line), column))
@@ -142,10 +151,10 @@ class _Problems(list):
             count = listed[problem.code] = listed.get(problem.code, 0) + 1
             if count <= PROBLEMS_PER_CODE:
                 kept.append(problem)
-        for code, count in listed.items():
-            if count > PROBLEMS_PER_CODE:
-                first_left_out = [p for p in ordered if p.code == code][PROBLEMS_PER_CODE]
-                kept.append(_more_like_this(first_left_out, count - PROBLEMS_PER_CODE))
+            elif count == PROBLEMS_PER_CODE + 1:  # the first left out: the summary's place
+                appended = sum(other.code == problem.code for other in self)
+                total = max(self.counts.get(problem.code, 0), appended)
+                kept.append(_more_like_this(problem, total - PROBLEMS_PER_CODE))
         return sorted(kept, key=lambda problem: (problem.line, problem.column or 0))
 
 
