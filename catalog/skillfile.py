@@ -569,6 +569,43 @@ def _split(text: str, problems: _Problems) -> _Parts:
     return _Parts(True, text[first_end + 1 : closing.start()], text[body_start:], closing_line + 1)
 
 
+def _check_early_end(frontmatter: str, problems: _Problems) -> None:
+    """Claude Code ends the frontmatter at the first `---` after the opening line, even in
+    the middle of a line or a quoted value (its pattern does not anchor the closing fence):
+    it reads only the YAML before it and sends the rest of the frontmatter as prompt text.
+    That is an error when the YAML before it does not parse (Claude Code refuses the file),
+    a warning otherwise (the file works, but not as written)."""
+    index = frontmatter.find("---")
+    if index < 0:
+        return
+    before = frontmatter[:index]
+    refused = len(before.encode("utf-8", "surrogatepass")) <= FRONTMATTER_MAX_BYTES and not (
+        _parses(before)
+    )
+    consequence = (
+        "what comes before it is not valid YAML, so Claude Code refuses the file"
+        if refused
+        else "it reads only the fields before it and sends the rest of the frontmatter as "
+        "part of the prompt"
+    )
+    problems.add(
+        "error" if refused else "warning",
+        "dashes-in-frontmatter",
+        f"Claude Code ends the frontmatter at this ---, even inside a line or a quoted value: "
+        f"{consequence}. Write the dashes another way (— or - -).",
+        2 + frontmatter.count("\n", 0, index),
+        _column_of(frontmatter, index),
+    )
+
+
+def _parses(block: str) -> bool:
+    try:
+        _load_yaml(block)
+    except Exception:  # any loader failure: Claude Code's lenient reader fails on these too
+        return False
+    return True
+
+
 # -- fields (§2) ------------------------------------------------------------
 
 
@@ -642,7 +679,8 @@ _FIELDS: dict[str, _Field] = {
     "context": _Field(_SKILL, _is_str, _TEXT),
     "agent": _Field(_SKILL, _is_str, _TEXT),
     "paths": _Field(_SKILL, _is_str_or_strs, _STRS),
-    "shell": _Field(_SKILL, _is_str, _TEXT),
+    # Claude Code refuses any shell but bash and powershell, on commands as on skills.
+    "shell": _Field(("command", "skill"), _is_str, _TEXT),
     # Claude Code documents these three for subagents as well as skills.
     "background": _Field(("skill", "agent"), _is_bool, _BOOL),
     "effort": _Field(("skill", "agent"), _is_str, _TEXT),
@@ -662,6 +700,9 @@ _FIELDS: dict[str, _Field] = {
 }
 
 _MODELS = ("sonnet", "opus", "haiku", "inherit")
+_SHELLS = ("bash", "powershell")  # compared trimmed and lowercased, as Claude Code does
+# Fields Claude Code type-checks on every kind, even on those where it does not use them.
+_TYPED_ON_EVERY_KIND = {"allowed-tools": _Field(KINDS, _is_str_or_strs, _STRS)}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -692,6 +733,10 @@ class _Frontmatter:
     first_line: int  # file line of the block's first line
 
 
+# Line breaks in YAML 1.1 (PyYAML) but ordinary characters in YAML 1.2 (Claude Code).
+_LINE_SEPARATORS = re.compile("[\x85\u2028\u2029]")
+
+
 def _read_frontmatter(block: str, problems: _Problems) -> _Frontmatter | None:
     first_line = 2
     size = len(block.encode("utf-8", "surrogatepass"))
@@ -701,6 +746,18 @@ def _read_frontmatter(block: str, problems: _Problems) -> _Frontmatter | None:
             f"The frontmatter is {size:,} bytes; the limit is {FRONTMATTER_MAX_BYTES:,}. "
             "It was not read: move long text into the body.",
             first_line,
+        )
+        return None
+    separator = _LINE_SEPARATORS.search(block)
+    if separator:
+        index = separator.start()
+        problems.error(
+            "yaml-line-separator",
+            f"The frontmatter holds U+{ord(separator.group()):04X}, which Skillhub's YAML reads "
+            "as a line break and Claude Code's as a character, so the two would read different "
+            "fields. It was not read: remove the character.",
+            first_line + block.count("\n", 0, index),
+            _column_of(block, index),
         )
         return None
     try:
@@ -744,6 +801,7 @@ def _validate_fields(
                 "unknown-field", f"Claude Code ignores the field `{key}` on a {kind}.", line
             )
             _check_retyped(key, front.value_nodes.get(key), front.first_line, problems)
+            _check_type_on_every_kind(key, value, kind, line, problems)
         if known and value is not None:
             _check_field(key, value, spec, kind, name, line, front, problems)
         elif known and key != "description":
@@ -756,6 +814,17 @@ def _validate_fields(
             "portable-missing-name",
             "The Agent Skills format requires a `name` field equal to the skill's folder name.",
             1,
+        )
+
+
+def _check_type_on_every_kind(key: str, value: Any, kind: str, line: int, problems: _Problems):
+    spec = _TYPED_ON_EVERY_KIND.get(key)
+    if spec is not None and value is not None and not spec.check(value):
+        problems.error(
+            "field-type",
+            f"The field `{key}` must be {spec.expected}, but YAML reads {_describe(value)}; "
+            f"Claude Code refuses that even on a {kind}, which does not use the field.",
+            line,
         )
 
 
@@ -858,6 +927,15 @@ def _check_max_turns(value: int, *, line, problems: _Problems, **_) -> None:
         problems.error("field-value", "`maxTurns` must be 1 or more.", line)
 
 
+def _check_shell_field(value: str, *, line, problems: _Problems, **_) -> None:
+    if value.strip().lower() not in _SHELLS:
+        problems.error(
+            "unknown-shell",
+            f"`shell` must be bash or powershell; Claude Code refuses {value[:64]!r}.",
+            line,
+        )
+
+
 def _check_tool_field(value, *, key, line, front, problems: _Problems, **_) -> None:
     for rule, rule_line in _rules_with_lines(value, front.value_nodes.get(key), line, front):
         _check_rule(rule, key, rule_line, problems)
@@ -870,6 +948,7 @@ _FIELD_RULES: dict[str, Callable[..., None]] = {
     "model": _check_model,
     "arguments": _check_arguments,
     "maxTurns": _check_max_turns,
+    "shell": _check_shell_field,
     "allowed-tools": _check_tool_field,
     "disallowed-tools": _check_tool_field,
     "tools": _check_tool_field,
@@ -1464,6 +1543,8 @@ def _analyse(skill: SkillFile, problems: _Problems) -> None:
         )
 
     parts = _split(skill.text, problems)
+    if parts.has_frontmatter:
+        _check_early_end(parts.frontmatter, problems)
     skill.has_frontmatter = parts.has_frontmatter
     skill.frontmatter, skill.body, skill.body_line = parts.frontmatter, parts.body, parts.body_line
 
