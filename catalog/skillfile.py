@@ -17,6 +17,8 @@ Public interface (models, views, commands and tests rely on these names):
     bundle_path(kind, name) -> str      ".claude/commands/frontend/component.md" ...
     locate(path: str) -> tuple[kind, name | None] | None   kind and name from a file path
     find_collisions(items) -> list[tuple[command name, skill name]]
+    claude_builtins() -> dict           catalog/claude_builtins.json: what Claude Code brings
+    builtin_name(kind, name) -> str | None   "skill"/"command" if /name is one of Claude Code's
     expand(skill: SkillFile, arguments: str) -> str        the prompt Claude Code would send
     expand_bounded(skill, arguments, limit) -> (str, bool) the same, cut at `limit`, and if it was
 
@@ -27,12 +29,15 @@ which has the same lines as the original (CRLF and lone CR each end one line).
 from __future__ import annotations
 
 import datetime
+import functools
+import json
 import math
 import re
 import shlex
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -297,6 +302,31 @@ def find_collisions(items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         for command in commands[key]
         for skill in skills[key]
     )
+
+
+# The slash commands, skills and agents Claude Code brings by itself, as the pinned CLI
+# lists them in an empty folder; scripts/claude_builtins.py writes the file.
+BUILTINS_FILE = Path(__file__).with_name("claude_builtins.json")
+
+
+@functools.cache
+def claude_builtins() -> dict[str, Any]:
+    """{"claude_code_version", "slash_commands", "skills", "agents"} of the pinned CLI."""
+    return json.loads(BUILTINS_FILE.read_text(encoding="utf-8"))
+
+
+def builtin_name(kind: str, name: str | None) -> str | None:
+    """Whether a command or skill called `name` takes the slash name of one of Claude
+    Code's own: "skill" or "command" if it does, None if not. Claude Code compares names
+    exactly (`/Compact` and `/compact` are two commands)."""
+    if kind not in ("command", "skill") or not name:
+        return None
+    builtins = claude_builtins()
+    if name in builtins["skills"]:
+        return "skill"
+    if name in builtins["slash_commands"]:
+        return "command"
+    return None
 
 
 # -- bytes and text (§3 "File") ---------------------------------------------
@@ -1565,6 +1595,29 @@ def _analyse(skill: SkillFile, problems: _Problems) -> None:
     _lint_positional_prose(skill.text, skill.body, skill.body_line, problems)
     name_line = front.key_lines.get("name") if front else None
     _lint_invisible(skill.text, name_line, problems)
+    _check_builtin_name(kind, skill.name, front, problems)
+
+
+def _check_builtin_name(
+    kind: str, name: str | None, front: _Frontmatter | None, problems: _Problems
+) -> None:
+    """Warn when the item takes the slash name of one of Claude Code's built-ins: in a
+    project that has the item, the name runs the item and the built-in is out of reach.
+    A skill checked without a folder name is judged by its `name` field."""
+    line = front.key_lines.get("name", 1) if front and kind == "skill" else 1
+    if name is None and kind == "skill" and front and isinstance(front.data.get("name"), str):
+        name = front.data["name"]
+    builtin = builtin_name(kind, name)
+    if builtin is None:
+        return
+    version = claude_builtins()["claude_code_version"]
+    problems.warning(
+        "builtin-name",
+        f"/{name} is also a {builtin} built into Claude Code {version}. Where this {kind} is "
+        f"installed, /{name} runs it instead, and the built-in is out of reach; choose another "
+        "name unless replacing it is the point.",
+        line,
+    )
 
 
 def stored(text: str, kind: str, name: str | None, metadata: dict) -> SkillFile:

@@ -967,6 +967,28 @@ def test_yaml_1_1_line_breaks_in_the_frontmatter_are_refused(character):
     assert command("description: d\n", body=f"a{character}b\n").result == "ok"
 
 
+def test_a_command_or_skill_named_after_a_claude_code_builtin_is_a_warning():
+    version = skillfile.claude_builtins()["claude_code_version"]
+    found = problem(command("description: d\n", name="debug"), "builtin-name")
+    assert (found.severity, found.line) == ("warning", 1)
+    assert found.message.startswith(f"/debug is also a skill built into Claude Code {version}.")
+    on_skill = problem(
+        command("name: init\ndescription: d\n", kind="skill", name="init"), "builtin-name"
+    )
+    assert on_skill.line == 2 and "/init is also a command" in on_skill.message
+    unnamed = command("name: simplify\ndescription: d\n", kind="skill")  # by its name field
+    assert "builtin-name" in codes(unnamed)
+    for kind, name in [("command", "Debug"), ("command", "git:debug"), ("agent", "debug")]:
+        assert "builtin-name" not in codes(command("description: d\n", kind=kind, name=name))
+
+
+def test_builtin_name_knows_skills_from_commands():
+    assert skillfile.builtin_name("command", "code-review") == "skill"
+    assert skillfile.builtin_name("skill", "init") == "command"
+    assert skillfile.builtin_name("skill", "deploy") is None
+    assert skillfile.builtin_name("agent", "init") is None
+
+
 # -- placeholders (§5) -------------------------------------------------------------------
 
 
