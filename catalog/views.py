@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_GET
 
-from catalog import diffing, exporting, search, skillfile
+from catalog import collisions, diffing, exporting, search, skillfile
 from catalog.converters import whole_number
 from catalog.downloads import count_download
 from catalog.models import Kind, PublishedVersion, Skill
@@ -62,8 +62,10 @@ def index(request):
     skills = search.search(query).prefetch_related("tags")
     page = Paginator(skills, settings.SKILLHUB_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
+    clashes = collisions.clashes(rows, Skill.objects.public())
     for skill in rows:
         skill.risks = skillfile.risks_of(skill.published.problems)
+        skill.clashes = clashes[skill.pk]
     context = {
         "query": query,
         "page": page,
@@ -126,6 +128,7 @@ def skill(request, kind, name):
         if arguments
         else None,
         "risks": skillfile.risks_of(version.problems),
+        "clashes": collisions.clashes([item], Skill.objects.public())[item.pk],
         "published_versions": published,
         "downloads": next((v.downloads for v in published if v.number == version.number), 0),
         "diff": _public_diff(item, published, request.GET),

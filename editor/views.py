@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog import bundles, diffing, skillfile
+from catalog import bundles, collisions, diffing, skillfile
 from catalog.converters import whole_number
 from catalog.importing import PendingImport, import_entries, read_upload
 from catalog.models import EditConflict, Event, Kind, Skill, Tag, Version
@@ -60,6 +60,9 @@ def dashboard(request):
     if tag:
         skills = skills.filter(tags__name=tag)
     page = Paginator(skills, 50).get_page(request.GET.get("page"))
+    clashes = collisions.clashes(page.object_list, Skill.objects.active())
+    for skill in page.object_list:  # the page's own rows: the template shows them
+        skill.clashes = clashes[skill.pk]
     context = {
         "page": page,
         "q": q,

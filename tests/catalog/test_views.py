@@ -252,7 +252,7 @@ def test_catalog_queries_do_not_grow_with_the_catalog(
         skill.publish(skill.latest, publisher)
         skill.set_tags(["common", f"tag{number % 7}"])
     for params in ({}, {"q": "item"}, {"tag": "common", "kind": "command", "sort": "recent"}):
-        with django_assert_max_num_queries(5):
+        with django_assert_max_num_queries(6):  # one of them finds the page's name clashes
             response = client.get("/", params)
         assert len(shown_items(response)) == min(size, 50)
 
