@@ -33,7 +33,6 @@ import functools
 import json
 import math
 import re
-import shlex
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -1646,24 +1645,61 @@ def _checked_kind(kind: object, problems: _Problems) -> str:
 
 
 # -- placeholders (§5) ------------------------------------------------------
+#
+# What Claude Code does with a command or skill file and the argument line typed after
+# its slash name, as the pinned CLI does it (tests/claude_code.py): the try-it panels must
+# show exactly the prompt it sends, and tests/catalog/test_claude_code_prompts.py holds
+# the two to each other, byte for byte. Where Claude Code surprises, it is followed here,
+# and the comment says so. Skillhub parts from it in one way only: the values Claude Code
+# fills in from the machine (${CLAUDE_SKILL_DIR}, ${CLAUDE_PROJECT_DIR},
+# ${CLAUDE_SESSION_ID}, ${CLAUDE_EFFORT}, in the body and in arguments alike) stay as the
+# markers, and `!` shell commands are not run.
 
-_PLACEHOLDER = re.compile(
-    r"(?P<escape>\\?)\$(?:ARGUMENTS\[(?P<index>\d+)\]|(?P<all>ARGUMENTS)(?![A-Za-z0-9_])"
-    r"|(?P<position>\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*))"
+# JavaScript's \s, which Claude Code's trim() and patterns use: not quite Python's.
+_JS_SPACE = (
+    "\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
+_JS_SPACES = re.compile(f"[{_JS_SPACE}]+")
+# Claude Code's own frontmatter split: the closing `---` may stand anywhere, and every
+# blank after it, blank lines too, is dropped before the body.
+_CLAUDE_FRONTMATTER = re.compile(rf"---[{_JS_SPACE}]*\n.*?---[{_JS_SPACE}]*", re.DOTALL)
+# Claude Code puts this line before a skill's body, with the skill's folder.
+_SKILL_DIRECTORY_LINE = "Base directory for this skill: ${CLAUDE_SKILL_DIR}\n\n"
+_NAMES_MAX = 64  # Claude Code reads the first 64 `arguments` names...
+_NAME_MAX = 64  # ...of at most 64 characters each
+_DIGITS = re.compile(r"[0-9]+")
+_BANG = re.compile(rf"(?:^|(?<=[\r\u2028\u2029])|(?P<space>[{_JS_SPACE}]))!", re.MULTILINE)
+_UNSENDABLE = str.maketrans({"\ufffe": "\ufffd", "\uffff": "\ufffd"})
 
 
 def split_arguments(arguments: str) -> list[str]:
-    """The arguments split shell-style; unbalanced quotes fall back to whitespace."""
-    try:
-        return shlex.split(arguments)
-    except ValueError:
-        return arguments.split()
+    """The argument line cut into $0, $1… as Claude Code cuts it: not shlex. It parses
+    the line as a shell command with tree-sitter and takes the words of the first simple
+    command, so `a; b`, `a | b`, `a && b`, `a # b` and `a > b` all give just `a`; `x=1 y`
+    gives `y` (an assignment before the command is left out); `$HOME` or `${x}` after the
+    first word is left out, and the words stop at a `$(…)` or backquote substitution;
+    quotes group words and are taken off, but backslashes inside double quotes stay;
+    an unclosed quote runs to the end and keeps its quote (`it's fine` is one argument,
+    "it's fine"). When that finds no command (only assignments, `a=1 b=2`, or a line
+    it cannot read), or the line is over 10,000 characters, the words between blanks.
+    The scanner below follows tree-sitter-bash where the CLI was seen to; see the test
+    table for the cases, odd ones included."""
+    arguments = arguments.strip(_JS_SPACE)
+    if not arguments:
+        return []
+    words: list[str] = []
+    if len(arguments) <= _ShellWords.MAX:
+        try:
+            words = _ShellWords(arguments).first_command()
+        except _Unreadable:
+            words = []
+    return words or [word for word in _JS_SPACES.split(arguments) if word]
 
 
 def expand(skill: SkillFile, arguments: str) -> str:
-    """The body as Claude Code would send it with `arguments` typed after the slash name,
-    cut at PROMPT_MAX_CHARS (see expand_bounded).
+    """The prompt Claude Code sends for the file with `arguments` typed after the slash
+    name, cut at PROMPT_MAX_CHARS (see expand_bounded).
 
     `${CLAUDE_…}` markers and `!` shell lines stay as they are: the renderer shows them.
     """
@@ -1676,48 +1712,382 @@ def expand_bounded(
     """The expanded prompt, at most `limit` characters, and whether it was cut.
 
     Built piece by piece and stopped at the limit, so 50,000 `$0` with a long
-    argument costs what the limit allows, not 100 MB.
+    argument costs what the limit allows, not 100 MB. One pass does what Claude Code does
+    in five (escapes, names, $ARGUMENTS[N], $N, $ARGUMENTS), in the same order of priority;
+    what it fills in is never read for placeholders again.
     """
-    values = split_arguments(arguments)
-    named = {
-        argument: values[index] if index < len(values) else ""
-        for index, argument in enumerate(skill.argument_names)
-    }
-    body = skill.body
+    arguments = arguments.strip(_JS_SPACE)  # Claude Code trims the line after the name
+    body = _claude_code_body(skill.text)
+    if skill.kind == "skill":
+        body = _SKILL_DIRECTORY_LINE + body
+    # Claude Code marks what it has filled in with U+FFFE and U+FFFF, so these two never
+    # reach the model: it sends U+FFFD instead.
+    body = body.translate(_UNSENDABLE)
+    names = _placeholder_names(skill.metadata.get("arguments"))
+    pattern = _placeholder_pattern(tuple(name for name, _ in names))
+    index_of = dict(names)
+    words: list[str] | None = None
     pieces: list[str] = []
     size = position = 0
     received = False
-    for match in _PLACEHOLDER.finditer(body):
-        value = _placeholder_value(match, arguments, values, named)
-        if value is None:  # not a placeholder: $HOME, $(…), a stray $
-            continue
+    for match in pattern.finditer(body):
         if match["escape"]:
-            value = match.group()[1:]
+            value = "$"
+        elif match["all"]:
+            value, received = _sent(arguments), True
         else:
-            received = True
+            if words is None:
+                words = split_arguments(arguments)
+            if match["name"]:
+                # A declared name with no argument is filled with nothing, and counts as
+                # receiving the arguments; a missing $N or $ARGUMENTS[N] stays as written
+                # and does not (so ARGUMENTS: is still appended).
+                index = index_of[match["name"]]
+                value, received = _sent(words[index] if index < len(words) else ""), True
+            else:
+                index = int(match["index"] or match["position"])
+                if index >= len(words):
+                    continue
+                value, received = _sent(words[index]), True
         pieces += [body[position : match.start()], value]
         size += match.start() - position + len(value)
         position = match.end()
         if size > limit:
             return "".join(pieces)[:limit], True
     pieces.append(body[position:])
-    if not received and arguments.strip():
-        pieces.append(f"\n\nARGUMENTS: {arguments}")
+    if not received and arguments:
+        pieces.append(f"\n\nARGUMENTS: {_sent(arguments)}")
     expanded = "".join(pieces)
     return expanded[:limit], len(expanded) > limit
 
 
-def _placeholder_value(
-    match: re.Match, arguments: str, values: list[str], named: dict[str, str]
-) -> str | None:
-    if match["all"]:
-        return arguments
-    index = match["index"] or match["position"]
-    if index is not None:
-        position = int(index)
-        literal = match.group()[len(match["escape"]) :]
-        return values[position] if position < len(values) else literal
-    return named.get(match["name"])
+def _claude_code_body(text: str) -> str:
+    """The body as Claude Code reads it from the file's text: after the first `---`
+    that follows the opening one, wherever it stands, and after every blank behind it."""
+    if text.find("---", 3) < 0:  # as Claude Code checks first; it keeps the match linear
+        return text
+    match = _CLAUDE_FRONTMATTER.match(text)
+    return text[match.end() :] if match else text
+
+
+def _sent(value: str) -> str:
+    """A value as Claude Code puts it into the prompt: a `!` at the start of a line or
+    after a blank gets a backslash, and `` !` `` and `` `! `` a space, so that an argument
+    can never become a shell command of the file."""
+    value = value.translate(_UNSENDABLE).replace("`!", "` !").replace("!`", "! `")
+    return _BANG.sub(lambda match: f"{match['space'] or ''}\\!", value)
+
+
+def _placeholder_names(value: Any) -> list[tuple[str, int]]:
+    """The `arguments` names as Claude Code reads them, each with the index of the
+    argument it takes, longest first. A name of digits only, or blank, is dropped before
+    counting (`arguments: a 1 b` makes $b the second argument), one over 64 characters
+    after; only the first 64 count."""
+    if isinstance(value, str):
+        value = _JS_SPACES.split(value)
+    if not isinstance(value, list):
+        return []
+    kept = [
+        item
+        for item in value
+        if isinstance(item, str) and item.strip(_JS_SPACE) and not _DIGITS.fullmatch(item)
+    ]
+    names = [(name, index) for index, name in enumerate(kept) if len(name) <= _NAME_MAX]
+    return sorted(names[:_NAMES_MAX], key=lambda item: -len(item[0]))
+
+
+def _placeholder_pattern(names: tuple[str, ...]) -> re.Pattern:
+    """All the placeholders of a file with these `arguments` names, in Claude Code's order
+    of priority (re caches the compiled pattern). Its \\w and \\d are ASCII: `$1é` is
+    $1 followed by é."""
+    declared = [re.escape(name) + r"(?![\[A-Za-z0-9_])" for name in names]
+    escapable = "|".join(["[0-9]", "ARGUMENTS", *declared])
+    named = "|".join(declared) or "(?!)"  # (?!) never matches
+    return re.compile(
+        # `\$0`, `\$ARGUMENTS` and `\$name` are a literal `$…`, but `\$HOME` keeps its
+        # backslash, and `\\$0` is a backslash before the value.
+        rf"(?P<escape>(?<!\\)\\\$(?={escapable}))"
+        rf"|\$(?:(?P<name>{named})|ARGUMENTS\[(?P<index>[0-9]+)\]"
+        # `$10` is the eleventh argument, `$1x` is no placeholder at all...
+        r"|(?P<position>[0-9]+)(?![A-Za-z0-9_])"
+        # ...but `$ARGUMENTSx` and `$ARGUMENTS[x]` are the whole line, then `x` or `[x]`.
+        r"|(?P<all>ARGUMENTS))"
+    )
+
+
+class _Unreadable(Exception):
+    """A line whose tree-sitter parse holds no command Claude Code can use."""
+
+
+class _ShellWords:
+    """The words of the first simple command of a line, as Claude Code's tree-sitter-bash
+    parse gives them (see split_arguments). A scanner of the few shapes that matter for an
+    argument line, not a shell parser: each rule below was seen in the pinned CLI."""
+
+    MAX = 10_000  # Claude Code does not parse a longer line
+    DEPTH_MAX = 32  # ( ( ( … nested deeper is read as no command (a bound of ours)
+    BLANKS = " \t\r"
+    ENDS_WORD = " \t\r\n;&|<>()"
+    ENDS_COMMAND = ";&|\n)"
+    SKIPPED_KEYWORDS = frozenset(
+        {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "esac"}
+    )
+    DECLARATIONS = frozenset({"export", "declare", "typeset", "readonly", "local"})
+    ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]\n]*\])?\+?=")
+    REDIRECT = re.compile(r"[0-9]*(?:&>>|&>|<<<|<<-|<<|<>|<&|>&|>>|>\||<|>)")
+    VARIABLE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])")
+    ESCAPE = re.compile(r"\\([^\n\r\u2028\u2029])")
+
+    def __init__(self, line: str, depth: int = 0):
+        if depth > self.DEPTH_MAX:
+            raise _Unreadable("nested too deeply")
+        self.line, self.depth = line, depth
+        self.at = 0
+
+    def peek(self, offset: int = 0) -> str:
+        return self.line[self.at + offset : self.at + offset + 1]
+
+    def first_command(self) -> list[str]:
+        while True:
+            self.skip_blanks()
+            char = self.peek()
+            if not char:
+                return []
+            start = self.at
+            if char in ";&|\n)":
+                self.at += 1
+            elif char == "#":  # a comment, to the end of the line
+                self.skip_to("\n")
+            else:
+                words = self.statement()
+                if words is not None:
+                    return words
+                if self.at == start:
+                    self.at += 1
+
+    def statement(self) -> list[str] | None:
+        """The words of the statement's command, or None if it has none."""
+        while True:
+            self.skip_blanks()
+            char, following = self.peek(), self.peek(1)
+            if not char or char in self.ENDS_COMMAND or char == "#":
+                return None
+            word = self.bare_word()
+            if char in "!{" and following in ("", " ", "\t", "\r"):
+                self.at += 1  # `! a b` runs `a b`, `{ a; }` too
+            elif char == "`" and following != "`":
+                self.at += 1  # tree-sitter cannot start a statement with `…`: it skips one `
+            elif char == "(":
+                inside = self.group()
+                words = _ShellWords(inside or "", self.depth + 1).first_command()
+                if words:
+                    return words
+            elif char == "[":
+                # A test, `[ x ]` or `[[ x ]]`, holds one word; with more, tree-sitter
+                # drops what it read and starts again at the next word (`[1, 2] y` → 2], y).
+                opener = "[[" if following == "[" else "["
+                self.at += len(opener)
+                self.skip_blanks()
+                self.word(in_test=True)
+                self.skip_blanks()
+                if self.line.startswith("]" * len(opener), self.at):
+                    self.at += len(opener)
+            elif word in self.SKIPPED_KEYWORDS:
+                self.at += len(word)  # `if it works` → it, works; `do this` → this
+            elif word in ("case", "function"):
+                raise _Unreadable(word)
+            elif word == "for":  # `for x in a b; do c; done` → c
+                self.at += len(word)
+                self.skip_blanks()
+                self.word()
+                self.skip_blanks()
+                if self.bare_word() == "in":
+                    while self.peek() and self.peek() not in self.ENDS_COMMAND:
+                        if not self.word():
+                            self.at += 1
+                        self.skip_blanks()
+            elif assignment := self.ASSIGNMENT.match(self.line, self.at):
+                self.at = assignment.end()
+                if self.peek() == "(":
+                    self.group()
+                else:
+                    self.word()
+            elif redirect := self.REDIRECT.match(self.line, self.at):
+                self.at = redirect.end()  # `<in a b` → a, b: it takes one word
+                self.skip_blanks()
+                self.word()
+            else:
+                return self.command()
+
+    def command(self) -> list[str] | None:
+        declaration = self.bare_word()
+        if declaration in self.DECLARATIONS:
+            return [declaration]  # `export A=1 b` → export
+        parts = self.word()
+        if not parts:
+            return None
+        if any(kind == "substitution" for kind, _ in parts):
+            words = ["".join(text for _, text in parts)]  # the command name, as written
+        else:
+            words = ["".join(_shell_text(kind, text) for kind, text in parts)]
+        while True:
+            self.skip_blanks()
+            char = self.peek()
+            if not char or char in self.ENDS_COMMAND or char in "#<>":
+                return words  # a redirection takes the rest of the command with it
+            if re.match(r"[0-9]+[<>]", self.line[self.at : self.at + 12]):
+                return words  # `2>&1`
+            if char == "(":  # `a (b) c` → a, c
+                if self.group(closed_only=True) is None:
+                    return words
+                continue
+            parts = self.word()
+            if not parts:
+                return words
+            if self.peek() == "(":  # `foo(bar)` reads as a function: both are left out
+                if self.group(closed_only=True) is None:
+                    return words
+                continue
+            if any(kind == "substitution" for kind, _ in parts):
+                return words  # the words stop at `$(…)` or `…`
+            if len(parts) == 1 and (parts[0][0] == "expansion" or parts[0] == ("word", "=")):
+                continue  # `$HOME`, `${x}`, `$'…'`, a lone `$` or `=` is left out
+            words.append("".join(_shell_text(kind, text) for kind, text in parts))
+
+    def word(self, in_test: bool = False) -> list[tuple[str, str]]:
+        """The parts of the word at the cursor: (kind, text) with kind word, string,
+        expansion or substitution."""
+        parts: list[tuple[str, str]] = []
+        line = self.line
+        while self.at < len(line):
+            char, start = line[self.at], self.at
+            if char in self.ENDS_WORD or (in_test and char == "]"):
+                break
+            if char == "{":  # from a brace on, quotes are plain characters: {"id": 1}
+                while self.at < len(line) and line[self.at] not in self.ENDS_WORD:
+                    escaped = line[self.at] == "\\" and self.peek(1) not in ("", "\n")
+                    self.at += 2 if escaped else 1
+                self.add_word(parts, line[start : self.at])
+            elif char in "'\"`":
+                end = self.quote_end(start)
+                self.at = len(line) if end is None else end + 1
+                parts.append(("substitution" if char == "`" else "string", line[start : self.at]))
+            elif char == "$":
+                parts.append(self.dollar())
+            elif char == "\\":
+                following = self.peek(1)
+                if following in ("", "\n"):  # a line continuation, or a dropped last `\`
+                    self.at += 1 if not following else 0
+                    break
+                self.at += 2
+                self.add_word(parts, line[start : self.at])
+            else:
+                self.at += 1
+                self.add_word(parts, char)
+        return parts
+
+    def dollar(self) -> tuple[str, str]:
+        line, start, following = self.line, self.at, self.peek(1)
+        if following in ("(", "{"):
+            command = following == "(" and line[start + 2 : start + 3] != "("  # not $((…))
+            end = self.closing(start + 2, following, ")" if following == "(" else "}")
+            self.at = len(line) if end is None else end + 1
+            return ("substitution" if command else "expansion", line[start : self.at])
+        if following in ("'", '"'):
+            end = self.quote_end(start + 1)
+            self.at = len(line) if end is None else end + 1
+            return ("expansion", line[start : self.at])
+        variable = self.VARIABLE.match(line, start)
+        self.at = variable.end() if variable else start + 1
+        return ("expansion", line[start : self.at])
+
+    def bare_word(self) -> str:
+        """The word at the cursor if it is plain letters (a keyword), else ''."""
+        end = self.at
+        while end < len(self.line) and self.line[end] not in self.ENDS_WORD + "'\"\\$`":
+            end += 1
+        following = self.line[end : end + 1]
+        return self.line[self.at : end] if following in ("", *self.ENDS_WORD) else ""
+
+    def add_word(self, parts: list[tuple[str, str]], text: str) -> None:
+        if parts and parts[-1][0] == "word":
+            parts[-1] = ("word", parts[-1][1] + text)
+        else:
+            parts.append(("word", text))
+
+    def skip_blanks(self) -> None:
+        while True:
+            if self.peek() and self.peek() in self.BLANKS:
+                self.at += 1
+            elif self.line.startswith("\\\n", self.at):
+                self.at += 2
+            else:
+                return
+
+    def skip_to(self, char: str) -> None:
+        end = self.line.find(char, self.at)
+        self.at = len(self.line) if end < 0 else end
+
+    def group(self, closed_only: bool = False) -> str | None:
+        """Skip a ( … ) group and give its inside; unclosed, it runs to the end (or is
+        None, when closed_only)."""
+        start = self.at
+        end = self.closing(start + 1, "(", ")")
+        if end is None:
+            if closed_only:
+                return None
+            self.at = len(self.line)
+            return self.line[start + 1 :]
+        self.at = end + 1
+        return self.line[start + 1 : end]
+
+    def closing(self, index: int, opener: str, closer: str) -> int | None:
+        depth = 1
+        while index < len(self.line):
+            char = self.line[index]
+            if char == "\\":
+                index += 2
+                continue
+            if char in "'\"`":
+                end = self.quote_end(index)
+                if end is None:
+                    return None
+                index = end
+            elif char == opener:
+                depth += 1
+            elif char == closer:
+                depth -= 1
+                if depth == 0:
+                    return index
+            index += 1
+        return None
+
+    def quote_end(self, index: int) -> int | None:
+        """Where the quote opened at `index` closes ('…' has no escapes), or None."""
+        quote = self.line[index]
+        if quote == "'":
+            end = self.line.find("'", index + 1)
+            return None if end < 0 else end
+        index += 1
+        while index < len(self.line):
+            char = self.line[index]
+            if char == "\\":
+                index += 2
+                continue
+            if char == quote:
+                return index
+            index += 1
+        return None
+
+
+def _shell_text(kind: str, text: str) -> str:
+    """A word part as Claude Code takes it: a bare word loses its backslashes; a quoted
+    part loses its quotes if both are there, and keeps what is inside as written."""
+    if kind == "word":
+        return _ShellWords.ESCAPE.sub(r"\1", text)
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    return text
 
 
 # -- risks a reader should know about -----------------------------------------

@@ -993,7 +993,8 @@ def test_builtin_name_knows_skills_from_commands():
 
 
 def skill_with(body: str, frontmatter: str = "description: x\n"):
-    return parse(f"---\n{frontmatter}---\n{body}", kind="skill")
+    """A command: a skill's prompt also starts with its folder (see the last test here)."""
+    return parse(f"---\n{frontmatter}---\n{body}", kind="command")
 
 
 def test_positional_placeholders_are_zero_based():
@@ -1020,8 +1021,9 @@ def test_a_backslash_before_a_non_placeholder_is_left_alone():
     assert expand(skill_with("echo \\$HOME $0"), "x") == "echo \\$HOME x"
 
 
-def test_arguments_is_the_whole_string_as_typed():
-    assert expand(skill_with("Do: $ARGUMENTS."), ' a  "b c" ') == 'Do:  a  "b c" .'
+def test_arguments_is_the_whole_string_as_typed_but_trimmed():
+    # Claude Code trims the line after the slash name (JavaScript's trim: NBSP too).
+    assert expand(skill_with("Do: $ARGUMENTS."), ' a  "b c"\u00a0') == 'Do: a  "b c".'
 
 
 def test_named_arguments_map_by_position_and_missing_ones_are_empty():
@@ -1045,11 +1047,70 @@ def test_arguments_are_appended_only_when_no_placeholder_receives_them():
     assert expand(skill_with("Plain.\n"), "a b") == "Plain.\n\n\nARGUMENTS: a b"
     assert expand(skill_with("Plain.\n"), "") == "Plain.\n"
     assert expand(skill_with("Use $0.\n"), "a b") == "Use a.\n"
-    assert expand(skill_with("Use $5.\n"), "a") == "Use $5.\n"
+    # An index with no argument stays as written and receives nothing: Claude Code still
+    # appends the line.
+    assert expand(skill_with("Use $5.\n"), "a") == "Use $5.\n\n\nARGUMENTS: a"
 
 
-def test_unbalanced_quotes_fall_back_to_whitespace_splitting():
-    assert expand(skill_with("$0|$1"), 'say "hi') == 'say|"hi'
+def test_an_unclosed_quote_runs_to_the_end_and_keeps_its_quote():
+    assert expand(skill_with("$0|$1"), 'say "hi there') == 'say|"hi there'
+    assert expand(skill_with("$0|$1"), "it's fine") == "it's fine|$1"
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("a; b c", ["a"]),
+        ("a | b", ["a"]),
+        ("fix #123 now", ["fix"]),
+        ("see https://x.io/?a=1&b=2 ok", ["see", "https://x.io/?a=1"]),
+        ("x=1 y", ["y"]),
+        ("a=1 b=2", ["a=1", "b=2"]),
+        ("a $HOME x", ["a", "x"]),
+        ("a $(ls) b", ["a"]),
+        ('"a \\"q\\" b" c', ['a \\"q\\" b', "c"]),
+        ("a\\ b c", ["a b", "c"]),
+        ("don't do it", ["don't do it"]),
+        ("it's 'ok' x", ["its ok' x"]),
+        ('x {"id": 1} y', ["x", '{"id":', "1}", "y"]),
+        ("[WIP] feature", ["feature"]),
+        ("call foo(bar) now", ["call", "now"]),
+        ("export A=1 b", ["export"]),
+        ("case x in", ["case", "x", "in"]),
+    ],
+)
+def test_arguments_are_split_as_claude_codes_shell_parse_gives_them(line, words):
+    assert skillfile.split_arguments(line) == words
+
+
+@given(st.text(alphabet="ab $(){}[]'\"`\\;|&<>#=!\n\t\u00a0", max_size=80))
+def test_splitting_arguments_never_raises(line):
+    words = skillfile.split_arguments(line)
+    assert all(isinstance(word, str) for word in words)
+
+
+def test_deep_nesting_in_arguments_is_bounded():
+    assert skillfile.split_arguments("(" * 9000 + "a" + ")" * 900) == ["(" * 9000 + "a" + ")" * 900]
+    assert skillfile.split_arguments("(" * 20 + "a b") == ["a", "b"]
+
+
+def test_a_bang_in_an_argument_is_defused_as_claude_code_does():
+    prompt = expand(skill_with("[$0] [$1] $ARGUMENTS"), '!a "x !`c`"')
+    assert prompt == '[\\!a] [x \\! `c`] \\!a "x \\! `c`"'
+
+
+def test_claude_code_reads_the_body_after_every_blank_behind_the_fence():
+    assert expand(skill_with("\n\n  Body $0\n"), "x") == "Body x\n"
+
+
+def test_names_of_digits_are_dropped_before_counting():
+    skill = skill_with("<$a><$b><$1>", "description: x\narguments: a 1 b\n")
+    assert expand(skill, "x y z") == "<x><y><y>"
+
+
+def test_a_skill_prompt_starts_with_its_folder_as_a_marker():
+    skill = parse("---\nname: x\ndescription: x\n---\nGo $0\n", kind="skill", name="x")
+    assert expand(skill, "now") == "Base directory for this skill: ${CLAUDE_SKILL_DIR}\n\nGo now\n"
 
 
 def test_expand_works_on_the_body_not_the_frontmatter():
