@@ -153,12 +153,13 @@ class ClaudeCode:
 
     def prompt(self, project: Path, line: str) -> str:
         """The prompt Claude Code builds for `line` (e.g. `/deploy main`) in `project`:
-        the user text that follows its `<command-args>` block, as sent to the API."""
+        the user text that follows its `<command-name>` block (which holds
+        `<command-args>` when there are arguments), as sent to the API."""
         with stub_messages_api() as api:
             completed = self.run("-p", line, cwd=project, env=api.env)
             texts = api.user_texts()
         for index, text in enumerate(texts[:-1]):
-            if "<command-args>" in text:
+            if "<command-name>" in text:
                 return texts[index + 1]
         raise AssertionError(
             f"claude sent no prompt for {line!r}:\n{completed.stdout}\n{completed.stderr}"
@@ -194,7 +195,7 @@ class StubApi:
                     else message["content"]
                 )
             ]
-            if any("<command-args>" in text for text in texts):
+            if any("<command-name>" in text for text in texts):
                 return texts
         return []
 
