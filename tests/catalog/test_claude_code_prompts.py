@@ -185,35 +185,13 @@ _SESSION_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 
 
 def sent_prompt(claude_code: cli.ClaudeCode, project: Path, case: Case) -> str:
-    """The text Claude Code sends after its `<command-name>` block (ClaudeCode.prompt
-    looks for `<command-args>`, which an empty line does not get), machine values as
+    """The text Claude Code sends after its `<command-name>` block, machine values as
     markers."""
     line = f"/{case.name} {case.arguments}" if case.arguments else f"/{case.name}"
-    with cli.stub_messages_api() as api:
-        completed = claude_code.run("-p", line, cwd=project, env=api.env)
-    for request in api.requests:
-        texts = [
-            block.get("text", "")
-            for message in request.get("messages", [])
-            if message.get("role") == "user"
-            for block in (
-                [{"text": message["content"]}]
-                if isinstance(message["content"], str)
-                else message["content"]
-            )
-            if isinstance(block, dict)
-        ]
-        for index, text in enumerate(texts[:-1]):
-            if f"<command-name>/{case.name}</command-name>" in text:
-                prompt = texts[index + 1]
-                prompt = prompt.replace(
-                    str(project / ".claude/skills" / case.name), "${CLAUDE_SKILL_DIR}"
-                )
-                prompt = prompt.replace(str(project), "${CLAUDE_PROJECT_DIR}")
-                return _SESSION_ID.sub("${CLAUDE_SESSION_ID}", prompt)
-    raise AssertionError(
-        f"claude sent no prompt for {line!r}:\n{completed.stdout}\n{completed.stderr}"
-    )
+    prompt = claude_code.prompt(project, line)
+    prompt = prompt.replace(str(project / ".claude/skills" / case.name), "${CLAUDE_SKILL_DIR}")
+    prompt = prompt.replace(str(project), "${CLAUDE_PROJECT_DIR}")
+    return _SESSION_ID.sub("${CLAUDE_SESSION_ID}", prompt)
 
 
 @pytest.fixture(scope="module")
