@@ -25,3 +25,17 @@ def jsonl(name: str) -> list[dict]:
 
 def corpus_files() -> list[Path]:
     return sorted(p for p in CORPUS.glob("*") if p.suffix == ".md") if CORPUS.is_dir() else []
+
+
+def settings_printed(expression: str, env: dict) -> str:
+    """What `expression` (over `s`, the settings module) prints in a fresh Python whose
+    environment is only `env`: settings are read once, at import, from the environment."""
+    import subprocess
+    import sys
+
+    code = f"from skillhub import settings as s; print({expression})"
+    env = {"SKILLHUB_TESTING": "1", "PATH": "/usr/bin:/bin", **env}
+    process = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, check=True
+    )
+    return process.stdout.strip()

@@ -2,8 +2,6 @@
 and the sign-in rate limit when every client arrives through the same proxy."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,7 +11,7 @@ from catalog import api
 from catalog.models import Skill, Version
 from tests.browser import Browser, one
 from tests.factories import GOOD_COMMAND, make_user
-from tests.shared import REPO
+from tests.shared import settings_printed
 from tests.test_security import Visitor, fail
 
 pytestmark = pytest.mark.django_db
@@ -164,16 +162,11 @@ def test_a_forged_extra_forwarded_address_does_not_escape_the_lockout():
 
 
 def axes_settings(env: dict) -> str:
-    code = (
-        "from skillhub import settings as s; "
-        "print(getattr(s, 'AXES_IPWARE_PROXY_COUNT', None), "
-        "getattr(s, 'AXES_IPWARE_META_PRECEDENCE_ORDER', None))"
+    return settings_printed(
+        "getattr(s, 'AXES_IPWARE_PROXY_COUNT', None), "
+        "getattr(s, 'AXES_IPWARE_META_PRECEDENCE_ORDER', None)",
+        env,
     )
-    env = {"SKILLHUB_TESTING": "1", "PATH": "/usr/bin:/bin", **env}
-    process = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, check=True
-    )
-    return process.stdout.strip()
 
 
 def test_trusted_proxy_count_sets_how_axes_finds_the_client_address():

@@ -4,9 +4,6 @@ Clients are told apart by address (REMOTE_ADDR, or X-Forwarded-For behind a trus
 proxy), as django-axes tells them apart for sign-in throttling.
 """
 
-import subprocess
-import sys
-
 import pytest
 from django.core.cache import cache
 from django.test import Client, RequestFactory, override_settings
@@ -14,7 +11,7 @@ from django.test import Client, RequestFactory, override_settings
 from catalog.downloads import client_digest, window_key
 from catalog.models import Skill, VersionDownloads
 from tests.factories import GOOD_COMMAND, make_skill
-from tests.shared import REPO
+from tests.shared import settings_printed
 
 pytestmark = pytest.mark.django_db
 
@@ -170,12 +167,7 @@ def test_the_cache_key_holds_a_keyed_hash_of_the_address_not_the_address(setting
 
 
 def download_window(env: dict) -> str:
-    code = "from skillhub import settings as s; print(s.SKILLHUB_DOWNLOAD_WINDOW)"
-    env = {"SKILLHUB_TESTING": "1", "PATH": "/usr/bin:/bin", **env}
-    process = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, check=True
-    )
-    return process.stdout.strip()
+    return settings_printed("s.SKILLHUB_DOWNLOAD_WINDOW", env)
 
 
 def test_the_window_is_an_hour_unless_the_environment_says_otherwise():
