@@ -7,7 +7,15 @@ import pytest
 
 from tests.shared import REPO
 
-PURE_MODULES = ["catalog.skillfile", "catalog.rendering", "catalog.bundles", "catalog.diffing"]
+PURE_MODULES = [
+    "catalog.skillfile",
+    "catalog.rendering",
+    "catalog.bundles",
+    "catalog.archives",
+    "catalog.paths",
+    "catalog.diffing",
+    "catalog.skilltree",
+]
 
 
 @pytest.mark.parametrize("module", PURE_MODULES)
