@@ -169,6 +169,7 @@ class Catalog:
         from django.db import transaction
         from django.utils import timezone
 
+        from catalog.analysis import Analysis
         from catalog.models import Skill, Tag, Version
 
         now = timezone.now()
@@ -190,6 +191,9 @@ class Catalog:
                 for number, skill in zip(range(start, stop), skills, strict=True)
             ]
             Version.objects.bulk_create(versions, batch_size=BATCH)
+            Analysis.objects.bulk_create(
+                [self._analysis(version) for version in versions], batch_size=BATCH
+            )
             for number, (skill, version) in enumerate(zip(skills, versions, strict=True), start):
                 skill.latest = skill.published = version
                 skill.published_at = now - timedelta(minutes=number)
@@ -209,7 +213,7 @@ class Catalog:
 
         templates = self.templates(skill.kind)
         template = templates[number % len(templates)]
-        return Version(
+        version = Version(
             skill=skill,
             number=1,
             text=template.text,
@@ -217,8 +221,19 @@ class Catalog:
             message="Generated for the benchmark",
             created_at=now,
             description=template.description,
+        )
+        version.template = template  # for _analysis, right after
+        return version
+
+    def _analysis(self, version):
+        from catalog.analysis import Analysis
+
+        template = version.template
+        return Analysis(
+            version=version,
             metadata=template.metadata,
             problems=template.problems,
             result=template.result,
             html=template.html,
+            total_size=len(template.text.encode("utf-8")),
         )

@@ -37,7 +37,12 @@ class SkillAdmin(ReadOnlyAdmin):
 @admin.register(Version)
 class VersionAdmin(ReadOnlyAdmin):
     list_display = ["skill", "number", "author", "result", "created_at"]
-    list_filter = ["result"]
+    list_filter = ["analysis__result"]
+    list_select_related = ["skill", "author", "analysis"]
+
+    @admin.display(ordering="analysis__result")
+    def result(self, version):
+        return version.result
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -118,7 +118,7 @@ def skill_detail(request, kind, name):
     try:
         skill = (
             Skill.objects.public()
-            .select_related("published")
+            .select_related("published__analysis")
             .prefetch_related("tags")
             .lookup(kind, name)
         )

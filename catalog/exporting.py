@@ -87,7 +87,7 @@ class _Texts:
             end += 1
         ids = self._order[start:end]
         described = ExpressionWrapper(
-            Q(metadata__has_key="description"), output_field=BooleanField()
+            Q(analysis__metadata__has_key="description"), output_field=BooleanField()
         )
         rows = Version.objects.filter(pk__in=ids).annotate(described=described)
         return {pk: (text, bool(d)) for pk, text, d in rows.values_list("pk", "text", "described")}
@@ -444,7 +444,8 @@ def _details(items: Sequence) -> Iterator[tuple[object, str, dict]]:
     for start in range(0, len(items), _README_BATCH):
         batch = items[start : start + _README_BATCH]
         rows = Version.objects.filter(pk__in=[item.version_id for item in batch])
-        found = {pk: (d, m) for pk, d, m in rows.values_list("pk", "description", "metadata")}
+        values = rows.values_list("pk", "description", "analysis__metadata")
+        found = {pk: (d, m) for pk, d, m in values}
         for item in batch:
             description, metadata = found[item.version_id]
             yield item, description, metadata if isinstance(metadata, dict) else {}

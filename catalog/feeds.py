@@ -32,7 +32,7 @@ class PublishedFeed(Feed):
                 skill__published__isnull=False,
             )
             .select_related("skill", "version")
-            .defer("version__text", "version__html", "version__metadata", "version__problems")
+            .defer("version__text")
             .prefetch_related("skill__tags")
         )
         seen, latest = set(), []

@@ -10,14 +10,50 @@ import hashlib
 import json
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 
 from catalog import bundles, skillfile
-from catalog.models import Event, ImportLine, ImportReport, Skill, unstorable_reason
+from catalog.models import Event, Skill, unstorable_reason
+
+
+@dataclass
+class ImportLine:
+    path: str
+    outcome: str  # created, new-version, unchanged, draft, refused, skipped
+    detail: str = ""
+    kind: str = ""
+    name: str = ""
+
+
+@dataclass
+class ImportReport:
+    lines: list[ImportLine] = field(default_factory=list)
+    applied: bool = False
+    token: str = ""  # names the checked entries a confirm will import (the import page)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for line in self.lines if line.outcome == outcome)
+
+    @property
+    def refused(self) -> list[ImportLine]:
+        return [line for line in self.lines if line.outcome == "refused"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused and any(
+            line.outcome not in {"skipped", "refused"} for line in self.lines
+        )
+
+    def summary(self) -> str:
+        return (
+            f"{self.count('created')} created, {self.count('new-version')} new versions, "
+            f"{self.count('unchanged')} unchanged, {self.count('draft')} drafts with errors, "
+            f"{self.count('refused')} refused, {self.count('skipped')} skipped"
+        )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ transaction. Views and commands parse input, call one of them and render.
 import datetime
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +17,9 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog import diffing, rendering, skillfile
+from catalog import diffing, skillfile, skilltree
+from catalog.analysis import Analysis
+from catalog.blobs import Blob, read_blobs
 
 write_log = logging.getLogger("skillhub.write")
 
@@ -54,7 +56,16 @@ class EditConflict(Exception):
     are the regions it puts back, `base` the version before the latest).
     """
 
-    def __init__(self, base: "Version", theirs: "Version", mine: str, conflicts, undoes=False):
+    def __init__(
+        self,
+        base: "Version",
+        theirs: "Version",
+        mine: str,
+        conflicts,
+        undoes=False,
+        files: list[tuple[str, str]] | None = None,
+        mine_files: "skilltree.Tree | None" = None,
+    ):
         what = "undoes" if undoes else "overlaps"
         super().__init__(f"Your edit {what} changes made in v{theirs.number}.")
         self.base = base
@@ -62,6 +73,10 @@ class EditConflict(Exception):
         self.mine = mine
         self.conflicts = conflicts
         self.undoes = undoes
+        # (path, why) of the skill's other files that both sides changed differently,
+        # and the author's whole tree (so that nothing they sent is lost).
+        self.files = files or []
+        self.mine_files = mine_files
 
 
 @dataclass
@@ -193,8 +208,16 @@ class Skill(models.Model):
     # -- writing ----------------------------------------------------------
 
     @classmethod
-    def create(cls, kind: str, name: str, text: str, author, message: str = "") -> SaveResult:
-        """A new item with its first version."""
+    def create(
+        cls,
+        kind: str,
+        name: str,
+        text: str,
+        author,
+        message: str = "",
+        files: "skilltree.Tree | None" = None,
+    ) -> SaveResult:
+        """A new item with its first version (a skill may come with files)."""
         if kind not in Kind.values:
             raise ValidationError({"kind": f"Unknown kind {kind!r}."})
         if not skillfile.is_valid_name(kind, name):
@@ -213,7 +236,7 @@ class Skill(models.Model):
                     skill = cls.objects.create(kind=kind, name=name)
             except IntegrityError:
                 raise taken from None
-            return skill.save_version(text, author, message=message or "Created")
+            return skill.save_version(text, author, message=message or "Created", files=files)
 
     def save_version(
         self,
@@ -222,26 +245,34 @@ class Skill(models.Model):
         message: str = "",
         base_number: int | None = None,
         resolved_number: int | None = None,
+        files: "skilltree.Tree | None" = None,
     ) -> SaveResult:
-        """Store `text` as the next version, never dropping a change its author has not seen.
+        """Store `text` (and for a skill, `files`) as the next version, never dropping a
+        change its author has not seen.
 
-        `base_number` is the version the author started from. `resolved_number` is a
-        later version whose conflicting changes the author has resolved by hand (a
-        conflict's "save on top of vN"): the text wins where the two overlap, and vN's
-        other changes since the base are merged in. The text goes on top of that version
-        (resolved, else base):
-        - if it is older than the latest, the text is merged three-way with what landed
-          since; overlapping changes raise EditConflict and store nothing;
+        `files` is the whole folder besides SKILL.md; None keeps the files of the version
+        the save goes on top of. `base_number` is the version the author started from.
+        `resolved_number` is a later version whose conflicting changes the author has
+        resolved by hand (a conflict's "save on top of vN"): the text and files win where
+        the two overlap, and vN's other changes since the base are merged in. The save
+        goes on top of that version (resolved, else base):
+        - if it is older than the latest, text and files are merged three-way, file by
+          file, with what landed since; overlapping changes raise EditConflict and store
+          nothing;
         - if it is the latest, written by someone else, and `resolved_number` does not
           name it, a text that puts back exactly what the latest changed (what a stale
           page sending the latest as its base would do) raises EditConflict(undoes=True).
-        Identical text to the latest creates nothing; a new version records the version
-        it went on top of as its base.
+        A text and tree identical to the latest create nothing; a new version records the
+        version it went on top of as its base.
         """
         reason = unstorable_reason(text)
         if reason:
             raise ValidationError({"text": reason})
         text = skillfile.normalise(text)
+        if files and self.kind != Kind.SKILL:
+            raise ValidationError({"files": f"Only skills have files; a {self.kind} is one file."})
+        if files is not None:
+            _check_tree(text, files)
         if (
             resolved_number is not None
             and base_number is not None
@@ -254,7 +285,9 @@ class Skill(models.Model):
         with transaction.atomic():
             skill = Skill.objects.select_for_update().get(pk=self.pk)
             try:
-                result = skill._save_on(text, author, message, base_number, resolved_number)
+                result = skill._save_on(
+                    _Edit(text, files, author, message), base_number, resolved_number
+                )
             except diffing.TooLargeToMerge as error:
                 again = " Reload the page, make your change to the newest version and save again."
                 raise ValidationError({"text": f"{error}{again}"}) from None
@@ -263,68 +296,81 @@ class Skill(models.Model):
         return result
 
     def _save_on(
-        self, text: str, author, message: str, base_number: int | None, resolved_number: int | None
+        self, edit: "_Edit", base_number: int | None, resolved_number: int | None
     ) -> SaveResult:
         """save_version's work, inside its transaction, on the row-locked item."""
         on_number = resolved_number if resolved_number is not None else base_number
         latest = self.latest
         merged_with = None
+        text, files = edit.text, edit.files
         if resolved_number is not None and base_number is not None:
             # The author resolved the regions that conflicted with v{resolved}; the
             # changes of v{resolved} they did not touch still come through.
-            text = self._with_resolved(text, base_number, resolved_number)
+            text, files = self._with_resolved(text, files, base_number, resolved_number)
+        on = latest
         if latest and on_number is not None and on_number != latest.number:
             on = self.versions.filter(number=on_number).first()
             if on is None:
                 field = "base_version" if resolved_number is None else "resolved_version"
                 raise ValidationError({field: f"There is no v{on_number}."})
+        if files is None:
+            files = on.tree() if on else {}
+        if latest and on is not latest:
             merge = diffing.merge(on.text, latest.text, text)
-            if not merge.clean:
-                raise EditConflict(on, latest, text, merge.conflicts)
-            text = merge.text
+            tree = skilltree.merge_trees(on.tree(), latest.tree(), files)
+            if not merge.clean or not tree.clean:
+                raise EditConflict(
+                    on, latest, text, merge.conflicts, files=tree.conflicts, mine_files=files
+                )
+            text, files = merge.text, tree.files
             merged_with = latest
             if reason := unstorable_reason(text):
                 raise ValidationError({"text": f"Merged with v{latest.number}: {reason}"})
+            _check_tree(text, files, f"Merged with v{latest.number}: ")
         elif latest and on_number is not None and resolved_number is None:
-            self._refuse_undoing_latest(latest, text, author)
-        if latest and text == latest.text:
+            self._refuse_undoing_latest(latest, text, edit.author)
+        if latest and text == latest.text and _same_tree(files, latest.tree()):
             return SaveResult(latest, created=False, merged_with=merged_with)
+        message = edit.message
         if merged_with:
             who = merged_with.author_name
             note = f"merged with changes by {who} in v{merged_with.number}"
             message = f"{message} ({note})" if message else note.capitalize()
-        version = Version.build(
+        version = Version.store(
             self,
             number=latest.number + 1 if latest else 1,
             text=text,
-            author=author,
+            files=files,
+            author=edit.author,
             message=message,
             base_number=on_number,
         )
-        version.save()
         self.latest = version
         self.updated_at = version.created_at
         self.save(update_fields=["latest", "updated_at"])
-        log_write("save", self, version, author)
+        log_write("save", self, version, edit.author)
         return SaveResult(version, created=True, merged_with=merged_with)
 
-    def _with_resolved(self, text: str, base_number: int, resolved_number: int) -> str:
-        """`text` (begun from v{base}) with v{resolved}'s changes since v{base} merged in,
-        taking `text` wherever the two overlap: a resolve is never a silent overwrite."""
+    def _with_resolved(
+        self, text: str, files: "skilltree.Tree | None", base_number: int, resolved_number: int
+    ) -> tuple[str, "skilltree.Tree | None"]:
+        """`text` and `files` (begun from v{base}) with v{resolved}'s changes since v{base}
+        merged in, taking the author's side wherever the two overlap: a resolve is never a
+        silent overwrite."""
         if resolved_number == base_number:
-            return text
-        versions = dict(
-            self.versions.filter(number__in=[base_number, resolved_number]).values_list(
-                "number", "text"
-            )
-        )
+            return text, files
+        versions = {
+            v.number: v for v in self.versions.filter(number__in=[base_number, resolved_number])
+        }
         named = ((base_number, "base_version"), (resolved_number, "resolved_version"))
         for number, form_field in named:
             if number not in versions:
                 raise ValidationError({form_field: f"There is no v{number}."})
-        return diffing.merge(
-            versions[base_number], versions[resolved_number], text, mine_wins=True
-        ).text
+        base, resolved = versions[base_number], versions[resolved_number]
+        text = diffing.merge(base.text, resolved.text, text, mine_wins=True).text
+        if files is not None:
+            files = skilltree.merge_trees(base.tree(), resolved.tree(), files, mine_wins=True).files
+        return text, files
 
     def _refuse_undoing_latest(self, latest: "Version", text: str, author) -> None:
         """EditConflict if `text`, saved on top of `latest` by `author`, puts back exactly
@@ -370,7 +416,9 @@ class Skill(models.Model):
         if version.skill_id != self.pk:
             raise ValidationError("That version belongs to another item.")
         with transaction.atomic():
-            result = self.save_version(version.text, user, message=f"Restored v{version.number}")
+            result = self.save_version(
+                version.text, user, message=f"Restored v{version.number}", files=version.tree()
+            )
             if result.created:
                 Event.record(Event.Action.RESTORE, self, user, result.version)
         return result
@@ -387,8 +435,38 @@ class Skill(models.Model):
             self.tags.set(tags)
 
 
+@dataclass(frozen=True)
+class _Edit:
+    """What one save sends: SKILL.md's (or the file's) text, the other files of a skill
+    (None: unchanged), who and why."""
+
+    text: str
+    files: "skilltree.Tree | None"
+    author: object
+    message: str
+
+
+def _tree_limits() -> skilltree.TreeLimits:
+    return skilltree.TreeLimits(**settings.SKILLHUB_SKILL_LIMITS)
+
+
+def _check_tree(text: str, files: "skilltree.Tree", prefix: str = "") -> None:
+    problems = skilltree.tree_problems(files, _tree_limits(), len(text.encode("utf-8")))
+    for path, file in files.items():
+        if path.lower().endswith(".md") and file.is_text is False:
+            problems.append(f"{path}: a markdown file must be UTF-8 text")
+    if problems:
+        raise ValidationError({"files": [prefix + problem for problem in problems]})
+
+
+def _same_tree(a: "skilltree.Tree", b: "skilltree.Tree") -> bool:
+    return a.keys() == b.keys() and all(a[path].same(b[path]) for path in a)
+
+
 class Version(models.Model):
-    """One immutable state of an item's text, with what was derived from it on write."""
+    """One immutable state of an item: its text (a skill's SKILL.md) and, for a skill,
+    the rest of its folder as VersionFile rows. What is derived from it (problems,
+    HTML, metadata) is its Analysis, which can be rebuilt."""
 
     skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
@@ -400,11 +478,9 @@ class Version(models.Model):
     message = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     base_number = models.PositiveIntegerField(null=True, blank=True)
+    # The frontmatter's description as written: kept in the immutable row because the
+    # full-text index (migration 0005) is over this row's description and text.
     description = models.TextField(blank=True)
-    metadata = models.JSONField(default=dict, blank=True)
-    problems = models.JSONField(default=list, blank=True)
-    result = models.CharField(max_length=10, choices=Result.choices)
-    html = models.TextField(blank=True)
 
     class Meta:
         ordering = ["skill", "-number"]
@@ -425,10 +501,20 @@ class Version(models.Model):
         raise ValidationError("Versions are never deleted.")
 
     @classmethod
-    def build(cls, skill: Skill, *, number: int, text: str, author, message: str, base_number):
-        """A new, unsaved version with its derived fields filled in, once."""
+    def store(
+        cls,
+        skill: Skill,
+        *,
+        number: int,
+        text: str,
+        files: "skilltree.Tree",
+        author,
+        message: str,
+        base_number,
+    ) -> "Version":
+        """Write a new version: its row, its files (new contents as blobs) and its analysis."""
         parsed = skillfile.parse(text, kind=skill.kind, name=skill.name)
-        return cls(
+        version = cls(
             skill=skill,
             number=number,
             text=text,
@@ -437,11 +523,39 @@ class Version(models.Model):
             message=message[:500],
             base_number=base_number,
             description=parsed.description,
-            metadata=parsed.metadata,
-            problems=[p.as_dict() for p in parsed.problems],
-            result=parsed.result,
-            html=rendering.render_markdown(parsed.body, settings.SKILLHUB_IMAGE_HOSTS),
         )
+        version.save()
+        VersionFile.objects.bulk_create(
+            VersionFile(
+                version=version,
+                path=path,
+                blob=Blob.store(file.data),
+                executable=file.executable,
+            )
+            for path, file in sorted(files.items())
+        )
+        version._tree = dict(files)
+        analysis = Analysis.of(version, parsed, files)
+        analysis.save()
+        version.analysis = analysis
+        return version
+
+    # What the analysis derived, read where the version's row used to hold it.
+    @property
+    def metadata(self) -> dict:
+        return self.analysis.metadata
+
+    @property
+    def problems(self) -> list:
+        return self.analysis.problems
+
+    @property
+    def result(self) -> str:
+        return self.analysis.result
+
+    @property
+    def html(self) -> str:
+        return self.analysis.html
 
     @property
     def author_name(self) -> str:
@@ -453,6 +567,44 @@ class Version(models.Model):
 
     def parsed(self) -> "skillfile.SkillFile":
         return skillfile.parse(self.text, kind=self.skill.kind, name=self.skill.name)
+
+    def tree(self) -> "skilltree.Tree":
+        """The skill's files besides SKILL.md, with their bytes (read once per instance)."""
+        if not hasattr(self, "_tree"):
+            rows = list(self.files.values_list("path", "blob_id", "executable"))
+            contents = read_blobs(blob for _, blob, _ in rows) if rows else {}
+            self._tree = {
+                path: skilltree.TreeFile(path, contents[blob], executable)
+                for path, blob, executable in rows
+            }
+        return self._tree
+
+    @property
+    def has_files(self) -> bool:
+        return self.analysis.file_count > 1
+
+
+class VersionFile(models.Model):
+    """One file of a skill's version besides SKILL.md; append-only like versions."""
+
+    version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="files")
+    path = models.CharField(max_length=255)
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
+    executable = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["version", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "path"], name="versionfile_path_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.path}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Versions are immutable.")
+        super().save(*args, **kwargs)
 
 
 class Event(models.Model):
@@ -503,42 +655,6 @@ def log_write(action: str, skill: Skill, version: Version | None, user) -> None:
             }
         },
     )
-
-
-@dataclass
-class ImportLine:
-    path: str
-    outcome: str  # created, new-version, unchanged, draft, refused, skipped
-    detail: str = ""
-    kind: str = ""
-    name: str = ""
-
-
-@dataclass
-class ImportReport:
-    lines: list[ImportLine] = field(default_factory=list)
-    applied: bool = False
-    token: str = ""  # names the checked entries a confirm will import (the import page)
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for line in self.lines if line.outcome == outcome)
-
-    @property
-    def refused(self) -> list[ImportLine]:
-        return [line for line in self.lines if line.outcome == "refused"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.refused and any(
-            line.outcome not in {"skipped", "refused"} for line in self.lines
-        )
-
-    def summary(self) -> str:
-        return (
-            f"{self.count('created')} created, {self.count('new-version')} new versions, "
-            f"{self.count('unchanged')} unchanged, {self.count('draft')} drafts with errors, "
-            f"{self.count('refused')} refused, {self.count('skipped')} skipped"
-        )
 
 
 # -- download counts ------------------------------------------------------------

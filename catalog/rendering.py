@@ -130,18 +130,20 @@ PROMPT_MARKER_KINDS = {
 }
 
 
-def render_markdown(body: str, image_hosts: Iterable[str] = ()) -> str:
+def render_markdown(body: str, image_hosts: Iterable[str] = (), files_url: str = "") -> str:
     """The skill body as sanitised HTML (CommonMark + GFM tables, strikethrough, tasks).
 
     Remote images load only from `image_hosts` (https); any other remote image is shown
     as a link with its alt text, so a page never makes a reader's browser call a
     stranger's host.
+    With `files_url` (a skill's files, "/skills/pdf/files/"), relative links and images
+    point there, so `[form](references/forms.md)` opens the skill's own file.
     A body that costs more than RENDER_BUDGET is rendered up to a block boundary
     within it and shown as plain text from there, with a note.
     """
     body = CONTROL_CHARS_RE.sub("", body)
     cut = render_cut(body)
-    env = {"image_hosts": frozenset(host.lower() for host in image_hosts)}
+    env = {"image_hosts": frozenset(host.lower() for host in image_hosts), "files_url": files_url}
     if cut is None:
         return _CLEANER.clean(_MD.render(body, env))
     rest = body[cut:]
@@ -244,6 +246,8 @@ def _rewrite_tokens(state: StateCore) -> None:
         if token.type == "inline" and token.children is not None:
             children = _replace_raw_html(token.children, removed_elements)
             children = _images_as_links(children, image_hosts)
+            if files_url := state.env.get("files_url"):
+                _point_at_files(children, files_url)
             children = _join_text(children)
             children = _block_unsafe_autolinks(children)
             children = _mark_shell_commands(children)
@@ -278,6 +282,17 @@ def _replace_raw_html(children: list[Token], removed: Counter[str]) -> list[Toke
             continue
         result.append(_text(token.content))
     return result
+
+
+def _point_at_files(children: list[Token], files_url: str) -> None:
+    """Relative link and image targets resolved against the skill's files."""
+    for token in children:
+        attribute = {"link_open": "href", "image": "src"}.get(token.type)
+        target = str(token.attrGet(attribute) or "") if attribute else ""
+        if target and not SCHEME_RE.match(target) and not target.startswith(("/", "#", "?")):
+            token.attrSet(attribute, files_url + target.removeprefix("./"))
+        if token.type == "image" and token.children:
+            _point_at_files(token.children, files_url)
 
 
 def _images_as_links(children: list[Token], image_hosts: frozenset[str]) -> list[Token]:

@@ -112,8 +112,8 @@ def public_skills() -> QuerySet:
     """Published items, with what a list row shows and none of the texts."""
     return (
         Skill.objects.public()
-        .select_related("published")
-        .defer("published__text", "published__html", "published__metadata")
+        .select_related("published__analysis")
+        .defer("published__text", "published__analysis__html", "published__analysis__metadata")
     )
 
 

@@ -19,4 +19,5 @@ urlpatterns = [
     re_path(r"^api/", api.not_found),  # JSON 404s for the rest of /api/
     path("<kind:kind>s/<name:name>/", views.skill, name="skill"),
     path("<kind:kind>s/<name:name>/raw", views.raw, name="raw"),
+    path("skills/<name:name>/files/<path:path>", views.skill_file, name="skill-file"),
 ]

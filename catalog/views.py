@@ -1,5 +1,8 @@
 """The public face: anyone can browse, read and download published items."""
 
+import mimetypes
+from urllib.parse import quote
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
@@ -9,7 +12,7 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_GET
 
-from catalog import collisions, diffing, exporting, search, skillfile
+from catalog import collisions, diffing, exporting, search, skillfile, skilltree
 from catalog.converters import whole_number
 from catalog.downloads import count_download
 from catalog.models import Kind, PublishedVersion, Skill
@@ -22,7 +25,7 @@ UPDATE_CHECK_HEADER = "X-Skills-Update-Check"
 def _get_published(kind: str, name: str) -> Skill:
     """The published item, or 404: drafts and unpublished items do not exist here."""
     try:
-        return Skill.objects.public().select_related("published").lookup(kind, name)
+        return Skill.objects.public().select_related("published__analysis").lookup(kind, name)
     except Skill.DoesNotExist:
         raise Http404(f"No published {kind} called {name}.") from None
 
@@ -231,3 +234,36 @@ def export(request, fmt: str):
 def _missing(wanted: tuple[tuple[str, str], ...], items: list) -> list[str]:
     found = {(item.kind, item.name.lower()) for item in items}
     return [f"{kind}/{name}" for kind, name in wanted if (kind, name.lower()) not in found]
+
+
+# Text types a browser shows as text; every other file (HTML and SVG included, which
+# would run in our origin) is served as an attachment.
+_INLINE_TYPES = {"text/plain", "text/markdown", "text/x-python", "text/x-sh", "text/csv"}
+
+
+def file_response(file: skilltree.TreeFile) -> HttpResponse:
+    """A skill's file as stored: its type, nosniff, and inline only if it is plain text."""
+    guessed = mimetypes.guess_type(file.path, strict=False)[0]
+    if file.is_text and (
+        guessed is None or guessed in _INLINE_TYPES or guessed.startswith("text/x-")
+    ):
+        content_type = "text/markdown" if file.path.endswith(".md") else "text/plain"
+        response = HttpResponse(file.data, content_type=f"{content_type}; charset=utf-8")
+    else:
+        response = HttpResponse(file.data, content_type=guessed or "application/octet-stream")
+        quoted = quote(file.path.rsplit("/", 1)[-1])
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quoted}"
+    response["ETag"] = f'"{file.sha256}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@require_GET
+def skill_file(request, name, path):
+    """One file of a published skill's folder, as stored, byte for byte."""
+    item = _get_published(Kind.SKILL, name)
+    file = item.published.tree().get(path)
+    if file is None:
+        raise Http404(f"The skill has no file {path}.")
+    return file_response(file)

@@ -56,7 +56,7 @@ def _published_skills():
     )
     return (
         Skill.objects.public()
-        .filter(kind=Kind.SKILL, published__metadata__has_key="name")
+        .filter(kind=Kind.SKILL, published__analysis__metadata__has_key="name")
         .filter(delimited)
         .order_by("name")
         .values_list("name", "published__sha256", "published__description")

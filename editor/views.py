@@ -22,7 +22,11 @@ publisher_required = permission_required("catalog.publish_skill", raise_exceptio
 
 def _get_skill(kind: str, name: str) -> Skill:
     try:
-        return Skill.objects.active().select_related("latest", "published").lookup(kind, name)
+        return (
+            Skill.objects.active()
+            .select_related("latest__analysis", "published__analysis")
+            .lookup(kind, name)
+        )
     except Skill.DoesNotExist:
         raise Http404(f"No {kind} called {name}.") from None
 
@@ -47,8 +51,13 @@ def _get_version(skill: Skill, ref: str | None) -> Version:
 def dashboard(request):
     skills = (
         Skill.objects.active()
-        .select_related("latest__author")
-        .defer("latest__text", "latest__html", "latest__metadata", "latest__problems")
+        .select_related("latest__author", "latest__analysis")
+        .defer(
+            "latest__text",
+            "latest__analysis__html",
+            "latest__analysis__metadata",
+            "latest__analysis__problems",
+        )
         .prefetch_related("tags")
         .order_by("-updated_at")
     )
@@ -190,7 +199,9 @@ def _add_errors(form, error: ValidationError) -> None:
 @require_GET
 def history(request, kind, name):
     skill = _get_skill(kind, name)
-    versions = skill.versions.select_related("author").defer("text", "html", "metadata")
+    versions = skill.versions.select_related("author", "analysis").defer(
+        "text", "analysis__html", "analysis__metadata"
+    )
     return render(request, "editor/history.html", {"skill": skill, "versions": versions})
 
 

@@ -225,6 +225,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 11 * 1024 *
 
 # Skillhub's own limits (see ../shared/adversarial/archives.md).
 SKILLHUB_MAX_FILE_BYTES = 1024 * 1024
+# A skill's folder (catalog/skilltree.py): per file, per version (the Skills API's
+# limit) and files per skill, SKILL.md included.
+SKILLHUB_SKILL_LIMITS = {
+    "max_file_bytes": env_int("SKILLHUB_SKILL_FILE_BYTES", 10 * 1024 * 1024),
+    "max_total_bytes": env_int("SKILLHUB_SKILL_TOTAL_BYTES", 30 * 1024 * 1024),
+    "max_files": env_int("SKILLHUB_SKILL_FILES", 1000),
+}
 SKILLHUB_ARCHIVE_LIMITS = {
     "max_upload_bytes": env_int("SKILLHUB_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
     "max_entries": env_int("SKILLHUB_MAX_ENTRIES", 500),
@@ -233,6 +240,9 @@ SKILLHUB_ARCHIVE_LIMITS = {
     "max_path_chars": 255,
     "max_path_depth": 8,
 }
+# Where the bytes of skills' files go (catalog/blobs.py): empty keeps them in the
+# database; a name from STORAGES (such as "blobs", an S3 bucket) puts them there.
+SKILLHUB_BLOB_STORAGE = env_str("SKILLHUB_BLOB_STORAGE", "")
 SKILLHUB_PAGE_SIZE = 50
 # The Claude Code plugin of /export.zip?layout=plugin (catalog/exporting.py). Its name,
 # unless the request names one with ?plugin=, is kebab-case as Claude Code wants it. The

@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from catalog.models import Event, Skill, Tag, Version, VersionDownloads
+from catalog.skilltree import TreeFile
 from tests.browser import Browser
 from tests.editor.test_permissions import ROUTES as EDITOR_ROUTES
 from tests.factories import GOOD_COMMAND, make_skill, make_user
@@ -51,8 +52,9 @@ ROUTES = [
     Route("healthz", "/healthz", 200, 405),
     Route("skill", "/commands/review/", 200, 405),
     Route("raw", "/commands/review/raw", 200, 405, counts_a_download=True),
+    Route("skill-file", "/skills/folder/files/scripts/run.sh", 200, 405),
     Route("export-zip", "/export.zip?item=command/review", 200, 405, counts_a_download=True),
-    Route("export-tar-gz", "/export.tar.gz", 200, 405, counts_a_download=True),
+    Route("export-tar-gz", "/export.tar.gz?item=command/review", 200, 405, counts_a_download=True),
     Route("feed", "/feed.xml", 200, 405),
     Route("agent-skills-index", "/.well-known/agent-skills/index.json", 200, 405),
     Route("skills-index", "/.well-known/skills/index.json", 200, 405),
@@ -94,6 +96,9 @@ def test_the_two_tables_cover_every_named_route_of_the_project():
 # -- the people, the items and what is in the database --------------------------------
 
 
+FOLDER_SKILL = "---\nname: folder\ndescription: Runs a script\n---\nRun `scripts/run.sh`.\n"
+
+
 @pytest.fixture
 def items():
     """review: published v1 and a newer draft v2; draft: never published; gone: unpublished;
@@ -106,6 +111,10 @@ def items():
     make_skill("command", "gone", author=publisher, publish=True).unpublish(publisher)
     make_skill("skill", "secret", "---\nname: secret\ndescription: Hidden\n---\nShh.\n")
     make_skill("command", "old", author=publisher, publish=True).archive(publisher)
+    folder = make_skill("skill", "folder", FOLDER_SKILL, author=publisher)
+    run = TreeFile("scripts/run.sh", b"#!/bin/sh\necho ok\n", executable=True)
+    folder.save_version(FOLDER_SKILL, publisher, base_number=1, files={run.path: run})
+    folder.publish(folder.latest, publisher)
     return publisher
 
 
@@ -218,7 +227,9 @@ def test_the_whole_catalog_bundle_holds_only_published_versions(browsers, role):
     with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
         names = set(archive.namelist())
         assert archive.read(".claude/commands/review.md").decode() == GOOD_COMMAND
-    assert names == {".claude/commands/review.md", ".claude/skillhub.lock.json"}
+    published = {".claude/commands/review.md", ".claude/skills/folder/SKILL.md"}
+    files = {".claude/skills/folder/scripts/run.sh"}
+    assert names == published | files | {".claude/skillhub.lock.json"}
 
 
 def test_not_even_an_admin_can_change_or_delete_a_version_through_the_admin_site(browsers):

@@ -6,8 +6,11 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import CommandError, call_command
 
+from catalog.analysis import Analysis
+from catalog.blobs import Blob
 from catalog.management.commands.backup_skills import backed_up_models
-from catalog.models import Event, Result, Skill, Tag, Version, VersionDownloads
+from catalog.models import Event, Result, Skill, Tag, Version, VersionDownloads, VersionFile
+from catalog.skilltree import TreeFile, as_tree
 from tests.factories import GOOD_COMMAND, make_user, publishers_group
 
 # Flushing and restoring need real commits: a transactional test, emptied afterwards.
@@ -38,6 +41,17 @@ def build_varied_catalog() -> None:
     pdf.restore(first, bob)
     pdf.publish(pdf.latest, bob)
     pdf.set_tags(["docs"])
+    pdf.save_version(
+        SKILL_TEXT + "Fill forms with `scripts/fill.py`.\n",
+        alice,
+        "A script and a font",
+        files=as_tree(
+            [
+                TreeFile("scripts/fill.py", b"#!/usr/bin/env python3\nprint('filled')\n", True),
+                TreeFile("assets/font.ttf", bytes(range(256)) * 4),
+            ]
+        ),
+    )
 
     Skill.create("agent", "helper", AGENT_WITH_ERRORS, alice, "Sketch")
     gone = Skill.create("command", "old-thing", GOOD_COMMAND, bob).version.skill
@@ -87,6 +101,9 @@ def catalog_state() -> dict:
         "tags": rows(Tag),
         "skills": skills,
         "versions": rows(Version, author_id="author"),
+        "analyses": rows(Analysis),
+        "files": rows(VersionFile),
+        "blobs": rows(Blob),
         "events": rows(Event, actor_id="actor"),
         "downloads": rows(VersionDownloads),
     }
@@ -114,7 +131,9 @@ def test_the_varied_catalog_has_every_kind_of_history_a_backup_must_keep():
     actions = {event["action"] for event in state["events"]}
     assert actions == {"publish", "unpublish", "restore", "archive"}
     assert {v["author"] for v in state["versions"]} == {"alice", "bob", "carol"}
-    assert any(v["result"] == Result.ERROR for v in state["versions"])
+    assert any(a["result"] == Result.ERROR for a in state["analyses"])
+    assert {f["executable"] for f in state["files"]} == {True, False}
+    assert any(b"\x00" in b["content"] for b in state["blobs"])
     assert {d["count"] for d in state["downloads"]} == {1, 2}
     assert any(s["published_id"] and s["published_id"] != s["latest_id"] for s in state["skills"])
     assert any(e["created_at"].microsecond % 1000 for e in state["events"])

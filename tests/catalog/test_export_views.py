@@ -186,7 +186,8 @@ def test_export_round_trips_through_an_import_into_an_empty_database(client, cat
     Skill.objects.all().update(published=None, latest=None)  # free the versions...
     # ...and empty the catalog, which no code path does (the database guards versions)
     with allow_version_deletes(), connection.cursor() as cursor:
-        for table in ("event", "versiondownloads", "version", "skill_tags", "skill"):
+        tables = ("event", "versiondownloads", "analysis", "versionfile", "version", "blob")
+        for table in (*tables, "skill_tags", "skill"):
             cursor.execute(f"DELETE FROM catalog_{table}")
     assert not Version.objects.exists()
 

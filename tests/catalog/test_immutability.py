@@ -71,6 +71,7 @@ def test_versions_can_be_deleted_only_inside_allow_version_deletes():
 
     with allow_version_deletes():
         raw("UPDATE catalog_skill SET latest_id = NULL WHERE id = %s", [wiped.skill_id])
+        raw("DELETE FROM catalog_analysis WHERE version_id = %s", [wiped.pk])
         raw("DELETE FROM catalog_version WHERE id = %s", [wiped.pk])
 
     assert not Version.objects.filter(pk=wiped.pk).exists()

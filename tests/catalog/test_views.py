@@ -85,7 +85,9 @@ def shown_items(response) -> list[str]:
     return [part.split('"', 1)[0] for part in html.split(marker)[1:]]
 
 
-SELECTED_TEXT = re.compile(r'(?:^SELECT|,)\s*"catalog_version"\."(?:text|html)"\s*(?:,|$)')
+SELECTED_TEXT = re.compile(
+    r'(?:^SELECT|,)\s*"catalog_(?:version"\."text|analysis"\."html)"\s*(?:,|$)'
+)
 
 
 def no_text_selected(queries) -> bool:
