@@ -33,6 +33,8 @@ class Analysis(models.Model):
     file_count = models.PositiveIntegerField(default=1)
     total_size = models.PositiveBigIntegerField(default=0)
     tree_sha256 = models.CharField(max_length=71, blank=True)
+    # The text files of a skill besides SKILL.md, for search (migration 0006's index).
+    files_text = models.TextField(blank=True)
 
     class Meta:
         verbose_name_plural = "analyses"
@@ -62,6 +64,7 @@ class Analysis(models.Model):
             file_count=1 + len(files),
             total_size=len(data) + sum(f.size for f in files.values()),
             tree_sha256=skilltree.tree_digest(data, files) if skill.kind == "skill" else "",
+            files_text=skilltree.searchable_text(files),
         )
 
     @classmethod

@@ -37,6 +37,8 @@ MAX_ITEMS = 1000
 # the expression of the GIN index in migration 0005: any other one and PostgreSQL
 # tokenises every version instead of reading the index.
 TSVECTOR = "catalog_version_tsvector(description, text)"
+# A skill's other text files (Analysis.files_text), indexed by migration 0006.
+FILES_TSVECTOR = "catalog_version_tsvector('', files_text)"
 TSQUERY = "plainto_tsquery('english'::regconfig, %s)"
 # What SQLite's FTS5 (tokenizer unicode61) keeps of a word: runs of letters and digits.
 FTS_TOKEN = re.compile(r"[^\W_]+")
@@ -145,7 +147,8 @@ def _items_condition(items: tuple[tuple[str, str], ...]) -> Q:
 
 
 def _matching(skills: QuerySet, query: CatalogQuery) -> QuerySet:
-    """Items with every word in their name or in their published description or text.
+    """Items with every word in their name or in their published description or text,
+    or (a skill) in one of its other text files.
 
     The name is matched as a substring; the description and text through the
     full-text index of migration 0005: on PostgreSQL by stems ("deploying" finds
@@ -167,7 +170,10 @@ def _text_contains(word: str) -> Q | None:
         # A word without lexemes (a stop word, punctuation) would match nothing.
         no_lexemes = RawSQL(f"numnode({TSQUERY}) = 0", [word], output_field=BooleanField())
         matching = RawSQL(f"SELECT id FROM catalog_version WHERE {TSVECTOR} @@ {TSQUERY}", [word])
-        return Q(no_lexemes) | Q(published_id__in=matching)
+        in_files = RawSQL(
+            f"SELECT version_id FROM catalog_analysis WHERE {FILES_TSVECTOR} @@ {TSQUERY}", [word]
+        )
+        return Q(no_lexemes) | Q(published_id__in=matching) | Q(published_id__in=in_files)
     if _sqlite_fts():
         if not FTS_TOKEN.search(word):
             return None
@@ -175,8 +181,16 @@ def _text_contains(word: str) -> Q | None:
             "SELECT rowid FROM catalog_version_fts WHERE catalog_version_fts MATCH %s",
             [fts_prefix_query(word)],
         )
-        return Q(published_id__in=matching)
-    return Q(published__description__icontains=word) | Q(published__text__icontains=word)
+        in_files = RawSQL(
+            "SELECT rowid FROM catalog_analysis_fts WHERE catalog_analysis_fts MATCH %s",
+            [fts_prefix_query(word)],
+        )
+        return Q(published_id__in=matching) | Q(published_id__in=in_files)
+    return (
+        Q(published__description__icontains=word)
+        | Q(published__text__icontains=word)
+        | Q(published__analysis__files_text__icontains=word)
+    )
 
 
 def fts_prefix_query(word: str) -> str:

@@ -2126,6 +2126,31 @@ RISKS = (
         "Holds zero-width or bidi control characters that can hide or reorder text.",
         frozenset({"invisible-character"}),
     ),
+    # A skill's folder (catalog/skilltree.py's lint): what its files let Claude do.
+    Risk(
+        "scripts",
+        "ships executable scripts",
+        "Comes with executable files that Claude can run; the file list marks them.",
+        frozenset({"executable-file"}),
+    ),
+    Risk(
+        "download",
+        "script downloads and runs code",
+        "A script of the skill fetches something from the network and pipes it to a shell.",
+        frozenset({"script-pipes-to-shell"}),
+    ),
+    Risk(
+        "network",
+        "scripts use the network",
+        "A script of the skill reaches the network (curl, wget, an HTTP client or a URL).",
+        frozenset({"script-uses-network"}),
+    ),
+    Risk(
+        "binary",
+        "large binary files",
+        "Comes with binary files over 1 MiB, which no reviewer can read.",
+        frozenset({"large-binary"}),
+    ),
 )
 
 

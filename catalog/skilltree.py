@@ -8,6 +8,7 @@ Pure Python: imports no Django. docs/skill-format.md §8 is the spec.
     tree_problems(files, limits, skill_md_bytes) -> list[str]   why it cannot be stored
     tree_digest(skill_md, files) -> "sha256:<hex>"
     diff_trees(old, new) -> list[FileChange]        added, removed, renamed, modified, mode
+    page_file_diffs(old, new) -> list[FileDiff]     the same with text diffs, within page caps
     merge_trees(base, theirs, mine) -> TreeMerge    three-way, file by file
     tree_lint(body, body_line, files) -> list[Problem]
 
@@ -104,6 +105,24 @@ def is_junk(path: str) -> bool:
 
 def as_tree(files: Iterable[TreeFile]) -> Tree:
     return {file.path: file for file in sorted(files, key=lambda f: f.path)}
+
+
+# What search indexes of a skill's files: every text file's path and text, in path
+# order, up to this many characters (a reference folder of real skills is well under).
+SEARCH_TEXT_MAX = 256 * 1024
+
+
+def searchable_text(files: Mapping[str, TreeFile]) -> str:
+    parts, size = [], 0
+    for path, file in sorted(files.items()):
+        if not file.is_text:
+            continue
+        piece = f"{path}\n{file.text}\n"
+        parts.append(piece[: SEARCH_TEXT_MAX - size])
+        size += len(parts[-1])
+        if size >= SEARCH_TEXT_MAX:
+            break
+    return "".join(parts)
 
 
 # -- what can be stored ----------------------------------------------------------------
@@ -216,6 +235,42 @@ def diff_trees(old: Mapping[str, TreeFile], new: Mapping[str, TreeFile]) -> list
     return sorted(changes, key=lambda change: change.path)
 
 
+@dataclass(frozen=True)
+class FileDiff:
+    """One file's change as a diff page shows it: `hunks` of its text (None for a binary
+    file, a rename or mode change only, or past the page's caps: `too_large`)."""
+
+    change: FileChange
+    hunks: list | None = None
+    too_large: bool = False
+
+    @property
+    def stats(self) -> tuple[int, int]:
+        return diffing.hunk_stats(self.hunks or [])
+
+
+def page_file_diffs(old: Mapping[str, TreeFile], new: Mapping[str, TreeFile]) -> list[FileDiff]:
+    """diff_trees with each text file's line/word diff (diffing.page_hunks). The page's
+    caps hold for all files together: once SHOW_MAX_LINES diff lines are shown, the other
+    text changes are listed as too large (the page links their files instead)."""
+    shown = 0
+    diffs = []
+    for change in diff_trees(old, new):
+        if change.status not in ("added", "removed", "modified") or not change.text:
+            diffs.append(FileDiff(change))
+            continue
+        before = change.old.text if change.old else ""
+        after = change.new.text if change.new else ""
+        hunks = diffing.page_hunks(before, after)
+        lines = sum(len(hunk.lines) for hunk in hunks) if hunks is not None else 0
+        if hunks is None or shown + lines > diffing.SHOW_MAX_LINES:
+            diffs.append(FileDiff(change, too_large=True))
+            continue
+        shown += lines
+        diffs.append(FileDiff(change, hunks))
+    return diffs
+
+
 # -- merges --------------------------------------------------------------------------------
 
 
@@ -295,6 +350,8 @@ _LINK = re.compile(r"\]\(\s*+<?([^()\[\]\s<>]++)>?(?:\s+[\"'][^()]*+)?\)")
 _MENTION = re.compile(
     r"(?<![\w/.-])((?:[A-Za-z_][\w.-]*+/)++[\w.-]+\.[A-Za-z][A-Za-z0-9]{0,7})(?![\w/-])"
 )
+# A folder named with its trailing slash: "read `references/` first".
+_FOLDER_MENTION = re.compile(r"(?<![\w/.-])((?:[A-Za-z_][\w.-]*+/)++)(?![\w.-])")
 _EXTERNAL = re.compile(r"[a-z][a-z0-9+.-]*:|#|/|~", re.IGNORECASE)
 _FETCH = re.compile(
     r"\b(?:curl|wget|Invoke-WebRequest|iwr)\b|\brequests\.(?:get|post)\b|\burllib\.request\b"
@@ -314,6 +371,8 @@ def references(body: str, body_line: int = 1) -> list[tuple[int, str, bool]]:
     for offset, line in enumerate(body.split("\n")):
         targets = {m.group(1): True for m in _LINK.finditer(line)}
         for match in _MENTION.finditer(line):
+            targets.setdefault(match.group(1), False)
+        for match in _FOLDER_MENTION.finditer(line):
             targets.setdefault(match.group(1), False)
         for target, is_link in targets.items():
             if _EXTERNAL.match(target):

@@ -47,6 +47,56 @@ POSTGRESQL = [
 
 APPEND_ONLY_TABLES = ("catalog_versionfile", "catalog_blob")
 
+# Search over a skill's other text files (Analysis.files_text), beside 0005's index over
+# versions: the same tsvector function on PostgreSQL; on SQLite an FTS5 table over the
+# analysis rows (rowid = version id), kept in step by triggers, since analyses change.
+POSTGRESQL_SEARCH = [
+    "CREATE INDEX catalog_analysis_search ON catalog_analysis "
+    "USING gin ((catalog_version_tsvector('', files_text)))"
+]
+SQLITE_SEARCH = [
+    (
+        "catalog_analysis_fts",
+        """
+        CREATE VIRTUAL TABLE catalog_analysis_fts USING fts5(
+            files_text, content='catalog_analysis', content_rowid='version_id'
+        )
+        """,
+    ),
+    (
+        "catalog_analysis_fts_insert",
+        """
+        CREATE TRIGGER catalog_analysis_fts_insert AFTER INSERT ON catalog_analysis
+        BEGIN
+            INSERT INTO catalog_analysis_fts (rowid, files_text)
+            VALUES (new.version_id, new.files_text);
+        END
+        """,
+    ),
+    (
+        "catalog_analysis_fts_delete",
+        """
+        CREATE TRIGGER catalog_analysis_fts_delete AFTER DELETE ON catalog_analysis
+        BEGIN
+            INSERT INTO catalog_analysis_fts (catalog_analysis_fts, rowid, files_text)
+            VALUES ('delete', old.version_id, old.files_text);
+        END
+        """,
+    ),
+    (
+        "catalog_analysis_fts_update",
+        """
+        CREATE TRIGGER catalog_analysis_fts_update AFTER UPDATE ON catalog_analysis
+        BEGIN
+            INSERT INTO catalog_analysis_fts (catalog_analysis_fts, rowid, files_text)
+            VALUES ('delete', old.version_id, old.files_text);
+            INSERT INTO catalog_analysis_fts (rowid, files_text)
+            VALUES (new.version_id, new.files_text);
+        END
+        """,
+    ),
+]
+
 
 def sqlite_statements(table: str) -> list[tuple[str, str]]:
     return [
@@ -106,7 +156,7 @@ def carry_over_analyses(apps, schema_editor):
 def install_guards(apps, schema_editor):
     connection = schema_editor.connection
     if connection.vendor == "postgresql":
-        for statement in POSTGRESQL:
+        for statement in POSTGRESQL + POSTGRESQL_SEARCH:
             schema_editor.execute(statement, params=None)
     elif connection.vendor == "sqlite":
         from importlib import import_module
@@ -122,6 +172,12 @@ def install_guards(apps, schema_editor):
         if search.sqlite_has_fts5(connection):
             for statement in search.SQLITE[1:3]:
                 wanted.append((statement.split("TRIGGER")[1].split()[0], statement))
+            cursor_tables = connection.introspection.table_names()
+            wanted += [
+                (name, statement)
+                for name, statement in SQLITE_SEARCH
+                if name not in cursor_tables
+            ]
         for name, statement in wanted:
             if name not in present:
                 schema_editor.execute(statement, params=None)
@@ -167,6 +223,7 @@ class Migration(migrations.Migration):
                 ("file_count", models.PositiveIntegerField(default=1)),
                 ("total_size", models.PositiveBigIntegerField(default=0)),
                 ("tree_sha256", models.CharField(blank=True, max_length=71)),
+                ("files_text", models.TextField(blank=True)),
             ],
             options={
                 "verbose_name_plural": "analyses",
