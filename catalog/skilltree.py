@@ -403,7 +403,7 @@ def tree_lint(body: str, body_line: int, files: Mapping[str, TreeFile]) -> list[
             message = f"Links to {target}, which the skill does not have."
             problems.append(Problem("warning", "missing-file", message, line))
     for path, file in files.items():
-        if path not in linked and not linked.intersection(_folders(path)):
+        if path not in linked and not linked.intersection(_folders(path)) and not _for_people(path):
             message = f"{path} is not mentioned in SKILL.md, so Claude may never read it."
             problems.append(Problem("info", "unreferenced-file", message, 1))
         if file.executable:
@@ -417,6 +417,14 @@ def tree_lint(body: str, body_line: int, files: Mapping[str, TreeFile]) -> list[
         if file.executable or path.endswith(SCRIPT_SUFFIXES):
             problems += _script_problems(path, file)
     return problems
+
+
+# Files that are there for people (licences, notices), not for Claude to read.
+_FOR_PEOPLE = re.compile(r"(?:LICEN[CS]E|NOTICE|COPYING|AUTHORS)(?:[.-][\w.-]*)?", re.IGNORECASE)
+
+
+def _for_people(path: str) -> bool:
+    return "/" not in path and _FOR_PEOPLE.fullmatch(path) is not None
 
 
 def _script_problems(path: str, file: TreeFile) -> list[Problem]:

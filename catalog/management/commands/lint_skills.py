@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from catalog import skillfile
+from catalog import skillfile, skilltree
 
 
 class Command(BaseCommand):
@@ -37,13 +37,23 @@ class Command(BaseCommand):
 
 
 def expand_paths(paths: list[str]) -> list[Path]:
+    """The item files under `paths`: a skill folder counts by its SKILL.md alone (its
+    other markdown files are its references, not commands), junk folders not at all."""
     found = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*.md") if p.is_file())
-        else:
+        if not path.is_dir():
             found.append(path)
+            continue
+        markdown = sorted(
+            p
+            for p in path.rglob("*.md")
+            if p.is_file() and not skilltree.is_junk(p.relative_to(path).as_posix())
+        )
+        skills = {p.parent for p in markdown if p.name == "SKILL.md"}
+        found += [
+            p for p in markdown if p.name == "SKILL.md" or not skills.intersection(p.parents)
+        ]
     return found
 
 
@@ -55,7 +65,27 @@ def lint_file(path: Path, profile: str) -> dict:
         problem = skillfile.Problem("error", "unreadable", f"Cannot read the file: {error}", 1)
         return report(path, kind, "error", [problem])
     parsed = skillfile.parse(data, kind=kind, name=name, profile=profile)
-    return report(path, kind, parsed.result, parsed.problems)
+    problems = list(parsed.problems)
+    if kind == "skill" and path.name == "SKILL.md":
+        problems += folder_problems(path.parent, parsed)
+    result = "error" if any(p.severity == "error" for p in problems) else parsed.result
+    return report(path, kind, result, problems)
+
+
+def folder_problems(folder: Path, parsed: skillfile.SkillFile) -> list[skillfile.Problem]:
+    """What Skillhub would say of the skill's other files (docs/skill-format.md §8)."""
+    files = {}
+    for file in sorted(folder.rglob("*")):
+        relative = file.relative_to(folder).as_posix()
+        wanted = relative != "SKILL.md" and not skilltree.is_junk(relative)
+        if wanted and file.is_file() and not file.is_symlink():
+            executable = bool(file.stat().st_mode & 0o111)
+            files[relative] = skilltree.TreeFile(relative, file.read_bytes(), executable)
+    refused = [
+        skillfile.Problem("error", "file-refused", problem, 1)
+        for problem in skilltree.tree_problems(files)
+    ]
+    return refused + skilltree.tree_lint(parsed.body, parsed.body_line, files)
 
 
 def kind_and_name(path: Path) -> tuple[str, str | None]:
