@@ -24,13 +24,58 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 
-def _storage():
+class BlobCorrupted(Exception):
+    """A blob storage gave back bytes that are not the blob's: the storage is damaged."""
+
+
+def blob_storage():
+    """The storage that SKILLHUB_BLOB_STORAGE names, or None for the database."""
     alias = settings.SKILLHUB_BLOB_STORAGE
-    return storages[alias] if alias else None
+    if not alias:
+        return None
+    if alias not in settings.STORAGES:
+        raise ImproperlyConfigured(
+            f"SKILLHUB_BLOB_STORAGE={alias!r} names no storage in STORAGES "
+            f"({', '.join(settings.STORAGES)})."
+        )
+    return storages[alias]
 
 
 def storage_name(sha256: str) -> str:
     return f"blobs/{sha256[:2]}/{sha256}"
+
+
+def write_stored(storage, sha256: str, data: bytes) -> None:
+    """Put `data` into `storage` under its address, unless an earlier write did."""
+    name = storage_name(sha256)
+    if storage.exists(name):
+        return
+    saved = storage.save(name, ContentFile(data))
+    if saved != name:  # a storage that renames on clash would lose the address
+        raise ImproperlyConfigured(
+            f"The blob storage saved {name} as {saved}: configure it to overwrite "
+            "(django-storages: file_overwrite=True)."
+        )
+
+
+def read_stored(sha256: str) -> bytes:
+    """The bytes of a blob kept in the blob storage, checked against their digest: a
+    storage is outside the database's guarantees, and a backup must not copy a damaged
+    object as if it were the file."""
+    storage = blob_storage()
+    if storage is None:
+        raise ImproperlyConfigured(
+            f"Blob {sha256} is kept in a blob storage, but SKILLHUB_BLOB_STORAGE is not set."
+        )
+    name = storage_name(sha256)
+    try:
+        with storage.open(name, "rb") as stream:
+            data = stream.read()
+    except FileNotFoundError:
+        raise Blob.DoesNotExist(f"blob {sha256} is missing from the blob storage") from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise BlobCorrupted(f"blob {sha256} in the blob storage does not match its digest")
+    return data
 
 
 class Blob(models.Model):
@@ -58,13 +103,9 @@ class Blob(models.Model):
         existing = cls.objects.defer("content").filter(pk=sha256).first()
         if existing is not None:
             return existing
-        storage = _storage()
+        storage = blob_storage()
         if storage is not None:
-            name = storage_name(sha256)
-            if not storage.exists(name):
-                saved = storage.save(name, ContentFile(data))
-                if saved != name:  # a storage that renames on clash would lose the address
-                    raise RuntimeError(f"blob storage saved {name} as {saved}")
+            write_stored(storage, sha256, data)
         blob = cls(sha256=sha256, size=len(data), content=None if storage else data)
         try:
             with transaction.atomic():
@@ -77,16 +118,6 @@ class Blob(models.Model):
         return read_blobs([self.sha256])[self.sha256]
 
 
-def _read_stored(sha256: str) -> bytes:
-    storage = _storage()
-    if storage is None:
-        raise ImproperlyConfigured(
-            f"Blob {sha256} is kept in a blob storage, but SKILLHUB_BLOB_STORAGE is not set."
-        )
-    with storage.open(storage_name(sha256), "rb") as stream:
-        return stream.read()
-
-
 def read_blobs(digests: Iterable[str]) -> dict[str, bytes]:
     """The bytes of the blobs named by `digests`, in one query (plus one read per blob
     kept in a storage)."""
@@ -95,7 +126,7 @@ def read_blobs(digests: Iterable[str]) -> dict[str, bytes]:
     found: dict[str, bytes] = {}
     for sha256, content in rows.iterator(chunk_size=200):
         if content is None:
-            content = _read_stored(sha256)
+            content = read_stored(sha256)
         found[sha256] = bytes(content)
     missing = wanted - found.keys()
     if missing:

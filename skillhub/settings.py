@@ -241,8 +241,42 @@ SKILLHUB_ARCHIVE_LIMITS = {
     "max_path_depth": 8,
 }
 # Where the bytes of skills' files go (catalog/blobs.py): empty keeps them in the
-# database; a name from STORAGES (such as "blobs", an S3 bucket) puts them there.
+# database, the only thing to back up; "s3" puts them in an S3-compatible bucket through
+# django-storages (`pip install 'skillhub[s3]'`), the STORAGES alias of the same name.
 SKILLHUB_BLOB_STORAGE = env_str("SKILLHUB_BLOB_STORAGE", "")
+if SKILLHUB_BLOB_STORAGE == "s3":
+    if not env_str("SKILLHUB_S3_BUCKET"):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "SKILLHUB_BLOB_STORAGE=s3 needs SKILLHUB_S3_BUCKET, the name of an existing bucket "
+            "(and SKILLHUB_S3_ENDPOINT_URL for a store other than AWS, such as MinIO)."
+        )
+    STORAGES["s3"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("SKILLHUB_S3_BUCKET"),
+            # None: AWS itself; a URL: any S3-compatible store (MinIO, Ceph, R2, …).
+            "endpoint_url": env_str("SKILLHUB_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("SKILLHUB_S3_REGION") or None,
+            # Unset keys leave boto3 its own chain (an instance or task role, ~/.aws).
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "security_token": env_str("AWS_SESSION_TOKEN") or None,
+            # A blob's name is its address (blobs/<sha[:2]>/<sha>): never renamed on a
+            # clash, which can only be the same bytes; and never public.
+            "file_overwrite": True,
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
+elif SKILLHUB_BLOB_STORAGE:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"SKILLHUB_BLOB_STORAGE={SKILLHUB_BLOB_STORAGE!r} is not a blob store: leave it empty "
+        "to keep files in the database, or set it to s3 (with SKILLHUB_S3_BUCKET)."
+    )
 SKILLHUB_PAGE_SIZE = 50
 # The Claude Code plugin of /export.zip?layout=plugin (catalog/exporting.py). Its name,
 # unless the request names one with ?plugin=, is kebab-case as Claude Code wants it. The
