@@ -1,35 +1,54 @@
-"""Reproducible .claude/ bundles (zip, tar.gz) and their lock files.
+"""Reproducible .claude/ bundles (zip, tar.gz), their lock files, and one skill's folder.
 
 Pure Python: imports no Django. docs/skill-format.md §6 and adversarial/archives.md
 (../shared) are the spec.
 
 Writing
 -------
-    BundleItem(kind, name, path, version, data)      .sha256 (lowercase hex)
+    BundleItem(kind, name, path, version, data, files=())     .sha256 .tree_sha256
+    BundleFile(path, data, executable)               a skill's other file, at its bundle path
     lock_file(items) -> bytes                        the LOCK_PATH entry
     iter_zip(items), iter_tar_gz(items) -> Iterator[bytes]   streamed
     write_zip(items), write_tar_gz(items) -> bytes
-    verify_lock(files: Mapping[path, bytes]) -> list[str]    problems, [] if good
+    iter_folder_zip(item), iter_folder_tar_gz(item)  one skill's folder, SKILL.md at the root
+    verify_lock(files, executable=None) -> list[str]         problems, [] if good
 
-A bundle holds every item at its path plus `.claude/skillhub.lock.json`, all
-sorted by path (Unicode code points, which is also UTF-8 byte order). It is
-reproducible: the same items, in any order, give the same bytes with the same
-zlib. Every entry has the time 1980-01-01 00:00:00 (zip; the format's minimum)
-or 0 (tar), mode 0644, no owner, no extra fields; deflate runs at level 9; the
-gzip header has no file name and mtime 0.
+A bundle holds every item at its path, every file of every skill at its path under the
+skill's folder, and `.claude/skillhub.lock.json`, all sorted by path (Unicode code
+points, which is also UTF-8 byte order). It is reproducible: the same items, in any
+order, give the same bytes with the same zlib. Every entry has the time 1980-01-01
+00:00:00 (zip; the format's minimum) or 0 (tar), mode 0644 (0755 for a file marked
+executable), no owner, no extra fields; deflate runs at level 9; the gzip header has
+no file name and mtime 0. A file whose path is not ASCII has the zip's UTF-8 flag; a
+file's tar header is plain ustar (long paths split into prefix and name) where ustar
+can hold it, else pax, like an item's.
 
 The lock file is JSON with a 2-space indent and a final newline:
 
     {"version": 1, "generator": "skillhub", "digest": "sha256:<hex>",
      "items": [{"kind", "name", "path", "version", "sha256"}, ...]}   (sorted by path)
 
-Its digest covers one line per item, in path order, each
-`f"{path}\\t{kind}\\t{name}\\t{version}\\t{sha256}\\n"` (version in decimal), so
-anyone can check a bundle by hand:
+An item with files (a skill folder) has two more keys after "sha256":
+"tree_sha256" (skilltree.tree_digest of the folder: SKILL.md and every file with its
+mode) and "files": [{"path", "sha256", "executable"}, ...] (sorted by path; bundle
+paths). An item without files has neither, so a bundle of single-file items is byte
+for byte what it was before skills had files.
 
-    lines = "".join(f"{i['path']}\\t{i['kind']}\\t{i['name']}\\t{i['version']}\\t{i['sha256']}\\n"
-                    for i in sorted(lock["items"], key=lambda i: i["path"]))
+Its digest covers one line per item, in path order, each
+`f"{path}\\t{kind}\\t{name}\\t{version}\\t{sha256}\\n"` (version in decimal), or for an
+item with files `f"{path}\\t{kind}\\t{name}\\t{version}\\t{sha256}\\t{tree_sha256}\\n"`
+(the tree digest covers every file's path, sha256 and mode), so anyone can check a
+bundle by hand:
+
+    def line(i):
+        tree = f"\\t{i['tree_sha256']}" if "files" in i else ""
+        return f"{i['path']}\\t{i['kind']}\\t{i['name']}\\t{i['version']}\\t{i['sha256']}{tree}\\n"
+    lines = "".join(line(i) for i in sorted(lock["items"], key=lambda i: i["path"]))
     assert lock["digest"] == "sha256:" + hashlib.sha256(lines.encode()).hexdigest()
+
+One skill's folder (iter_folder_zip, iter_folder_tar_gz) is written the same way but
+with paths relative to the folder (SKILL.md at the root) and no lock file: what
+`npx skills add` installs from a discovery index entry of type "archive".
 
 Reading uploads is catalog.archives; the path rules both share are catalog.paths.
 """
@@ -46,8 +65,11 @@ import zipfile
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
+from textwrap import indent
+
+from catalog import skilltree
 
 # The reading side, for callers that know bundles as one module.
 from catalog.archives import DEFAULT_LIMITS, ArchiveError, Limits, Upload, UploadEntry, read_upload
@@ -65,10 +87,13 @@ __all__ = [
     "DEFAULT_LIMITS",
     "LOCK_PATH",
     "ArchiveError",
+    "BundleFile",
     "BundleItem",
     "Limits",
     "Upload",
     "UploadEntry",
+    "iter_folder_tar_gz",
+    "iter_folder_zip",
     "iter_tar_gz",
     "iter_zip",
     "lock_file",
@@ -85,9 +110,31 @@ MIB = 1024 * 1024
 _CHUNK = 64 * 1024
 _DEFLATE_LEVEL = 9
 _FILE_MODE = 0o644
+_EXECUTABLE_MODE = 0o755
+# A skill's files sit deeper than a .claude/ item may (archives' upload limits): the
+# writer checks them for safety (no `..`, no absolute path, …) and leaves sizes and
+# depth to the store's limits, which every stored file has passed.
+_FILE_PATH_LIMITS = Limits(max_path_chars=1024, max_path_depth=64)
 
 
 # ---------------------------------------------------------------- writing
+
+
+@dataclass(frozen=True)
+class BundleFile:
+    """One file of a skill's folder besides SKILL.md, at its full bundle path."""
+
+    path: str  # ".claude/skills/pdf/scripts/fill.py"
+    data: bytes = field(repr=False)
+    executable: bool = False
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def mode(self) -> int:
+        return _EXECUTABLE_MODE if self.executable else _FILE_MODE
 
 
 @dataclass(frozen=True)
@@ -97,35 +144,76 @@ class BundleItem:
     path: str  # ".claude/commands/git/commit.md"
     version: int
     data: bytes
+    # A skill's other files (a folder); () for a single file, which bundles as before.
+    files: tuple[BundleFile, ...] = ()
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
+    @property
+    def tree_sha256(self) -> str:
+        """skilltree.tree_digest of the folder, "" for an item without files."""
+        if not self.files:
+            return ""
+        folder = folder_of(self)
+        return skilltree.tree_digest(self.data, {f.path[len(folder) :]: f for f in self.files})
+
+
+def folder_of(item) -> str:
+    """The folder a skill's files sit in: its path without SKILL.md, "/" at the end."""
+    return item.path.rsplit("/", 1)[0] + "/"
+
+
+def lock_line(item) -> str:
+    """The line an item adds to the lock file's digest (see the module docstring); an
+    item is anything with BundleItem's attributes, such as exporting.StoredItem."""
+    tree = f"\t{item.tree_sha256}" if item.files else ""
+    return f"{item.path}\t{item.kind}\t{item.name}\t{item.version}\t{item.sha256}{tree}\n"
+
+
+def lock_entry(item) -> dict:
+    """An item as the lock file lists it."""
+    entry = {
+        "kind": item.kind,
+        "name": item.name,
+        "path": item.path,
+        "version": item.version,
+        "sha256": item.sha256,
+    }
+    if item.files:
+        entry["tree_sha256"] = item.tree_sha256
+        entry["files"] = [
+            {"path": f.path, "sha256": f.sha256, "executable": bool(f.executable)}
+            for f in sorted(item.files, key=attrgetter("path"))
+        ]
+    return entry
+
 
 def lock_file(items: Iterable[BundleItem]) -> bytes:
     """The `.claude/skillhub.lock.json` of a bundle of `items` (see the module docstring)."""
-    ordered = _ordered(items)
+    ordered = _ordered(items)[0]
     return b"".join(_lock_chunks(ordered, _digest_of(ordered)))
 
 
 def iter_zip(items: Iterable[BundleItem]) -> Iterator[bytes]:
-    """A reproducible zip of `items` and its lock file, yielded as it is written.
+    """A reproducible zip of `items`, their files and the lock file, yielded as it is written.
 
     Memory holds one file and one compressor at a time, plus a few dozen bytes per
-    item (sorting, collision check, central directory); the lock file is streamed too.
+    entry (sorting, collision check, central directory); the lock file is streamed too.
     Raises ValueError at once if a path is unsafe, duplicated or reserved.
     """
-    ordered = _ordered(items)
-    if len(ordered) + 1 > 0xFFFF:
-        raise ValueError("more than 65,534 items: a zip without zip64 cannot hold them")
-    return _rechunk(_zip_pieces(ordered, _digest_of(ordered)))
+    ordered, entries = _ordered(items)
+    _check_zip_count(len(entries) + 1)
+    lock = _Lock(ordered, _digest_of(ordered))
+    return _rechunk(_zip_pieces(entries, lock))
 
 
 def iter_tar_gz(items: Iterable[BundleItem]) -> Iterator[bytes]:
-    """A reproducible tar.gz of `items` and its lock file, yielded as it is written."""
-    ordered = _ordered(items)
-    return _rechunk(_gzip_pieces(_tar_pieces(ordered, _digest_of(ordered))))
+    """A reproducible tar.gz of `items`, their files and the lock file, as it is written."""
+    ordered, entries = _ordered(items)
+    lock = _Lock(ordered, _digest_of(ordered))
+    return _rechunk(_gzip_pieces(_tar_pieces(entries, lock)))
 
 
 def write_zip(items: Iterable[BundleItem]) -> bytes:
@@ -136,11 +224,61 @@ def write_tar_gz(items: Iterable[BundleItem]) -> bytes:
     return b"".join(iter_tar_gz(items))
 
 
-def verify_lock(files: Mapping[str, bytes]) -> list[str]:
+def iter_folder_zip(item: BundleItem) -> Iterator[bytes]:
+    """One skill's folder as a reproducible zip: SKILL.md and its files at their paths
+    relative to the folder, with their modes, and no lock file."""
+    entries = _folder_entries(item)
+    _check_zip_count(len(entries))
+    return _rechunk(_zip_pieces(entries, None))
+
+
+def iter_folder_tar_gz(item: BundleItem) -> Iterator[bytes]:
+    """One skill's folder as a reproducible tar.gz (see iter_folder_zip)."""
+    return _rechunk(_gzip_pieces(_tar_pieces(_folder_entries(item), None)))
+
+
+@dataclass(frozen=True)
+class _At:
+    """An entry written at another path than its own (a folder archive's relative paths)."""
+
+    path: str
+    source: object = field(repr=False)
+
+    @property
+    def data(self) -> bytes:
+        return self.source.data
+
+    @property
+    def executable(self) -> bool:
+        return bool(getattr(self.source, "executable", False))
+
+
+def _folder_entries(item) -> list[_At]:
+    _ordered([item])  # the same checks as in a bundle
+    if item.kind != "skill" or not item.path.endswith("/" + skilltree.SKILL_MD):
+        raise ValueError(f"{shown(item.path)}: only a skill is a folder")
+    folder = folder_of(item)
+    entries = [_At(skilltree.SKILL_MD, item)]
+    entries += [_At(f.path[len(folder) :], f) for f in item.files]
+    return sorted(entries, key=attrgetter("path"))
+
+
+def _check_zip_count(count: int) -> None:
+    if count > 0xFFFF:
+        raise ValueError(
+            f"{count - 1:,} entries and a lock file: a zip without zip64 holds at most 65,535"
+        )
+
+
+def verify_lock(
+    files: Mapping[str, bytes], executable: Mapping[str, bool] | None = None
+) -> list[str]:
     """Check a bundle's files against its lock file; return the problems ([] = good).
 
-    Every listed file must be present with the listed sha256, every file must be
-    listed, and the digest must match the listed items.
+    Every listed file (item or file of a skill) must be present with the listed sha256,
+    every file must be listed, each skill folder's tree digest must match its listed
+    files, and the digest must match the listed items. With `executable` (path -> the
+    archive's executable bit), each listed file's bit must match too.
     """
     raw = files.get(LOCK_PATH)
     if raw is None:
@@ -149,11 +287,13 @@ def verify_lock(files: Mapping[str, bytes]) -> list[str]:
         lock = json.loads(raw.decode("utf-8"))
     except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         return [f"{LOCK_PATH}: not valid JSON ({error})"]
-    rows, problems = _lock_rows(lock)
+    rows, trees, problems = _lock_rows(lock)
     if problems:
         return problems
     listed = set()
-    for path, _kind, _name, _version, sha256 in rows:
+    for path, sha256, marked in [(r[0], r[4], False) for r in rows] + [
+        (f[0], f[1], f[2]) for tree in trees.values() for f in tree
+    ]:
         if path in listed:
             problems.append(f"{shown(path)}: listed twice in the lock file")
         listed.add(path)
@@ -162,25 +302,54 @@ def verify_lock(files: Mapping[str, bytes]) -> list[str]:
             problems.append(f"{shown(path)}: listed in the lock file but missing from the bundle")
         elif hashlib.sha256(data).hexdigest() != sha256:
             problems.append(f"{shown(path)}: sha256 differs from the lock file")
+        elif executable is not None and bool(executable.get(path)) != marked:
+            problems.append(f"{shown(path)}: executable bit differs from the lock file")
     for path in files:
         if path != LOCK_PATH and path not in listed:
             problems.append(f"{shown(path)}: not listed in the lock file")
+    for path, _kind, _name, _version, _sha256, tree_sha256 in rows:
+        if tree_sha256 is None or path not in files:
+            continue
+        if tree_sha256 != _listed_tree_digest(files[path], path, trees[path]):
+            problems.append(f"{shown(path)}: tree_sha256 does not match the listed files")
     if lock.get("digest") != "sha256:" + _digest(sorted(rows)):
         problems.append(f"{LOCK_PATH}: digest does not match the listed items")
     return problems
 
 
-_LockRow = tuple[str, str, str, int, str]  # path, kind, name, version, sha256
+# path, kind, name, version, sha256, tree_sha256 (None for an item without files)
+_LockRow = tuple[str, str, str, int, str, str | None]
+_LockFile = tuple[str, str, bool]  # path, sha256, executable
 
 
-def _lock_rows(lock: object) -> tuple[list[_LockRow], list[str]]:
-    """The items of a parsed lock file as digest rows, or the reasons it is malformed."""
+@dataclass(frozen=True)
+class _Listed:
+    """A file as the lock lists it: what skilltree.tree_digest reads of a file."""
+
+    sha256: str
+    executable: bool
+
+    @property
+    def mode(self) -> int:
+        return _EXECUTABLE_MODE if self.executable else _FILE_MODE
+
+
+def _listed_tree_digest(skill_md: bytes, path: str, listed: list[_LockFile]) -> str:
+    """tree_digest of SKILL.md and the files as the lock lists them."""
+    folder = path.rsplit("/", 1)[0] + "/"
+    tree = {f[len(folder) :]: _Listed(sha256, marked) for f, sha256, marked in listed}
+    return skilltree.tree_digest(skill_md, tree)
+
+
+def _lock_rows(lock: object) -> tuple[list[_LockRow], dict[str, list[_LockFile]], list[str]]:
+    """The items of a parsed lock file as digest rows and the files listed per item
+    path, or the reasons it is malformed."""
     if not isinstance(lock, dict) or lock.get("version") != LOCK_VERSION:
-        return [], [f"{LOCK_PATH}: not a version {LOCK_VERSION} lock file"]
+        return [], {}, [f"{LOCK_PATH}: not a version {LOCK_VERSION} lock file"]
     items = lock.get("items")
     if not isinstance(items, list):
-        return [], [f'{LOCK_PATH}: "items" is not a list']
-    rows, problems = [], []
+        return [], {}, [f'{LOCK_PATH}: "items" is not a list']
+    rows, trees, problems = [], {}, []
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict):
             problems.append(f"{LOCK_PATH}: item {number} is not an object")
@@ -193,28 +362,63 @@ def _lock_rows(lock: object) -> tuple[list[_LockRow], list[str]]:
             )
             continue
         path, kind, name, sha256 = texts
-        rows.append((path, kind, name, version, sha256))
-    return rows, problems
+        tree_sha256 = None
+        if "files" in item or "tree_sha256" in item:
+            listed = _listed_files(item.get("files"))
+            tree_sha256 = item.get("tree_sha256")
+            if listed is None or not isinstance(tree_sha256, str):
+                problems.append(
+                    f"{LOCK_PATH}: item {number} has files without a tree_sha256, or files "
+                    'that are not a list of {"path", "sha256", "executable"}'
+                )
+                continue
+            trees[path] = listed
+        rows.append((path, kind, name, version, sha256, tree_sha256))
+    return rows, trees, problems
+
+
+def _listed_files(files: object) -> list[_LockFile] | None:
+    if not isinstance(files, list) or not files:
+        return None
+    listed = []
+    for file in files:
+        if not isinstance(file, dict):
+            return None
+        path, sha256, marked = file.get("path"), file.get("sha256"), file.get("executable")
+        if not (isinstance(path, str) and isinstance(sha256, str) and isinstance(marked, bool)):
+            return None
+        listed.append((path, sha256, marked))
+    return listed
 
 
 def _is_version(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
-def _ordered(items: Iterable[BundleItem]) -> list[BundleItem]:
-    """Items sorted by path, after checking that the bundle would pass read_upload."""
+def _ordered(items: Iterable[BundleItem]) -> tuple[list[BundleItem], list]:
+    """Items sorted by path, and every entry (items and their files) sorted by path, after
+    checking that the bundle would pass read_upload and every file is in its skill."""
     ordered = sorted(items, key=attrgetter("path"))
     problems = Problems("bundle")
-    for index, item in enumerate(ordered):
-        for reason in _item_reasons(item):
-            problems.add(index, item.path, reason)
-        if index and item.path == ordered[index - 1].path:
-            problems.add(index, item.path, "duplicate entry name")
-    for index, reason in _clashes(ordered).items():
-        problems.add(index, ordered[index].path, reason)
+    owned = [(file, item) for item in ordered for file in item.files]
+    # Without files the entries are the items themselves: no second list of them.
+    entries = ordered if not owned else sorted([*ordered, *(f for f, _ in owned)], key=_path)
+    owners = {id(file): item for file, item in owned}
+    for index, entry in enumerate(entries):
+        owner = owners.get(id(entry))
+        reasons = _item_reasons(entry) if owner is None else _file_reasons(entry, owner)
+        for reason in reasons:
+            problems.add(index, entry.path, reason)
+        if index and entry.path == entries[index - 1].path:
+            problems.add(index, entry.path, "duplicate entry name")
+    for index, reason in _clashes(entries).items():
+        problems.add(index, entries[index].path, reason)
     if lines := problems.lines():
         raise ValueError("\n".join(lines))
-    return ordered
+    return ordered, entries
+
+
+_path = attrgetter("path")
 
 
 def _item_reasons(item: BundleItem) -> list[str]:
@@ -232,37 +436,64 @@ def _item_reasons(item: BundleItem) -> list[str]:
     return reasons
 
 
-def _clashes(ordered: list[BundleItem]) -> dict[int, str]:
+def _file_reasons(file: BundleFile, item: BundleItem) -> list[str]:
+    folder = folder_of(item)
+    if item.kind != "skill" or not item.path.endswith("/" + skilltree.SKILL_MD):
+        return [f"only a skill has files, and {shown(item.path)} is not a SKILL.md"]
+    if not file.path.startswith(folder):
+        return [f"not in the folder of {shown(item.path)}"]
+    reasons = unsafe_name_reasons(file.path, _FILE_PATH_LIMITS)
+    if not reasons and file.path[len(folder) :] == skilltree.SKILL_MD:
+        reasons.append("SKILL.md is the item itself")
+    return reasons
+
+
+def _clashes(entries: list) -> dict[int, str]:
     """Reasons for paths equal to an earlier one after casefold + NFC.
 
     A first pass keeps only a hash of each folded path, so that a bundle of
     many items does not hold a second copy of every path; names are compared
     only if two hashes meet.
     """
-    hashes = sorted(hash(folded(item.path)) for item in ordered)
+    hashes = sorted(hash(folded(entry.path)) for entry in entries)
     if all(a != b for a, b in itertools.pairwise(hashes)):
         return {}
     names = Collisions()
-    reasons = ((index, names.reason(item.path)) for index, item in enumerate(ordered))
+    reasons = ((index, names.reason(entry.path)) for index, entry in enumerate(entries))
     return {index: reason for index, reason in reasons if reason}
 
 
 def _digest(rows: Iterable[_LockRow]) -> str:
     """Hex sha256 over the canonical lines of `rows`, which must be in path order."""
     digest = hashlib.sha256()
-    for path, kind, name, version, sha256 in rows:
-        digest.update(f"{path}\t{kind}\t{name}\t{version}\t{sha256}\n".encode())
+    for path, kind, name, version, sha256, tree_sha256 in rows:
+        tree = "" if tree_sha256 is None else f"\t{tree_sha256}"
+        digest.update(f"{path}\t{kind}\t{name}\t{version}\t{sha256}{tree}\n".encode())
     return digest.hexdigest()
 
 
 def _digest_of(ordered: list[BundleItem]) -> str:
-    return _digest((i.path, i.kind, i.name, i.version, i.sha256) for i in ordered)
+    digest = hashlib.sha256()
+    for item in ordered:
+        digest.update(lock_line(item).encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class _Lock:
+    """The lock file of a bundle, written again each time it is read (never held)."""
+
+    ordered: list
+    digest: str
+
+    def chunks(self) -> Iterator[bytes]:
+        return _lock_chunks(self.ordered, self.digest)
 
 
 def _lock_chunks(ordered: list[BundleItem], digest: str) -> Iterator[bytes]:
     """The lock file, item by item; the same bytes as json.dumps(lock, indent=2) + "\\n".
 
-    Written out by hand so that a bundle of many items never holds the whole
+    Written out item by item so that a bundle of many items never holds the whole
     document, nor json's list of fragments, in memory.
     """
     head = f'{{\n  "version": {LOCK_VERSION},\n  "generator": "skillhub",\n'
@@ -273,34 +504,26 @@ def _lock_chunks(ordered: list[BundleItem], digest: str) -> Iterator[bytes]:
     yield (head + '  "items": [\n').encode()
     last = len(ordered) - 1
     for number, item in enumerate(ordered):
-        yield (
-            "    {\n"
-            f'      "kind": {json.dumps(item.kind)},\n'
-            f'      "name": {json.dumps(item.name)},\n'
-            f'      "path": {json.dumps(item.path)},\n'
-            f'      "version": {item.version},\n'
-            f'      "sha256": "{item.sha256}"\n'
-            "    }" + (",\n" if number < last else "\n")
-        ).encode()
+        entry = indent(json.dumps(lock_entry(item), indent=2), "    ")
+        yield (entry + (",\n" if number < last else "\n")).encode()
     yield b"  ]\n}\n"
 
 
-def _members(ordered: list[BundleItem]) -> Iterator[tuple[str, bytes | None]]:
-    """(path, data) of every bundle entry in path order; data None stands for the lock file."""
-    for path, item in _entries(ordered):
-        yield path, None if item is None else item.data
-
-
-def _entries(ordered: list[BundleItem]) -> Iterator[tuple[str, BundleItem | None]]:
-    """(path, item) of every bundle entry in path order, without reading any data."""
-    lock_pending = True
-    for item in ordered:
-        if lock_pending and item.path > LOCK_PATH:
+def _members(entries: list, lock: _Lock | None) -> Iterator[tuple[str, object | None]]:
+    """(path, entry) of every archive entry in path order, without reading any data; the
+    entry None stands for the lock file (if there is one)."""
+    lock_pending = lock is not None
+    for entry in entries:
+        if lock_pending and entry.path > LOCK_PATH:
             lock_pending = False
             yield LOCK_PATH, None
-        yield item.path, item
+        yield entry.path, entry
     if lock_pending:
         yield LOCK_PATH, None
+
+
+def _mode(entry) -> int:
+    return _EXECUTABLE_MODE if getattr(entry, "executable", False) else _FILE_MODE
 
 
 def _rechunk(pieces: Iterator[bytes]) -> Iterator[bytes]:
@@ -324,8 +547,9 @@ def _deflate(chunks: Iterable[bytes]) -> Iterator[bytes]:
     yield compressor.flush()
 
 
-# The zip written here: version 2.0, no flags, deflate, 1980-01-01 00:00:00,
-# made by Unix (3) so that readers take the mode from the external attributes.
+# The zip written here: version 2.0, no flags (but UTF-8 names for a file whose path
+# is not ASCII), deflate, 1980-01-01 00:00:00, made by Unix (3) so that readers take
+# the mode from the external attributes.
 _ZIP_LOCAL = struct.Struct("<IHHHHHIIIHH")
 _ZIP_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 _ZIP_END = struct.Struct("<IHHHHIIH")
@@ -333,27 +557,35 @@ _ZIP_VERSION = 20
 _ZIP_MADE_BY = (3 << 8) | _ZIP_VERSION
 _ZIP_DATE = (0 << 9) | (1 << 5) | 1  # years since 1980, month, day
 _ZIP_TIME = 0
-_ZIP_ATTR = (stat.S_IFREG | _FILE_MODE) << 16
+_ZIP_UTF8 = 0x800
 
 
-def _zip_pieces(ordered: list[BundleItem], digest: str) -> Iterator[bytes]:
+def _zip_name(path: str) -> tuple[bytes, int]:
+    """The name's bytes and the flags they need."""
+    if path.isascii():
+        return path.encode("ascii"), 0
+    return path.encode("utf-8"), _ZIP_UTF8
+
+
+def _zip_pieces(entries: list, lock: _Lock | None) -> Iterator[bytes]:
     # crc, compressed size, size and offset of each entry, in order, for the central directory
-    records = array("I", [0]) * (4 * (len(ordered) + 1))  # "I" holds 32 bits, as zip does
+    records = array("I", [0]) * (4 * (len(entries) + 1))  # "I" holds 32 bits, as zip does
     offset = count = 0
-    for path, data in _members(ordered):
-        if data is None:
+    for path, entry in _members(entries, lock):
+        if entry is None:
             # The lock file is compressed twice (sizes first, then output), never held.
-            crc, size, compressed_size = _measure_deflate(_lock_chunks(ordered, digest))
-            body: Iterable[bytes] = _deflate(_lock_chunks(ordered, digest))
+            crc, size, compressed_size = _measure_deflate(lock.chunks())
+            body: Iterable[bytes] = _deflate(lock.chunks())
         else:
+            data = entry.data
             compressed = b"".join(_deflate((data,)))
             crc, size, compressed_size = zlib.crc32(data), len(data), len(compressed)
             body = (compressed,)
         if max(offset, compressed_size, size) > 0xFFFFFFFF:
             raise ValueError("bundle over 4 GiB: a zip without zip64 cannot hold it")
-        name = path.encode("ascii")
+        name, flags = _zip_name(path)
         header = _ZIP_LOCAL.pack(
-            0x04034B50, _ZIP_VERSION, 0, zipfile.ZIP_DEFLATED, _ZIP_TIME, _ZIP_DATE,
+            0x04034B50, _ZIP_VERSION, flags, zipfile.ZIP_DEFLATED, _ZIP_TIME, _ZIP_DATE,
             crc, compressed_size, size, len(name), 0,
         )  # fmt: skip
         yield header + name
@@ -362,12 +594,14 @@ def _zip_pieces(ordered: list[BundleItem], digest: str) -> Iterator[bytes]:
         count += 1
         offset += len(header) + len(name) + compressed_size
     directory_start = offset
-    for number, (path, _item) in enumerate(_entries(ordered)):  # paths only: data read once
+    for number, (path, entry) in enumerate(_members(entries, lock)):  # data read once
         crc, compressed_size, size, entry_offset = records[4 * number : 4 * number + 4]
-        name = path.encode("ascii")
+        name, flags = _zip_name(path)
+        attributes = (stat.S_IFREG | _mode(entry)) << 16
         record = _ZIP_CENTRAL.pack(
-            0x02014B50, _ZIP_MADE_BY, _ZIP_VERSION, 0, zipfile.ZIP_DEFLATED, _ZIP_TIME,
-            _ZIP_DATE, crc, compressed_size, size, len(name), 0, 0, 0, 0, _ZIP_ATTR, entry_offset,
+            0x02014B50, _ZIP_MADE_BY, _ZIP_VERSION, flags, zipfile.ZIP_DEFLATED, _ZIP_TIME,
+            _ZIP_DATE, crc, compressed_size, size, len(name), 0, 0, 0, 0, attributes,
+            entry_offset,
         )  # fmt: skip
         yield record + name
         offset += len(record) + len(name)
@@ -398,16 +632,21 @@ def _measure_deflate(chunks: Iterable[bytes]) -> tuple[int, int, int]:
     return checksum.crc, checksum.size, compressed_size
 
 
-def _tar_pieces(ordered: list[BundleItem], digest: str) -> Iterator[bytes]:
+def _tar_pieces(entries: list, lock: _Lock | None) -> Iterator[bytes]:
     """An uncompressed tar: POSIX pax format (plain ustar headers for short paths)."""
     written = 0
-    for path, data in _members(ordered):
-        if data is None:
-            size = sum(len(chunk) for chunk in _lock_chunks(ordered, digest))
-            body: Iterable[bytes] = _lock_chunks(ordered, digest)
+    for path, entry in _members(entries, lock):
+        if entry is None:
+            size = sum(len(chunk) for chunk in lock.chunks())
+            body: Iterable[bytes] = lock.chunks()
         else:
+            data = entry.data
             size, body = len(data), (data,)
-        header = _tar_header(path, size)
+        # An item's header is what it always was; a skill's file gets a plain ustar
+        # header whenever one can hold its path, since some readers (the skills CLI)
+        # read only ustar's name and prefix, not pax records.
+        ustar = entry is not None and not hasattr(entry, "kind")
+        header = _tar_header(path, size, _mode(entry), ustar)
         padding = -size % tarfile.BLOCKSIZE
         yield header
         yield from body
@@ -418,12 +657,17 @@ def _tar_pieces(ordered: list[BundleItem], digest: str) -> Iterator[bytes]:
     yield bytes(end + -(written + end) % tarfile.RECORDSIZE)
 
 
-def _tar_header(path: str, size: int) -> bytes:
+def _tar_header(path: str, size: int, mode: int = _FILE_MODE, ustar: bool = False) -> bytes:
     info = tarfile.TarInfo(path)
-    info.size, info.mtime, info.mode = size, 0, _FILE_MODE
+    info.size, info.mtime, info.mode = size, 0, mode
     info.uid = info.gid = 0
     info.uname = info.gname = ""
     info.type = tarfile.REGTYPE
+    if ustar and path.isascii():
+        try:
+            return info.tobuf(format=tarfile.USTAR_FORMAT, encoding="ascii", errors="strict")
+        except ValueError:  # a path ustar cannot split into prefix and name
+            pass
     return info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8", errors="strict")
 
 
