@@ -1,5 +1,6 @@
 """backup_skills and restore_skills: a catalog survives an empty database, row for row."""
 
+import base64
 import json
 
 import pytest
@@ -7,11 +8,13 @@ from django.contrib.auth.models import Group, Permission, User
 from django.core.management import CommandError, call_command
 
 from catalog.analysis import Analysis
-from catalog.blobs import Blob
+from catalog.blobs import Blob, storage_name
 from catalog.management.commands.backup_skills import backed_up_models
 from catalog.models import Event, Result, Skill, Tag, Version, VersionDownloads, VersionFile
 from catalog.skilltree import TreeFile, as_tree
 from tests.factories import GOOD_COMMAND, make_user, publishers_group
+from tests.s3 import new_bucket
+from tests.trees import pdf_skill
 
 # Flushing and restoring need real commits: a transactional test, emptied afterwards.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -203,3 +206,117 @@ def test_every_catalog_model_and_the_users_and_groups_are_backed_up():
         "catalog.VersionDownloads",
     } <= labels
     assert not labels & {"sessions.Session", "auth.Permission", "contenttypes.ContentType"}
+
+
+# -- every file's bytes ----------------------------------------------------------------
+
+
+def create_pdf_skill() -> tuple[int, dict]:
+    """The multi-file skill of tests/trees.py, saved: (its version's id, its files)."""
+    text, files = pdf_skill()
+    version = Skill.create("skill", "pdf", text, make_user("author"), "Folder", files=files).version
+    return version.pk, files
+
+
+def restored_tree(version_id: int) -> dict:
+    return Version.objects.get(pk=version_id).tree()
+
+
+def blob_entries(backup) -> dict[str, bytes]:
+    """sha256 -> the bytes the backup file holds for each blob."""
+    entries = json.loads(backup.read_text(encoding="utf-8"))
+    return {
+        e["pk"]: base64.b64decode(e["fields"]["content"])
+        for e in entries
+        if e["model"] == "catalog.blob"
+    }
+
+
+def test_a_restore_gives_back_every_file_of_a_multi_file_skill_byte_for_byte(tmp_path):
+    version_id, files = create_pdf_skill()
+
+    back_up_wipe_and_restore(tmp_path)
+
+    tree = restored_tree(version_id)
+    assert tree == files
+    assert [p for p, f in tree.items() if f.executable] == [
+        "scripts/check_fields.py",
+        "scripts/fill/fill_form.py",
+    ]
+    assert Version.objects.get(pk=version_id).text == pdf_skill()[0]
+
+
+def test_a_backup_of_blobs_kept_in_s3_holds_their_bytes(tmp_path, bucket):
+    backup = tmp_path / "backup.json"
+    with bucket.as_blob_store():
+        _, files = create_pdf_skill()
+
+        call_command("backup_skills", str(backup), verbosity=0)
+
+    assert set(Blob.objects.values_list("content", flat=True)) == {None}
+    assert blob_entries(backup) == {f.sha256: f.data for f in files.values()}
+
+
+def test_a_restore_puts_the_blobs_into_the_configured_bucket(tmp_path, bucket, moto_server):
+    backup = tmp_path / "backup.json"
+    with bucket.as_blob_store():
+        version_id, files = create_pdf_skill()
+        call_command("backup_skills", str(backup), verbosity=0)
+    empty_the_database()
+    new_site = new_bucket(moto_server)
+
+    with new_site.as_blob_store():
+        call_command("restore_skills", str(backup), verbosity=0)
+        tree = restored_tree(version_id)
+
+    assert new_site.keys() == sorted(storage_name(f.sha256) for f in files.values())
+    assert set(Blob.objects.values_list("content", flat=True)) == {None}
+    assert tree == files
+
+
+def test_a_restore_without_a_blob_store_puts_the_bytes_of_s3_blobs_into_the_database(
+    tmp_path, bucket
+):
+    backup = tmp_path / "backup.json"
+    with bucket.as_blob_store():
+        version_id, files = create_pdf_skill()
+        call_command("backup_skills", str(backup), verbosity=0)
+    empty_the_database()
+
+    call_command("restore_skills", str(backup), verbosity=0)
+
+    stored = dict(Blob.objects.values_list("sha256", "content"))
+    assert {sha: bytes(data) for sha, data in stored.items()} == {
+        f.sha256: f.data for f in files.values()
+    }
+    assert restored_tree(version_id) == files
+
+
+def test_a_backup_whose_blob_is_missing_from_the_bucket_is_refused_and_not_written(
+    tmp_path, bucket
+):
+    backup = tmp_path / "backup.json"
+    with bucket.as_blob_store():
+        _, files = create_pdf_skill()
+        bucket.delete(files["LICENSE.txt"].sha256)
+
+        with pytest.raises(CommandError, match=r"No backup written: blob .* missing"):
+            call_command("backup_skills", str(backup), verbosity=0)
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_restore_refuses_a_backup_whose_file_does_not_match_its_digest(tmp_path):
+    create_pdf_skill()
+    backup = tmp_path / "backup.json"
+    call_command("backup_skills", str(backup), verbosity=0)
+    entries = json.loads(backup.read_text(encoding="utf-8"))
+    damaged = next(e for e in entries if e["model"] == "catalog.blob")
+    damaged["fields"]["content"] = base64.b64encode(b"not the file").decode()
+    backup.write_text(json.dumps(entries), encoding="utf-8")
+    empty_the_database()
+
+    with pytest.raises(CommandError, match=f"Blob {damaged['pk']} .* does not match its sha256"):
+        call_command("restore_skills", str(backup), verbosity=0)
+
+    assert not Blob.objects.exists() and not Version.objects.exists()

@@ -8,6 +8,12 @@ events and download counts point at each other by id.
 Why not plain `dumpdata`: its JSON encoder cuts timestamps to milliseconds, and an
 identical restore needs them to the microsecond (history is ordered by them).
 
+Every file's bytes are in the file, wherever the blobs live: a blob kept in the
+database serialises its `content` (base64) as any row does, and one kept in a blob
+storage (SKILLHUB_BLOB_STORAGE, such as S3) has its bytes read from there and written
+inline in its row, so that the backup alone is a complete copy. restore_skills puts
+them where the restoring site keeps blobs.
+
 Left out on purpose: sessions (everyone signs in again), django-axes' login
 attempts, the admin's log, and content types and permissions, which `migrate`
 makes. The file holds password hashes and e-mail addresses: keep it like the
@@ -23,9 +29,11 @@ from pathlib import Path
 
 from django.apps import apps
 from django.core import serializers
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+
+from catalog.blobs import Blob, BlobCorrupted, read_stored
 
 # Groups and users, then every model the catalog and editor apps define, so that a
 # model added later is backed up without anyone remembering to list it here.
@@ -55,7 +63,21 @@ def backed_up_models() -> list[type[models.Model]]:
 
 def all_rows() -> Iterator[models.Model]:
     querysets = (m._default_manager.order_by("pk") for m in backed_up_models())
-    return itertools.chain.from_iterable(qs.iterator(chunk_size=500) for qs in querysets)
+    return itertools.chain.from_iterable(
+        _with_bytes(qs.iterator(chunk_size=500))
+        if qs.model is Blob
+        else qs.iterator(chunk_size=500)
+        for qs in querysets
+    )
+
+
+def _with_bytes(blobs: Iterator[Blob]) -> Iterator[Blob]:
+    """Blobs with their bytes in `content`, read from the blob storage for those kept
+    there (checked against their digest); the rows themselves are left as they are."""
+    for blob in blobs:
+        if blob.content is None:
+            blob.content = read_stored(blob.sha256)
+        yield blob
 
 
 def write_backup(out: Path) -> None:
@@ -96,5 +118,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, out, **options):
         path = Path(out)
-        write_backup(path)
+        try:
+            write_backup(path)
+        except (Blob.DoesNotExist, BlobCorrupted) as error:
+            # Nothing was written: a backup missing a file's bytes is no backup.
+            raise CommandError(f"No backup written: {error}.") from error
         self.stdout.write(f"Wrote the backup to {path} ({path.stat().st_size:,} bytes)")
