@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.html import format_html
 
-from catalog import rendering, skillfile
+from catalog import rendering, skillfile, skilltree
 
 
 @dataclass
@@ -14,27 +14,43 @@ class Preview:
     html: str
     prompt_html: str
     arguments: str
+    # What the text says about the skill's other files (a link to a missing one).
+    tree_problems: tuple = ()
 
     @property
     def problems(self):
-        return self.parsed.problems
+        return [*self.parsed.problems, *self.tree_problems]
 
     @property
     def result(self) -> str:
-        return self.parsed.result
+        severities = {problem.severity for problem in self.problems}
+        if "error" in severities:
+            return "error"
+        return "warning" if "warning" in severities else "ok"
 
     @property
     def fields(self) -> list[tuple[str, str]]:
         return frontmatter_rows(self.parsed.metadata)
 
 
-def build_preview(text: str, kind: str, name: str | None = None, arguments: str = "") -> Preview:
+def build_preview(
+    text: str,
+    kind: str,
+    name: str | None = None,
+    arguments: str = "",
+    files: "skilltree.Tree | None" = None,
+    files_url: str = "",
+) -> Preview:
+    """The preview of unsaved text; for a skill, linted against `files` (the tree of the
+    version it is edited on), with relative links pointing under `files_url`."""
     parsed = skillfile.parse(text, kind=kind, name=name or None)
+    found = skilltree.tree_lint(parsed.body, parsed.body_line, files) if files else []
     return Preview(
         parsed=parsed,
-        html=rendering.render_markdown(parsed.body, settings.SKILLHUB_IMAGE_HOSTS),
+        html=rendering.render_markdown(parsed.body, settings.SKILLHUB_IMAGE_HOSTS, files_url),
         prompt_html=prompt_html(parsed, arguments),
         arguments=arguments,
+        tree_problems=tuple(found),
     )
 
 

@@ -11,6 +11,7 @@ Public interface:
                                          whether it was cut
     render_cost(text) -> int             what rendering `text` is estimated to cost
     render_cut(body) -> int | None       where render_markdown stops rendering markdown
+    highlight_file(path, text) -> str    safe HTML of a code file, highlighted by its name
     stylesheet() -> str                  the CSS committed as static/css/pygments.css
 
 Raw HTML policy (docs/skill-format.md §5: raw HTML is never passed through). Block-level
@@ -46,12 +47,13 @@ from markdown_it.token import Token
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
+from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.styles import get_style_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
 __all__ = [
+    "highlight_file",
     "render_cost",
     "render_cut",
     "render_markdown",
@@ -155,6 +157,27 @@ def render_markdown(body: str, image_hosts: Iterable[str] = (), files_url: str =
     # The rest is escaped text in markup of our own: nothing for the sanitiser to do.
     rendered = _CLEANER.clean(_MD.render(body[:cut], env))
     return f'{rendered}{note}<pre class="render-limit">{escapeHtml(rest)}</pre>'
+
+
+# A file shown highlighted in the editor: past this it is shown as escaped text, since
+# Pygments' cost grows with the file and a 10 MiB script would stall the preview.
+HIGHLIGHT_FILE_MAX_BYTES = 256 * 1024
+
+
+def highlight_file(path: str, text: str) -> str:
+    """A skill's code file as safe HTML: highlighted by the lexer its name picks (escaped
+    text for unknown names and files over HIGHLIGHT_FILE_MAX_BYTES), in the same
+    `<pre class="highlight">` and token classes as code blocks in markdown."""
+    lexer = None
+    if len(text) <= HIGHLIGHT_FILE_MAX_BYTES:
+        try:
+            lexer = get_lexer_for_filename(path.rsplit("/", 1)[-1], stripnl=False)
+        except ClassNotFound:
+            lexer = None
+    if lexer is None:
+        return f"<pre><code>{escapeHtml(text)}</code></pre>\n"
+    code = highlight(text, lexer, _FORMATTER)
+    return f'<pre class="{HIGHLIGHT_CLASS}"><code>{code}</code></pre>\n'
 
 
 def render_prompt(text: str) -> str:

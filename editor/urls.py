@@ -15,6 +15,9 @@ urlpatterns = [
     path("<kind:kind>s/<name:name>/history", views.history, name="history"),
     path("<kind:kind>s/<name:name>/diff", views.diff, name="diff"),
     path("<kind:kind>s/<name:name>/raw", views.raw, name="raw"),
+    # Only skills have files besides their text.
+    path("skills/<name:name>/files", views.files, name="files"),
+    path("skills/<name:name>/files/<path:path>", views.file, name="file"),
     path("<kind:kind>s/<name:name>/publish", views.publish, name="publish"),
     path("<kind:kind>s/<name:name>/unpublish", views.unpublish, name="unpublish"),
     path("<kind:kind>s/<name:name>/restore", views.restore, name="restore"),

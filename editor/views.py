@@ -1,5 +1,8 @@
 """The team's editor. Views parse the request, call one catalog method, render."""
 
+from urllib.parse import quote
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -7,15 +10,26 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog import bundles, collisions, diffing, skillfile
+from catalog import bundles, collisions, diffing, rendering, skillfile, skilltree
+from catalog.blobs import Blob, read_blobs
 from catalog.converters import whole_number
 from catalog.importing import PendingImport, import_entries, read_upload
 from catalog.models import EditConflict, Event, Kind, Skill, Tag, Version
 from catalog.previews import build_preview, stored_preview
-from editor.forms import EditForm, ImportForm, NewSkillForm, PreviewForm, TagsForm, VersionForm
+from catalog.views import file_response
+from editor.forms import (
+    EditForm,
+    FileForm,
+    ImportForm,
+    NewSkillForm,
+    PreviewForm,
+    TagsForm,
+    VersionForm,
+)
 
 publisher_required = permission_required("catalog.publish_skill", raise_exception=True)
 
@@ -90,13 +104,41 @@ def preview(request):
     form = PreviewForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
-    result = build_preview(
-        data.get("text") or "",
-        data.get("kind") or Kind.COMMAND,
-        data.get("name"),
-        data.get("arguments") or "",
-    )
+    text, kind, name = data.get("text") or "", data.get("kind") or Kind.COMMAND, data.get("name")
+    on = _edited_version(kind, name, data.get("base_version"))
+    path = data.get("path") or skilltree.SKILL_MD
+    if on is not None and path != skilltree.SKILL_MD:
+        context = {"file_preview": _file_preview(on.skill, path, text)}
+        return render(request, "editor/edit.html#file-preview", context)
+    files = on.tree() if on is not None else None
+    files_url = _files_url(on.skill) if files else ""
+    result = build_preview(text, kind, name, data.get("arguments") or "", files, files_url)
     return render(request, "editor/edit.html#preview", {"preview": result})
+
+
+def _edited_version(kind: str, name: str | None, number: int | None) -> Version | None:
+    """The version of a skill (with files) that a preview's text is edited on, if any:
+    the text is linted against its files and links to them."""
+    if kind != Kind.SKILL or not name or number is None:
+        return None
+    skill = Skill.objects.active().named(kind, name).first()
+    return skill.versions.filter(number=number).first() if skill else None
+
+
+def _files_url(skill: Skill) -> str:
+    """Where the editor serves the files of a skill's latest version (drafts too), for
+    relative links in a preview: `<files_url>references/forms.md`."""
+    return reverse("editor:file", args=[skill.name, "x"]).removesuffix("x")
+
+
+def _file_preview(skill: Skill, path: str, text: str) -> str:
+    """A text file beside the editor: markdown rendered (its relative links resolved from
+    its own folder), anything else highlighted by its name."""
+    if not path.lower().endswith(".md"):
+        return rendering.highlight_file(path, text)
+    folder = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+    hosts = settings.SKILLHUB_IMAGE_HOSTS
+    return rendering.render_markdown(skillfile.normalise(text), hosts, _files_url(skill) + folder)
 
 
 @login_required
@@ -151,22 +193,83 @@ def edit(request, kind, name):
             return redirect(skill.get_edit_url())
     if form.errors:
         status = 400
+    path = request.GET.get("file") or skilltree.SKILL_MD
+    if request.method == "GET" and skill.kind == Kind.SKILL and path != skilltree.SKILL_MD:
+        if path not in skill.latest.tree():
+            raise Http404(f"v{skill.latest.number} of {skill.name} has no file {path}.")
+        return _edit_page(request, skill, _editor_form(skill.latest, path), path=path)
+    return _edit_page(request, skill, form, conflict=conflict, status=status)
+
+
+def _edit_page(
+    request, skill, form, *, path=skilltree.SKILL_MD, conflict=None, status=200, file_form=None
+):
+    """The edit page: for a skill, its file tree, and SKILL.md or the file at `path` in the
+    editor (a binary file: its facts), as of the version the form is on. `file_form` is a
+    change to the files that was refused or conflicted, shown with its errors."""
+    on = _form_version(skill, form)
+    tree = on.tree() if skill.kind == Kind.SKILL else {}
+    file = tree.get(path)
+    if conflict is not None and conflict.mine_files is not None and path in conflict.mine_files:
+        file = conflict.mine_files[path]  # what the author sent, not what the base had
+    text = form["text"].value() or ""
     context = {
         "skill": skill,
         "form": form,
+        "on": on,
         "conflict": conflict,
         "conflict_rows": _conflict_rows(conflict),
-        "preview": _edit_preview(skill, form["text"].value() or ""),
+        "conflict_files": _conflict_files(conflict),
         "tags_form": TagsForm(initial={"tags": " ".join(t.name for t in skill.tags.all())}),
+        "tree_nav": _tree_nav(tree) if skill.kind == Kind.SKILL else None,
+        "path": path,
+        "file": file,
+        "file_form": file_form,
+        "file_errors": _errors_of(file_form if file_form is not None else form),
     }
+    if path == skilltree.SKILL_MD:
+        context["preview"] = _edit_preview(skill, text, on, tree)
+    elif file is not None and file.is_text:
+        context["file_preview"] = _file_preview(skill, path, text)
     return render(request, "editor/edit.html", context, status=status)
 
 
-def _edit_preview(skill: Skill, text: str):
-    """The preview of the latest version is stored with it: only other text is parsed."""
-    if skillfile.normalise(text) == skill.latest.text:
+def _form_version(skill: Skill, form) -> Version:
+    """The version a form is on (its base_version), else the latest."""
+    number = whole_number(str(form["base_version"].value() or ""))
+    if number is None or number == skill.latest.number:
+        return skill.latest
+    return skill.versions.filter(number=number).first() or skill.latest
+
+
+def _tree_nav(tree: skilltree.Tree) -> list[dict]:
+    """The files as nested folders (folders first, then files, by name) for the page."""
+    root: dict = {}
+    for path, file in tree.items():
+        *folders, name = path.split("/")
+        node = root
+        for folder in folders:
+            node = node.setdefault(folder + "/", {})
+        node[name] = file
+
+    def nodes(level: dict, prefix: str) -> list[dict]:
+        folders = sorted(k for k in level if k.endswith("/"))
+        files = sorted(k for k in level if not k.endswith("/"))
+        return [{"name": k[:-1], "children": nodes(level[k], prefix + k)} for k in folders] + [
+            {"name": k, "path": prefix + k, "file": level[k]} for k in files
+        ]
+
+    return nodes(root, "")
+
+
+def _edit_preview(skill: Skill, text: str, on: Version, tree: skilltree.Tree):
+    """The preview of the latest version is stored with it: only other text is parsed.
+    A skill with files is previewed afresh, so that its links open the editor's copy of
+    its files (the stored HTML links the public ones, which a draft does not have)."""
+    if not tree and skillfile.normalise(text) == skill.latest.text:
         return stored_preview(skill.latest)
-    return build_preview(text, skill.kind, skill.name)
+    files_url = _files_url(skill) if tree else ""
+    return build_preview(text, skill.kind, skill.name, files=tree, files_url=files_url)
 
 
 def _saved_message(result) -> str:
@@ -180,11 +283,35 @@ def _saved_message(result) -> str:
 
 
 def _conflict_rows(conflict: EditConflict | None):
-    if conflict is None:
+    """SKILL.md's two sides, if SKILL.md is in conflict."""
+    if conflict is None or not conflict.conflicts:
         return None
     return [
         row for hunk in diffing.side_by_side(conflict.theirs.text, conflict.mine) for row in hunk
     ]
+
+
+def _conflict_files(conflict: EditConflict | None) -> list[dict]:
+    """Each other file in conflict: why, and its two sides (text: side by side)."""
+    if conflict is None or not conflict.files:
+        return []
+    theirs_tree, mine_tree = conflict.theirs.tree(), conflict.mine_files or {}
+    found = []
+    for path, why in conflict.files:
+        theirs, mine = theirs_tree.get(path), mine_tree.get(path)
+        rows = None
+        if all(f is not None and f.is_text for f in (theirs, mine)):
+            hunks = diffing.side_by_side(theirs.text, mine.text)
+            rows = [row for hunk in hunks for row in hunk]
+        found.append({"path": path, "why": why, "theirs": theirs, "mine": mine, "rows": rows})
+    return found
+
+
+def _errors_of(form) -> list[str]:
+    """Every error of a files form, for the one alert the files panel shows."""
+    if not isinstance(form, FileForm) or not form.is_bound:
+        return []
+    return [message for errors in form.errors.values() for message in errors]
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -193,6 +320,100 @@ def _add_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+@login_required
+@require_POST
+def files(request, name):
+    """One change to a skill's files (FileForm.ACTIONS), saved as a new version of the
+    whole tree on top of `base_version`, merged like any stale save."""
+    skill = _get_skill(Kind.SKILL, name)
+    form = FileForm(request.POST, request.FILES)
+    path, conflict, status = request.POST.get("path") or skilltree.SKILL_MD, None, 400
+    if form.is_valid():
+        data = form.cleaned_data
+        path = data["path"]
+        base = skill.versions.filter(number=data["base_version"]).first()
+        try:
+            if base is None:
+                raise ValidationError({"base_version": f"There is no v{data['base_version']}."})
+            upload = _upload_bytes(form)
+            result = skill.save_version(
+                base.text,
+                request.user,
+                data["message"],
+                data["base_version"],
+                resolved_number=data["resolved_version"],
+                files=form.tree_after(base.tree(), upload),
+            )
+        except EditConflict as error:
+            conflict, status = error, 409
+            form = _conflict_form(form, upload)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _saved_message(result))
+            target = form.target if data["action"] != "delete" else ""
+            return redirect(skill.get_edit_url() + (f"?file={quote(target)}" if target else ""))
+    on = _form_version(skill, form)
+    if request.POST.get("action") == "save" and path in on.tree():
+        return _edit_page(request, skill, form, path=path, conflict=conflict, status=status)
+    # Any other change is shown beside the editor, which opens the file it was about.
+    path = path if path in on.tree() else skilltree.SKILL_MD
+    editor = _editor_form(on, path)
+    return _edit_page(
+        request, skill, editor, path=path, conflict=conflict, status=status, file_form=form
+    )
+
+
+def _editor_form(on: Version, path: str):
+    """The editor's form for `path` (SKILL.md or a file) of version `on`, unchanged."""
+    if path == skilltree.SKILL_MD:
+        return EditForm(initial={"text": on.text, "base_version": on.number})
+    file = on.tree()[path]
+    initial = {"action": "save", "path": path, "base_version": on.number}
+    return FileForm(initial={**initial, "text": file.text} if file.is_text else initial)
+
+
+def _upload_bytes(form: FileForm) -> bytes | None:
+    """The uploaded file's bytes, or those of the upload a conflict page kept."""
+    data = form.cleaned_data
+    if data["action"] != "upload":
+        return None
+    if data.get("upload"):
+        return data["upload"].read()
+    try:
+        return read_blobs([data["upload_sha256"]])[data["upload_sha256"]]
+    except Blob.DoesNotExist:
+        raise ValidationError(
+            {"upload": "The kept upload is gone: choose the file again."}
+        ) from None
+
+
+def _conflict_form(form: FileForm, upload: bytes | None) -> FileForm:
+    """The form again after a 409, still on the version the change is on (as EditForm):
+    an upload is kept as a blob (content-addressed, so nothing is stored twice) and the
+    form names it, so that trying again needs nothing sent twice."""
+    data = {**form.cleaned_data, "upload": None, "resolved_version": None}
+    data["base_version"] = form.cleaned_data["resolved_version"] or data["base_version"]
+    if upload is not None:
+        data["upload_sha256"] = Blob.store(upload).sha256
+    return FileForm(initial=data)
+
+
+@login_required
+@require_GET
+def file(request, name, path):
+    """One file of any version of a skill (`version=N`, default the latest), drafts
+    included, as the public file URL serves a published one."""
+    skill = _get_skill(Kind.SKILL, name)
+    version = _get_version(skill, request.GET.get("version"))
+    if path == skilltree.SKILL_MD:
+        return file_response(skilltree.TreeFile(path, version.data))
+    found = version.tree().get(path)
+    if found is None:
+        raise Http404(f"v{version.number} of {skill.name} has no file {path}.")
+    return file_response(found)
 
 
 @login_required
@@ -235,6 +456,10 @@ def diff(request, kind, name):
         "side": [(hunk, diffing.rows(hunk)) for hunk in hunks or []] if layout == "side" else None,
         "stats": diffing.hunk_stats(hunks or []),
         "versions": skill.versions.only("number"),
+        # A skill's other files, between two versions (an unsaved text changes none).
+        "file_diffs": skilltree.page_file_diffs(old.tree(), new.tree())
+        if new is not None and skill.kind == Kind.SKILL
+        else [],
     }
     return render(request, "editor/diff.html#diff" if request.htmx else "editor/diff.html", context)
 

@@ -10,13 +10,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern
 
 from catalog.models import Event, Skill, Tag, Version
+from catalog.skilltree import TreeFile
 from editor import urls as editor_urls
 from tests.browser import Browser
 from tests.factories import GOOD_COMMAND, make_skill, make_user
 
 pytestmark = pytest.mark.django_db
 
+SKILL_MD = "---\nname: pdf\ndescription: Fill PDF forms\n---\nRun scripts/run.sh.\n"
+
 ITEM = "/edit/commands/review/"
+SKILL = "/edit/skills/pdf/"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Route:
             "publish": {"version": "2"},
             "restore": {"version": "1"},
             "tags": {"tags": "git"},
+            "files": {"action": "mode", "path": "scripts/run.sh", "base_version": "1"},
         }.get(self.name, {})
 
 
@@ -54,6 +59,8 @@ ROUTES = [
     Route("unpublish", ITEM + "unpublish", {"POST": 302}, publisher_only=True),
     Route("restore", ITEM + "restore", {"POST": 302}, publisher_only=True),
     Route("tags", ITEM + "tags", {"POST": 302}),
+    Route("files", SKILL + "files", {"POST": 302}),
+    Route("file", SKILL + "files/scripts/run.sh", {"GET": 200}),
 ]
 ROLES = ["anonymous", "member", "publisher", "admin"]  # admin: a superuser
 METHODS = ["GET", "POST"]
@@ -79,6 +86,8 @@ def browsers():
     admin = make_user("admin", is_staff=True, is_superuser=True)
     skill = make_skill(author=member, publish=True)
     skill.save_version(GOOD_COMMAND + "Second.\n", member, base_number=1)
+    run = TreeFile("scripts/run.sh", b"#!/bin/sh\necho hi\n")
+    Skill.create("skill", "pdf", SKILL_MD, member, files={run.path: run})
     return {
         "anonymous": Browser(),
         "member": Browser(member),
