@@ -131,8 +131,27 @@ def skill_detail(request, kind, name):
             "text": version.text,
             "metadata": version.metadata,
             "published_at": skill.published_at,
+            "files": _files(request, skill),
         }
     )
+
+
+def _files(request, skill: Skill) -> list[dict]:
+    """The skill's files besides SKILL.md (which `text` and `sha256` are), by path; []
+    for a single file. One query, and none for an item without files."""
+    if not skill.published.has_files:
+        return []
+    rows = skill.published.files.values_list("path", "blob__size", "blob_id", "executable")
+    return [
+        {
+            "path": path,
+            "size": size,
+            "sha256": sha256,
+            "executable": executable,
+            "url": request.build_absolute_uri(reverse("skill-file", args=[skill.name, path])),
+        }
+        for path, size, sha256, executable in rows
+    ]
 
 
 # -- validating --------------------------------------------------------------------

@@ -1,19 +1,24 @@
 """Choose what goes into a bundle and stream it.
 
-A bundle may hold thousands of items, so nothing here holds every text at
-once: items are listed from the database without their texts (kind, name,
-version, sha256 and size are enough for the lock file and the ETag), and the
-writer pulls the texts in small batches, in path order, as it reaches them.
+A bundle may hold thousands of items, so nothing here holds every text or file at
+once: items are listed from the database without their texts, and a skill's files
+without their bytes (kind, name, version, sha256s, modes, sizes and the tree digest
+are enough for the lock file and the ETag), and the writer pulls texts and blobs in
+small batches (catalog.blobs.read_blobs), in path order, as it reaches them.
 
 Two layouts:
 - `claude`: the `.claude/` tree with `.claude/skillhub.lock.json`, written by
   catalog.bundles (zip or tar.gz);
 - `plugin`: a Claude Code plugin (`.claude-plugin/plugin.json`, `commands/`,
-  `skills/<name>/SKILL.md`, `agents/`, `output-styles/`, a `README.md`) with the
-  same lock file at `skillhub.lock.json`; zip only. Named and signed by `Plugin`
-  (settings SKILLHUB_PLUGIN_NAME, _AUTHOR, _LICENSE; `?plugin=` names it too), and
-  checked by the pinned Claude Code (tests/catalog/test_claude_code_exports.py):
-  `claude plugin validate --strict` passes and `--plugin-dir` loads every item.
+  `skills/<name>/SKILL.md` and the skill's files, `agents/`, `output-styles/`, a
+  `README.md`) with the same lock file at `skillhub.lock.json`; zip only. Named and
+  signed by `Plugin` (settings SKILLHUB_PLUGIN_NAME, _AUTHOR, _LICENSE; `?plugin=`
+  names it too), and checked by the pinned Claude Code
+  (tests/catalog/test_claude_code_exports.py): `claude plugin validate --strict` passes
+  and `--plugin-dir` loads every item.
+
+One skill's folder (`/skills/<name>.zip`, `.tar.gz`) is folder_archive; the digest the
+discovery index lists for it is folder_digests, cached by the tree digest.
 """
 
 import hashlib
@@ -27,11 +32,13 @@ from urllib.parse import urlsplit
 
 import yaml
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import Length
 
-from catalog import bundles, skillfile
-from catalog.models import Skill, Version
+from catalog import bundles, skillfile, skilltree
+from catalog.blobs import read_blobs
+from catalog.models import Skill, Version, VersionFile
 from catalog.skillfile import bundle_path
 
 # A batch of texts stops at whichever comes first.
@@ -43,8 +50,12 @@ PLUGIN_MANIFEST = ".claude-plugin/plugin.json"
 PLUGIN_LOCK = "skillhub.lock.json"
 PLUGIN_README = "README.md"
 # Bumped whenever the plugin writer's bytes change for the same items and settings, so
-# that an ETag handed out before never matches the new bytes.
+# that an ETag handed out before never matches the new bytes. (A plugin of single-file
+# items is byte for byte what format 2 wrote; one with skill folders is new.)
 PLUGIN_FORMAT = 2
+# The same for one skill's folder archive: its digest is cached under this and the tree
+# digest, and the discovery index hands it out.
+FOLDER_FORMAT = 1
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
@@ -93,6 +104,57 @@ class _Texts:
         return {pk: (text, bool(d)) for pk, text, d in rows.values_list("pk", "text", "described")}
 
 
+class _Blobs:
+    """Contents of skills' files, fetched in batches in the order a writer reads them
+    (global path order), as _Texts does for texts."""
+
+    def __init__(self) -> None:
+        self._order: list[tuple[str, int]] = []  # (sha256, size) of each file, in order
+        self._start = self._end = 0
+        self._batch: dict[str, bytes] = {}
+
+    def set_order(self, files: Sequence["StoredFile"]) -> None:
+        self._order = [(file.sha256, file.size) for file in files]
+        self._start = self._end = 0
+        self._batch = {}
+
+    def data(self, index: int) -> bytes:
+        if not self._start <= index < self._end:
+            self._fetch(index)
+        return self._batch[self._order[index][0]]
+
+    def _fetch(self, start: int) -> None:
+        end, size = start, 0
+        while end < len(self._order) and end - start < BATCH_ITEMS:
+            if end > start and size + self._order[end][1] > BATCH_CHARS:
+                break
+            size += self._order[end][1]
+            end += 1
+        self._batch = {}  # the previous batch goes before the next one comes
+        self._batch = read_blobs(sha256 for sha256, _ in self._order[start:end])
+        self._start, self._end = start, end
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """A file of a skill in a bundle (see bundles.BundleFile), its bytes in a blob until read."""
+
+    path: str  # the bundle path: .claude/skills/<name>/<path>
+    sha256: str
+    executable: bool
+    size: int
+    index: int = field(compare=False)
+    blobs: _Blobs = field(compare=False, repr=False)
+
+    @property
+    def data(self) -> bytes:
+        return self.blobs.data(self.index)
+
+    @property
+    def mode(self) -> int:
+        return 0o755 if self.executable else 0o644
+
+
 @dataclass(frozen=True, slots=True)  # slots: thousands of these live at once
 class StoredItem:
     """A bundle item (see bundles.BundleItem) whose text stays in the database until read."""
@@ -104,6 +166,8 @@ class StoredItem:
     sha256: str
     version_id: int = field(compare=False)
     texts: _Texts = field(compare=False, repr=False)
+    files: tuple[StoredFile, ...] = ()
+    tree_sha256: str = ""  # Analysis.tree_sha256 of an item with files, else ""
 
     @property
     def data(self) -> bytes:
@@ -118,30 +182,63 @@ class StoredItem:
 def stored_items(skills: QuerySet, *, latest: bool = False) -> list[StoredItem]:
     """Items for the published versions of `skills` (or the newest with `latest`), by path.
 
-    Two rows of metadata per item are held in memory, never the texts.
+    A few rows of metadata per item and per file are held in memory, never the texts
+    or the files' bytes. Two queries, and a third when a skill has files.
     """
     field_name = "latest" if latest else "published"
-    rows = (
-        skills.filter(**{f"{field_name}__isnull": False})
-        .order_by()
-        .annotate(text_chars=Length(f"{field_name}__text"))
-        .values_list(
-            "kind",
-            "name",
-            f"{field_name}__number",
-            f"{field_name}__sha256",
-            f"{field_name}_id",
-            "text_chars",
-        )
+    chosen = skills.filter(**{f"{field_name}__isnull": False}).order_by()
+    rows = chosen.annotate(text_chars=Length(f"{field_name}__text")).values_list(
+        "kind",
+        "name",
+        f"{field_name}__number",
+        f"{field_name}__sha256",
+        f"{field_name}_id",
+        "text_chars",
+        f"{field_name}__analysis__file_count",
+        f"{field_name}__analysis__tree_sha256",
     )
     texts = _Texts()
-    items, sizes = [], {}
-    for kind, name, number, sha256, version_id, chars in rows.iterator(chunk_size=2000):
+    items, sizes, folders = [], {}, {}
+    for kind, name, number, sha256, version_id, chars, count, tree in rows.iterator(
+        chunk_size=2000
+    ):
         path = bundle_path(kind, name)
-        items.append(StoredItem(kind, name, path, number, sha256, version_id, texts))
+        if (count or 1) > 1:
+            folders[version_id] = (kind, name, path, number, sha256, tree)
+        else:
+            items.append(StoredItem(kind, name, path, number, sha256, version_id, texts))
         sizes[version_id] = chars or 0
+    if folders:
+        items += _with_files(chosen, field_name, folders, texts)
     items.sort(key=lambda item: item.path)
     texts.set_order([item.version_id for item in items], [sizes[i.version_id] for i in items])
+    return items
+
+
+def _with_files(chosen: QuerySet, field_name: str, folders: dict, texts: _Texts) -> list:
+    """The items of `folders` (version id -> item fields) with their files, in one query."""
+    rows = (
+        VersionFile.objects.filter(version_id__in=chosen.values(f"{field_name}_id"))
+        .order_by()
+        .values_list("version_id", "path", "blob_id", "executable", "blob__size")
+    )
+    blobs = _Blobs()
+    listed: dict[int, list] = {version_id: [] for version_id in folders}
+    for version_id, path, sha256, executable, size in rows.iterator(chunk_size=2000):
+        if version_id in listed:  # a version of another skill shares no rows, but be sure
+            folder = folders[version_id][2].rsplit("/", 1)[0]
+            listed[version_id].append((f"{folder}/{path}", sha256, executable, size))
+    every = sorted((row for rows in listed.values() for row in rows), key=lambda row: row[0])
+    index = {row[0]: number for number, row in enumerate(every)}
+    items, files = [], []
+    for version_id, (kind, name, path, number, sha256, tree) in folders.items():
+        own = tuple(
+            StoredFile(p, digest, executable, size, index[p], blobs)
+            for p, digest, executable, size in sorted(listed[version_id])
+        )
+        files += own
+        items.append(StoredItem(kind, name, path, number, sha256, version_id, texts, own, tree))
+    blobs.set_order(sorted(files, key=lambda file: file.index))
     return items
 
 
@@ -165,13 +262,62 @@ def lock_digest(items: Iterable) -> str:
     """Hex sha256 of the lock file's lines (bundles module docstring), from metadata alone."""
     digest = hashlib.sha256()
     for item in sorted(items, key=lambda item: item.path):
-        line = f"{item.path}\t{item.kind}\t{item.name}\t{item.version}\t{item.sha256}\n"
-        digest.update(line.encode("utf-8"))
+        digest.update(bundles.lock_line(item).encode("utf-8"))
     return digest.hexdigest()
 
 
 def iter_bundle(items: list, fmt: str) -> Iterator[bytes]:
     return bundles.iter_zip(items) if fmt == "zip" else bundles.iter_tar_gz(items)
+
+
+# -- one skill's folder --------------------------------------------------------------
+
+
+def folder_archive(item: StoredItem, fmt: str) -> Iterator[bytes]:
+    """One skill's folder, SKILL.md at the root, as a reproducible zip or tar.gz."""
+    if fmt == "zip":
+        return bundles.iter_folder_zip(item)
+    return bundles.iter_folder_tar_gz(item)
+
+
+def folder_etag(tree_sha256: str) -> str:
+    """The bytes of a folder archive follow from its tree digest and the writer alone."""
+    return f'"{tree_sha256.removeprefix("sha256:")}-{FOLDER_FORMAT}"'
+
+
+def _digest_key(tree_sha256: str) -> str:
+    return f"skillhub:folder-tar-gz:{FOLDER_FORMAT}:{tree_sha256}"
+
+
+def folder_digests(skills: QuerySet) -> dict[str, str]:
+    """name -> "sha256:<hex>" of the `.tar.gz` of each published skill's folder.
+
+    The archive is reproducible, so its digest is a function of the tree digest: it is
+    computed once per tree and writer (FOLDER_FORMAT), and kept in the cache (which in
+    production is the shared Redis) for good; an index of many skills costs one cache
+    round trip, and archives are built only for trees never seen before.
+    """
+    trees = dict(
+        skills.filter(published__isnull=False)
+        .order_by()
+        .values_list("name", "published__analysis__tree_sha256")
+    )
+    known = cache.get_many([_digest_key(tree) for tree in trees.values() if tree])
+    found = {
+        name: known[_digest_key(tree)] for name, tree in trees.items() if _digest_key(tree) in known
+    }
+    missing = [name for name in trees if name not in found]
+    if missing:
+        fresh = {}
+        for item in stored_items(skills.filter(name__in=missing)):
+            digest = hashlib.sha256()
+            for chunk in bundles.iter_folder_tar_gz(item):
+                digest.update(chunk)
+            found[item.name] = "sha256:" + digest.hexdigest()
+            if trees.get(item.name):
+                fresh[_digest_key(trees[item.name])] = found[item.name]
+        cache.set_many(fresh, timeout=None)
+    return found
 
 
 # -- the Claude Code plugin layout ---------------------------------------------------
@@ -284,24 +430,26 @@ def plugin_manifest(moved: Sequence, plugin: Plugin = Plugin()) -> bytes:
 
 def plugin_lock(moved: Sequence) -> bytes:
     """The lock file of a plugin: the bundle lock format, with plugin paths and the
-    sha256 of each file as the plugin holds it."""
+    sha256 of each file (and tree digest of each folder) as the plugin holds it."""
     moved = sorted(moved, key=lambda item: item.path)
     lock = {
         "version": bundles.LOCK_VERSION,
         "generator": "skillhub",
         "digest": "sha256:" + lock_digest(moved),
-        "items": [
-            {
-                "kind": i.kind,
-                "name": i.name,
-                "path": i.path,
-                "version": i.version,
-                "sha256": i.sha256,
-            }
-            for i in moved
-        ],
+        "items": [bundles.lock_entry(item) for item in moved],
     }
     return (json.dumps(lock, indent=2) + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class _MovedFile:
+    path: str
+    sha256: str
+    executable: bool
+
+    @property
+    def mode(self) -> int:
+        return 0o755 if self.executable else 0o644
 
 
 @dataclass(frozen=True)
@@ -311,23 +459,41 @@ class _Moved:
     path: str
     version: int
     sha256: str
+    files: tuple[_MovedFile, ...] = ()
+    tree_sha256: str = ""
+
+
+def _moved(item, path: str, data: bytes) -> _Moved:
+    """An item as the plugin holds it: at `path`, with `data` (maybe described)."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not item.files:
+        return _Moved(item.kind, item.name, path, item.version, sha256)
+    files = tuple(_MovedFile(plugin_path(f), f.sha256, f.executable) for f in item.files)
+    folder = path.rsplit("/", 1)[0] + "/"
+    tree = skilltree.tree_digest(data, {f.path[len(folder) :]: f for f in files})
+    return _Moved(item.kind, item.name, path, item.version, sha256, files, tree)
 
 
 def iter_plugin_zip(items: Sequence, plugin: Plugin = Plugin()) -> Iterator[bytes]:
     """A reproducible zip of `items` laid out as a Claude Code plugin, yielded entry by entry.
 
-    The items come first, in path order, then README.md, plugin.json and the lock file,
-    which hold the digests of what was written before them.
+    The items and their files come first, in path order, then README.md, plugin.json and
+    the lock file, which hold the digests of what was written before them.
     """
     sink = _Sink()
     moved: list[_Moved] = []
+    owned = {id(file) for item in items for file in item.files}
+    entries = sorted([*items, *(f for item in items for f in item.files)], key=plugin_path)
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
-        for item in sorted(items, key=plugin_path):
-            path = plugin_path(item)
-            data = plugin_file(item.kind, item.data, item.described)
-            archive.writestr(_zip_info(path), data, compresslevel=9)
-            sha256 = hashlib.sha256(data).hexdigest()
-            moved.append(_Moved(item.kind, item.name, path, item.version, sha256))
+        for entry in entries:
+            path = plugin_path(entry)
+            if id(entry) in owned:  # a skill's file, as stored, with its mode
+                info = _zip_info(path, 0o755 if entry.executable else 0o644)
+                archive.writestr(info, entry.data, compresslevel=9)
+            else:
+                data = plugin_file(entry.kind, entry.data, entry.described)
+                archive.writestr(_zip_info(path), data, compresslevel=9)
+                moved.append(_moved(entry, path, data))
             yield sink.take()
         with archive.open(_zip_info(PLUGIN_README), "w") as readme:
             for chunk in _rechunked(plugin_readme(items, plugin)):
@@ -487,11 +653,11 @@ def markdown_code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _zip_info(path: str) -> zipfile.ZipInfo:
+def _zip_info(path: str, mode: int = 0o644) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(path, date_time=_ZIP_EPOCH)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.create_system = 3  # Unix, so that readers take the mode from external_attr
-    info.external_attr = 0o100644 << 16
+    info.external_attr = (0o100000 | mode) << 16
     info._compresslevel = 9  # what ZipFile.open(info, "w") compresses at (writestr sets it too)
     return info
 

@@ -12,7 +12,7 @@ urlpatterns = [
     path("export.tar.gz", views.export, {"fmt": "tar.gz"}, name="export-tar-gz"),
     path("feed.xml", require_GET(PublishedFeed()), name="feed"),
     path(".well-known/agent-skills/index.json", wellknown.index, name="agent-skills-index"),
-    path(".well-known/skills/index.json", wellknown.index, name="skills-index"),
+    path(".well-known/skills/index.json", wellknown.index, {"legacy": True}, name="skills-index"),
     path("api/skills", api.skill_list, name="api-skills"),
     path("api/skills/<kind:kind>/<name:name>", api.skill_detail, name="api-skill"),
     path("api/validate", api.validate, name="api-validate"),
@@ -20,4 +20,6 @@ urlpatterns = [
     path("<kind:kind>s/<name:name>/", views.skill, name="skill"),
     path("<kind:kind>s/<name:name>/raw", views.raw, name="raw"),
     path("skills/<name:name>/files/<path:path>", views.skill_file, name="skill-file"),
+    path("skills/<name:name>.zip", views.skill_archive, {"fmt": "zip"}, name="skill-zip"),
+    path("skills/<name:name>.tar.gz", views.skill_archive, {"fmt": "tar.gz"}, name="skill-tar-gz"),
 ]

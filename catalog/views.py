@@ -13,6 +13,7 @@ from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_GET
 
 from catalog import collisions, diffing, exporting, search, skillfile, skilltree
+from catalog.blobs import read_blobs
 from catalog.converters import whole_number
 from catalog.downloads import count_download
 from catalog.models import Kind, PublishedVersion, Skill
@@ -104,8 +105,12 @@ def _install_lines(request, skill: Skill) -> dict[str, str]:
     site = request.build_absolute_uri("/").rstrip("/")
     raw_url = request.build_absolute_uri(reverse("raw", args=[skill.kind, skill.name]))
     folder = skill.bundle_path.rsplit("/", 1)[0]
+    file_line = f"mkdir -p {folder} && curl -fsSL -o {skill.bundle_path} '{raw_url}'"
+    if skill.published.has_files:  # SKILL.md alone would lose the rest of the folder
+        archive = request.build_absolute_uri(reverse("skill-tar-gz", args=[skill.name]))
+        file_line = f"mkdir -p {folder} && curl -fsSL '{archive}' | tar xz -C {folder}"
     lines = {
-        "file": f"mkdir -p {folder} && curl -fsSL -o {skill.bundle_path} '{raw_url}'",
+        "file": file_line,
         "bundle": f"curl -fsSL '{site}/export.tar.gz?item={skill.kind}/{skill.name}' | tar xz",
     }
     if skill.kind == Kind.SKILL:
@@ -137,6 +142,9 @@ def skill(request, kind, name):
         "diff": _public_diff(item, published, request.GET),
         "install": _install_lines(request, item),
         "file_name": item.bundle_path.rsplit("/", 1)[-1],
+        "files": version.files.values("path", "executable", "blob__size")
+        if version.has_files
+        else (),
     }
     return render(request, "catalog/skill.html", context)
 
@@ -236,19 +244,30 @@ def _missing(wanted: tuple[tuple[str, str], ...], items: list) -> list[str]:
     return [f"{kind}/{name}" for kind, name in wanted if (kind, name.lower()) not in found]
 
 
-# Text types a browser shows as text; every other file (HTML and SVG included, which
-# would run in our origin) is served as an attachment.
-_INLINE_TYPES = {"text/plain", "text/markdown", "text/x-python", "text/x-sh", "text/csv"}
+# A file of a skill is shown inline only as text/plain (with nosniff and a sandbox, so
+# nothing in it runs in our origin) when it is UTF-8 text of a type that is text to
+# read: source code, markdown, data. Everything else (HTML and SVG included, which
+# would be documents, and every binary) is an attachment of its own type.
+_ACTIVE_TYPES = {"text/html", "text/xml", "application/xml", "application/xhtml+xml"}
+_TEXT_APPLICATION_TYPES = {
+    "application/json", "application/javascript", "application/x-sh", "application/x-csh",
+    "application/toml", "application/yaml", "application/x-yaml", "application/sql",
+    "application/x-python-code", "application/x-tex",
+}  # fmt: skip
+
+
+def _shown_inline(file: skilltree.TreeFile, guessed: str | None) -> bool:
+    if not file.is_text or guessed in _ACTIVE_TYPES:
+        return False
+    return guessed is None or guessed.startswith("text/") or guessed in _TEXT_APPLICATION_TYPES
 
 
 def file_response(file: skilltree.TreeFile) -> HttpResponse:
-    """A skill's file as stored: its type, nosniff, and inline only if it is plain text."""
+    """A skill's file as stored: inline text/plain if it is text to read, else an
+    attachment of its type; always nosniff, sandboxed and tagged by its sha256."""
     guessed = mimetypes.guess_type(file.path, strict=False)[0]
-    if file.is_text and (
-        guessed is None or guessed in _INLINE_TYPES or guessed.startswith("text/x-")
-    ):
-        content_type = "text/markdown" if file.path.endswith(".md") else "text/plain"
-        response = HttpResponse(file.data, content_type=f"{content_type}; charset=utf-8")
+    if _shown_inline(file, guessed):
+        response = HttpResponse(file.data, content_type="text/plain; charset=utf-8")
     else:
         response = HttpResponse(file.data, content_type=guessed or "application/octet-stream")
         quoted = quote(file.path.rsplit("/", 1)[-1])
@@ -261,9 +280,41 @@ def file_response(file: skilltree.TreeFile) -> HttpResponse:
 
 @require_GET
 def skill_file(request, name, path):
-    """One file of a published skill's folder, as stored, byte for byte."""
+    """One file of a published skill's folder (SKILL.md too), as stored, byte for byte.
+    Reads that one file's blob, not the folder's."""
     item = _get_published(Kind.SKILL, name)
-    file = item.published.tree().get(path)
-    if file is None:
-        raise Http404(f"The skill has no file {path}.")
+    version = item.published
+    if path == skilltree.SKILL_MD:
+        file = skilltree.TreeFile(path, version.data)
+    else:
+        row = version.files.filter(path=path).values_list("blob_id", "executable").first()
+        if row is None:
+            raise Http404(f"The skill has no file {path}.")
+        file = skilltree.TreeFile(path, read_blobs([row[0]])[row[0]], row[1])
+    if (response := _not_modified(request, f'"{file.sha256}"')) is not None:
+        return response
     return file_response(file)
+
+
+ARCHIVE_TYPES = {"zip": "application/zip", "tar.gz": "application/gzip"}
+
+
+@require_GET
+def skill_archive(request, name, fmt: str):
+    """One published skill's folder as an archive, SKILL.md at its root (what the
+    discovery index's archive entries point at); counted as a download like raw."""
+    item = _get_published(Kind.SKILL, name)
+    etag = exporting.folder_etag(item.published.analysis.tree_sha256)
+    if (response := _not_modified(request, etag)) is not None:
+        return response
+    one = Skill.objects.filter(pk=item.pk)
+    try:
+        stream = exporting.folder_archive(exporting.stored_items(one)[0], fmt)
+    except ValueError as error:  # a stored path no archive can hold
+        return _text_error(str(error), 400)
+    if not _is_update_check(request):
+        count_download(request, one)
+    response = StreamingHttpResponse(stream, content_type=ARCHIVE_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{item.name}.{fmt}"'
+    response["ETag"] = etag
+    return response

@@ -1,11 +1,23 @@
 """The Agent Skills discovery index, so that `npx skills add <site>` installs from Skillhub.
 
 The open `skills` CLI reads `/.well-known/agent-skills/index.json` (then
-`/.well-known/skills/index.json`) in schema 0.2.0: per skill a name, a description,
-`type: skill-md`, the URL of the SKILL.md and a `sha256:` digest of exactly the bytes
-that URL serves. It drops the file when the digest differs, and `skills check` /
-`skills update` compare the digest it recorded with the one in the index, so the
-digest is the stored Version.sha256: the raw view serves the stored text byte for byte.
+`/.well-known/skills/index.json`) in schema 0.2.0: per skill a name, a description, a
+type, a URL and a `sha256:` digest of exactly the bytes that URL serves. It drops the
+skill when the digest differs, and `skills check` / `skills update` compare the digest
+it recorded with the one in the index.
+
+- A skill that is SKILL.md alone is `type: skill-md`: the URL is the raw view, which
+  serves the stored text byte for byte, so the digest is the stored Version.sha256.
+- A skill with other files is `type: archive`: the URL is `/skills/<name>.tar.gz`, the
+  skill's folder with SKILL.md at the archive root, and the digest is the sha256 of
+  that archive, which is reproducible (exporting.folder_digests, cached by the tree
+  digest, so that an index request builds no archive it has built before). The CLI
+  (skills 1.7) reads a tar's ustar name and prefix and the bytes of each regular file,
+  and writes every file with the default mode: executable bits do not survive.
+
+The legacy path `/.well-known/skills/index.json` answers the same index with, in every
+entry, `files`: every path of the skill's folder, SKILL.md first (what the older
+schema listed).
 """
 
 import hashlib
@@ -18,7 +30,8 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_GET
 
-from catalog.models import Kind, Skill
+from catalog import exporting
+from catalog.models import Kind, Skill, VersionFile
 
 SCHEMA = "https://schemas.agentskills.io/discovery/0.2.0/schema.json"
 
@@ -43,48 +56,75 @@ def installable(name: str, description: str) -> bool:
 
 
 def _published_skills():
-    """(name, sha256, description) of each published skill the CLI can install.
+    """Each published skill the CLI can install, with (name, sha256, description,
+    file count) and the queryset they came from.
 
-    The CLI also reads `name` and `description` from the file's own frontmatter, which
+    The CLI also reads `name` and `description` from SKILL.md's own frontmatter, which
     it finds only between a first line exactly `---` and a later line starting `---`,
-    and skips a file without them. Publishing guarantees that a `name` present equals
+    and skips a skill without them. Publishing guarantees that a `name` present equals
     the folder name and a description is a string; the text filters below mirror the
     CLI's delimiters in the database, so that no text is loaded here.
     """
     delimited = Q(published__text__startswith="---\n") & (
         Q(published__text__contains="\n---\n") | Q(published__text__endswith="\n---")
     )
-    return (
+    skills = (
         Skill.objects.public()
         .filter(kind=Kind.SKILL, published__analysis__metadata__has_key="name")
         .filter(delimited)
-        .order_by("name")
-        .values_list("name", "published__sha256", "published__description")
     )
+    rows = skills.order_by("name").values_list(
+        "name", "published__sha256", "published__description", "published__analysis__file_count"
+    )
+    return rows, skills
 
 
-def build_index(request) -> dict:
-    """The discovery index, with absolute URLs on the host the request came to."""
+def _file_paths(skills) -> dict[str, list[str]]:
+    """name -> every path of the skill's folder besides SKILL.md, in one query."""
+    rows = (
+        VersionFile.objects.filter(version_id__in=skills.order_by().values("published_id"))
+        .order_by("path")
+        .values_list("version__skill__name", "path")
+    )
+    paths: dict[str, list[str]] = {}
+    for name, path in rows:
+        paths.setdefault(name, []).append(path)
+    return paths
+
+
+def build_index(request, *, legacy: bool = False) -> dict:
+    """The discovery index, with absolute URLs on the host the request came to; with
+    `legacy`, every entry also lists `files`."""
+    rows, skills = _published_skills()
+    listed = [row for row in rows if installable(row[0], row[2])]
+    folders = [name for name, _sha256, _description, count in listed if count > 1]
+    digests = exporting.folder_digests(skills.filter(name__in=folders)) if folders else {}
+    paths = _file_paths(skills) if legacy else {}
     entries = []
-    for name, sha256, description in _published_skills():
-        if not installable(name, description):
-            continue
-        raw_url = request.build_absolute_uri(reverse("raw", args=[Kind.SKILL, name]))
-        entries.append(
-            {
-                "name": name,
-                "description": description,
-                "type": "skill-md",
-                "url": raw_url,
-                "digest": f"sha256:{sha256}",
-            }
-        )
+    for name, sha256, description, _count in listed:
+        if name in digests:
+            url = reverse("skill-tar-gz", args=[name])
+            kind, digest = "archive", digests[name]
+        else:
+            url = reverse("raw", args=[Kind.SKILL, name])
+            kind, digest = "skill-md", f"sha256:{sha256}"
+        entry = {
+            "name": name,
+            "description": description,
+            "type": kind,
+            "url": request.build_absolute_uri(url),
+            "digest": digest,
+        }
+        if legacy:
+            entry["files"] = ["SKILL.md", *paths.get(name, [])]
+        entries.append(entry)
     return {"$schema": SCHEMA, "skills": entries}
 
 
 @require_GET
-def index(request):
-    body = json.dumps(build_index(request), ensure_ascii=False, indent=2).encode("utf-8")
+def index(request, legacy: bool = False):
+    body = json.dumps(build_index(request, legacy=legacy), ensure_ascii=False, indent=2)
+    body = body.encode("utf-8")
     etag = f'"{hashlib.sha256(body).hexdigest()}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:

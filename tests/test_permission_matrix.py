@@ -53,6 +53,8 @@ ROUTES = [
     Route("skill", "/commands/review/", 200, 405),
     Route("raw", "/commands/review/raw", 200, 405, counts_a_download=True),
     Route("skill-file", "/skills/folder/files/scripts/run.sh", 200, 405),
+    Route("skill-zip", "/skills/folder.zip", 200, 405, counts_a_download=True),
+    Route("skill-tar-gz", "/skills/folder.tar.gz", 200, 405, counts_a_download=True),
     Route("export-zip", "/export.zip?item=command/review", 200, 405, counts_a_download=True),
     Route("export-tar-gz", "/export.tar.gz?item=command/review", 200, 405, counts_a_download=True),
     Route("feed", "/feed.xml", 200, 405),

@@ -55,13 +55,15 @@ def test_the_index_lists_a_published_skill_in_schema_0_2_0(client, publish):
     assert entry["digest"].startswith("sha256:") and len(entry["digest"]) == 7 + 64
 
 
-def test_both_well_known_paths_answer_the_same_bytes(client, publish):
+def test_the_legacy_path_answers_the_same_entries_each_listing_its_files(client, publish):
     publish("changelog")
     publish("release-notes")
-    first, second = client.get(INDEX), client.get(LEGACY_INDEX)
-    assert second.status_code == 200
-    assert first.content == second.content
-    assert first["ETag"] == second["ETag"]
+    first, second = entries(client), entries(client, LEGACY_INDEX)
+    assert {name: entry.pop("files") for name, entry in second.items()} == {
+        "changelog": ["SKILL.md"],
+        "release-notes": ["SKILL.md"],
+    }
+    assert first == second
 
 
 def test_an_empty_catalog_has_an_empty_list_of_skills(client):
