@@ -12,9 +12,13 @@ An upload is sniffed by its bytes (zip, gzip), never by its name; anything
 else is a single .md file if its name says so, or refused. Nothing touches the
 file system: entries are read into memory with hard byte caps. All or
 nothing: any problem refuses the whole upload, and the error names every
-offending entry. Only .md files are returned; other regular files are listed
-in `skipped`, the lock file of a Skillhub bundle comes back as `lock`, and
-directory entries are ignored.
+offending entry. Every regular file comes back with its executable bit (a skill
+is a folder: scripts, references, fonts, schemas); junk (.git/, __pycache__,
+macOS metadata, *.pyc: skilltree.is_junk) is listed in `skipped` without being
+read, the lock file of a Skillhub bundle comes back as `lock`, and directory
+entries are ignored. Only the files that are items themselves (SKILL.md files,
+commands, agents, output styles: catalog.layouts) must have allowlisted names
+and be UTF-8 text; the files of a skill only need safe paths.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
+from catalog import layouts, skilltree
 from catalog.paths import (
     LOCK_PATH,
     ArchiveError,
@@ -47,12 +52,14 @@ _CHUNK = 64 * 1024
 
 @dataclass(frozen=True)
 class Limits:
-    max_upload_bytes: int = 10 * MIB
-    max_entries: int = 500
-    max_file_bytes: int = MIB
-    max_total_bytes: int = 16 * MIB
+    # Room for Anthropic's public skills repository as one archive (17 skills of up to
+    # 83 files, about 20 MB, folders 7 deep) and a skill of 30 MiB, the Skills API's limit.
+    max_upload_bytes: int = 64 * MIB
+    max_entries: int = 5000
+    max_file_bytes: int = 10 * MIB  # a skill's per-file limit
+    max_total_bytes: int = 128 * MIB
     max_path_chars: int = 255
-    max_path_depth: int = 8
+    max_path_depth: int = 12
 
 
 DEFAULT_LIMITS = Limits()
@@ -62,6 +69,7 @@ DEFAULT_LIMITS = Limits()
 class UploadEntry:
     path: str
     data: bytes
+    executable: bool = False
 
 
 @dataclass
@@ -148,26 +156,26 @@ class _Intake:
         self.upload = Upload(entries=[], skipped=[])
         self.declared_total = 0
         self.read_total = 0
+        self.indexes: dict[str, int] = {}  # entry path -> its index in the archive
+        self.junk: set[str] = set()
 
     def admit(self, index: int, name: str, declared_size: int, reasons: list[str]) -> str | None:
-        """Judge one listed regular file; return "md" or "lock" if it is to be read.
+        """Judge one listed regular file; return "file" or "lock" if it is to be read.
 
         `reasons` are the problems already found with it (name, type, flags).
         """
         if not reasons and (clash := self.names.reason(name)):
             reasons = [clash]
         role = _role(name)
-        if not reasons and role == "md":
-            reasons = allowlist_reasons(name)
-        if not reasons and role in ("md", "lock") and declared_size > self.limits.max_file_bytes:
+        if not reasons and role != "junk" and declared_size > self.limits.max_file_bytes:
             limit = self.limits.max_file_bytes
             reasons = [f"declares {declared_size} bytes, over the per-file limit of {limit}"]
         for reason in reasons:
             self.problems.add(index, name, reason)
         if reasons:
             return None
-        if role not in ("md", "lock"):
-            self.upload.skipped.append((name, _SKIP_REASONS[role]))
+        if role == "junk":
+            self._skip_junk(name)
             return None
         self.declared_total += declared_size
         if self.declared_total > self.limits.max_total_bytes:
@@ -179,7 +187,9 @@ class _Intake:
         for reason in reasons:
             self.problems.add(index, name, reason)
 
-    def take(self, index: int, name: str, role: str, stream: _Readable) -> None:
+    def take(
+        self, index: int, name: str, role: str, stream: _Readable, executable: bool = False
+    ) -> None:
         """Read an admitted entry with a hard cap, whatever its header declared."""
         room = self.limits.max_total_bytes - self.read_total
         cap = min(self.limits.max_file_bytes, room)
@@ -194,36 +204,55 @@ class _Intake:
         self.read_total += len(data)
         if role == "lock":
             self.upload.lock = data
-        elif reason := _text_reason(data):
-            self.problems.add(index, name, reason)
         else:
-            self.upload.entries.append(UploadEntry(name, data))
+            self.upload.entries.append(UploadEntry(name, data, executable))
+            self.indexes[name] = index
 
     def finish(self) -> Upload:
+        """Judge the files that are items, now that the whole listing is known (a
+        tar's SKILL.md may come after the files of its folder)."""
         self.problems.raise_if_any()
-        if not self.upload.entries:
-            raise _refusal(self.label, "no skills found (no .md files)")
+        placement = layouts.place(entry.path for entry in self.upload.entries)
+        items = placement.item_paths()
+        for entry in self.upload.entries:
+            if entry.path in items:
+                index = self.indexes[entry.path]
+                for reason in allowlist_reasons(entry.path) or _text_reasons(entry):
+                    self.problems.add(index, entry.path, reason)
+        self.problems.raise_if_any()
+        if not items:
+            found = "no SKILL.md, command, agent or output style"
+            raise _refusal(self.label, f"no skills found ({found})")
         return self.upload
+
+    def _skip_junk(self, name: str) -> None:
+        """One line per junk folder (a .git/ holds thousands of files), one per junk file."""
+        parts = name.split("/")
+        folders = [n for n, part in enumerate(parts[:-1]) if skilltree.is_junk(part)]
+        shown_as = "/".join(parts[: folders[0] + 1]) + "/" if folders else name
+        if shown_as not in self.junk:
+            self.junk.add(shown_as)
+            self.upload.skipped.append((shown_as, _junk_reason(shown_as)))
 
     def _over_total(self) -> None:
         limit = self.limits.max_total_bytes
         self.problems.archive(f"the files add up to more than {limit} bytes uncompressed (limit)")
 
 
-_SKIP_REASONS = {
-    "macos": "macOS metadata, not a skill",
-    "other": "not a .md file; Skillhub stores only markdown skill files",
-}
-
-
 def _role(name: str) -> str:
-    """lock, md, macos (Finder's __MACOSX/ and ._ files) or other."""
+    """lock, junk (skilltree.is_junk: .git/, __pycache__, macOS metadata…) or file."""
     if name == LOCK_PATH:
         return "lock"
-    parts = name.split("/")
-    if parts[0] == "__MACOSX" or parts[-1].startswith("._"):
-        return "macos"
-    return "md" if name.lower().endswith(".md") else "other"
+    return "junk" if skilltree.is_junk(name) else "file"
+
+
+def _junk_reason(shown_as: str) -> str:
+    parts = set(shown_as.rstrip("/").split("/"))
+    if "__MACOSX" in parts or ".DS_Store" in parts or shown_as.rsplit("/", 1)[-1].startswith("._"):
+        return "macOS metadata, not part of any skill"
+    if ".git" in parts:
+        return "version control data, not part of any skill"
+    return "a cache or build output, not part of any skill"
 
 
 def _read_capped(stream: _Readable, cap: int) -> bytes | None:
@@ -237,14 +266,19 @@ def _read_capped(stream: _Readable, cap: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _text_reason(data: bytes) -> str | None:
+def _text_reasons(entry: UploadEntry) -> list[str]:
+    """Why an item's file is not text; a binary SKILL.md says what it should have been."""
     try:
-        data.decode("utf-8")
+        entry.data.decode("utf-8")
     except UnicodeDecodeError as error:
-        return f"not UTF-8 text (invalid byte at offset {error.start})"
-    if b"\x00" in data:
-        return "not text (contains a NUL byte)"
-    return None
+        why, reason = "invalid UTF-8", f"not UTF-8 text (invalid byte at offset {error.start})"
+    else:
+        if b"\x00" not in entry.data:
+            return []
+        why, reason = "a NUL byte", "not text (contains a NUL byte)"
+    if entry.path.rsplit("/", 1)[-1] == layouts.SKILL_MD:
+        reason = f"a binary file ({why}): a skill's SKILL.md must be UTF-8 text"
+    return [reason]
 
 
 # ---------------------------------------------------------------- zip
@@ -286,7 +320,8 @@ def _read_zip(label: str, data: bytes, limits: Limits) -> Upload:
                 name = info.orig_filename
                 try:
                     with archive.open(info) as stream:
-                        intake.take(index, name, role, stream)
+                        executable = bool(info.external_attr >> 16 & 0o111)
+                        intake.take(index, name, role, stream, executable)
                 except _READ_ERRORS as error:
                     intake.problems.add(index, name, f"corrupt data ({shown(str(error))})")
     except UnicodeDecodeError as error:  # ZipFile() decodes every name flagged as UTF-8
@@ -499,7 +534,8 @@ def _read_tar_gz(label: str, data: bytes, limits: Limits) -> Upload:
                     break
                 current = member.name
                 if role := _admit_tar_member(intake, index, member):
-                    intake.take(index, member.name, role, archive.extractfile(member))
+                    member_data = archive.extractfile(member)
+                    intake.take(index, member.name, role, member_data, bool(member.mode & 0o111))
             else:
                 # tarfile stops at the end marker; the rest proves the gzip CRC and length.
                 while stream.read(_CHUNK):

@@ -1,23 +1,32 @@
-"""Import skill files: one plan for the dry run, the same plan applied for real.
+"""Import skills: one plan for the dry run, the same plan applied for real.
 
 The import page and `manage.py import_skills` both come through here, so a
 dry-run report always says exactly what confirming will do. An import is all
-or nothing: any refused entry means nothing is written.
+or nothing: any refused item means nothing is written.
+
+An upload or a folder is read into entries (every regular file with its executable
+bit; junk skipped), grouped into items by catalog.layouts (a skill is its whole
+folder), and each item is compared with the latest version of its namesake: a skill
+file by file (added, changed, removed, unchanged).
 """
 
 import base64
 import hashlib
 import json
+import os
+import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from catalog import bundles, skillfile
-from catalog.models import Event, Skill, unstorable_reason
+from catalog import bundles, layouts, skillfile, skilltree
+from catalog.blobs import Blob, read_blobs
+from catalog.models import Event, Skill, VersionFile, unstorable_reason
 
 
 @dataclass
@@ -27,6 +36,12 @@ class ImportLine:
     detail: str = ""
     kind: str = ""
     name: str = ""
+    # A skill's files against its latest version: (status, path), status one of
+    # added, changed, removed, unchanged; SKILL.md included.
+    files: list[tuple[str, str]] = field(default_factory=list)
+
+    def file_count(self, status: str) -> int:
+        return sum(1 for row in self.files if row[0] == status)
 
 
 @dataclass
@@ -60,16 +75,28 @@ class ImportReport:
 class Entry:
     path: str
     data: bytes
+    executable: bool = False
 
 
 def archive_limits() -> bundles.Limits:
     return bundles.Limits(**settings.SKILLHUB_ARCHIVE_LIMITS)
 
 
+def tree_limits() -> skilltree.TreeLimits:
+    return skilltree.TreeLimits(**settings.SKILLHUB_SKILL_LIMITS)
+
+
+def label_of(name: str) -> str:
+    """What names a skill whose SKILL.md sits at the root of `name` (an archive or a
+    folder) when its frontmatter has no name: `pdf.tar.gz` -> `pdf`."""
+    base = re.split(r"[\\/]", name.rstrip("/\\"))[-1]
+    return re.sub(r"(\.tar\.gz|\.tgz|\.zip|\.md)$", "", base, flags=re.IGNORECASE)
+
+
 def read_upload(filename: str, data: bytes) -> tuple[list[Entry], list[tuple[str, str]]]:
     """Entries of an uploaded .md, .zip or .tar.gz. Raises bundles.ArchiveError."""
     upload = bundles.read_upload(filename, data, archive_limits())
-    return [Entry(e.path, e.data) for e in upload.entries], list(upload.skipped)
+    return [Entry(e.path, e.data, e.executable) for e in upload.entries], list(upload.skipped)
 
 
 def read_path(path: Path) -> tuple[list[Entry], list[tuple[str, str]]]:
@@ -92,53 +119,150 @@ def read_path(path: Path) -> tuple[list[Entry], list[tuple[str, str]]]:
 
 
 def _read_tree(base: Path, root: Path) -> tuple[list[Entry], list[tuple[str, str]]]:
-    entries, skipped, problems = [], [], []
-    for file in sorted(root.rglob("*")):
-        relative = file.relative_to(base).as_posix()
-        if file.is_symlink() or not file.is_file():
+    """Every regular file under `root` with its mode; symbolic links and junk (whole
+    folders such as .git/ at once) are skipped and reported, never followed or read.
+    The archive limits apply, so that a folder cannot hold more than an upload could."""
+    limits = archive_limits()
+    entries, skipped, problems, total = [], [], [], 0
+    for folder, subfolders, names in os.walk(root):
+        here = Path(folder)
+        for name in sorted(subfolders):
+            relative = (here / name).relative_to(base).as_posix()
+            if (here / name).is_symlink():
+                skipped.append((relative, "symbolic link, not followed"))
+                subfolders.remove(name)
+            elif skilltree.is_junk(name):
+                skipped.append((relative + "/", "junk (version control, caches or litter)"))
+                subfolders.remove(name)
+        subfolders.sort()
+        for name in sorted(names):
+            file = here / name
+            relative = file.relative_to(base).as_posix()
+            status = file.lstat()
             if file.is_symlink():
                 skipped.append((relative, "symbolic link, not followed"))
-            continue
-        if file.suffix != ".md":
-            skipped.append((relative, "not a markdown file; Skillhub stores only the .md file"))
-            continue
-        if file.stat().st_size > skillfile.MAX_FILE_BYTES:
-            problems.append(f"{relative}: larger than {skillfile.MAX_FILE_BYTES:,} bytes")
-            continue
-        entries.append(Entry(relative, file.read_bytes()))
+            elif skilltree.is_junk(relative):
+                skipped.append((relative, "junk (version control, caches or litter)"))
+            elif not file.is_file():
+                skipped.append((relative, "not a regular file"))
+            elif status.st_size > limits.max_file_bytes:
+                problems.append(f"{relative}: larger than {limits.max_file_bytes:,} bytes")
+            else:
+                total += status.st_size
+                entries.append(Entry(relative, file.read_bytes(), bool(status.st_mode & 0o111)))
+            if len(entries) > limits.max_entries or total > limits.max_total_bytes:
+                what = f"{limits.max_entries:,} files or {limits.max_total_bytes:,} bytes"
+                raise bundles.ArchiveError([f"{base}: more than {what} (the import limits)"])
     if problems:
         raise bundles.ArchiveError(problems)
     return entries, skipped
+
+
+# -- grouping entries into items ----------------------------------------------------------
+
+
+@dataclass
+class Item:
+    """One item found in a source: its own file and, for a skill, the rest of its folder."""
+
+    path: str  # the item's file: .claude/skills/pdf/SKILL.md, .claude/commands/x.md
+    kind: str
+    name: str | None  # from the path; None: from the frontmatter, else `fallback`
+    data: bytes
+    files: skilltree.Tree | None = None  # a skill's other files (None for single files)
+    fallback: str = ""
+
+
+def find_items(
+    entries: list[Entry], label: str = ""
+) -> tuple[list[Item], list[tuple[str, str]], list[Entry]]:
+    """The items among `entries`, the (path, reason) of entries that belong to none, and
+    the entries the items are made of."""
+    placement = layouts.place(entry.path for entry in entries)
+    by_path = {entry.path: entry for entry in entries}
+    items, used = [], []
+    for folder in placement.skills:
+        skill_md = by_path[folder.skill_md]
+        tree = {}
+        for path in folder.files:
+            relative = folder.relative(path)
+            tree[relative] = skilltree.TreeFile(
+                relative, by_path[path].data, by_path[path].executable
+            )
+        fallback = label if not folder.root else ""
+        items.append(Item(skill_md.path, "skill", folder.name, skill_md.data, tree, fallback))
+        used += [skill_md, *(by_path[path] for path in folder.files)]
+    for single in placement.singles:
+        items.append(Item(single.path, single.kind, single.name, by_path[single.path].data))
+        used.append(by_path[single.path])
+    return items, placement.outside, used
 
 
 @dataclass(frozen=True)
 class PendingImport:
     """Checked entries waiting for the user to confirm, as session-safe text.
 
-    The token is a digest of the entries, so confirming imports exactly what the
-    dry run showed.
+    The bytes go to blobs first (content-addressed and immutable, so storing bytes
+    that are never imported harms nothing) and the session keeps only (path, sha256,
+    executable): a skill of 30 MiB must not travel in a session. The token is a
+    digest of that list, so confirming imports exactly what the dry run showed.
     """
 
     token: str
     packed: str
 
     @classmethod
-    def pack(cls, entries: list[Entry]) -> "PendingImport":
-        raw = json.dumps([[e.path, base64.b64encode(e.data).decode()] for e in entries])
+    def pack(cls, entries: list[Entry], label: str = "") -> "PendingImport":
+        _items, _outside, used = find_items(entries, label)
+        rows = [[e.path, Blob.store(e.data).sha256, e.executable] for e in used]
+        raw = json.dumps({"label": label, "entries": rows})
         packed = base64.b64encode(zlib.compress(raw.encode())).decode()
         return cls(hashlib.sha256(packed.encode()).hexdigest()[:32], packed)
 
     @staticmethod
-    def unpack(packed: str) -> list[Entry]:
-        raw = json.loads(zlib.decompress(base64.b64decode(packed)))
-        return [Entry(path, base64.b64decode(data)) for path, data in raw]
+    def unpack(packed: str) -> tuple[list[Entry], str] | None:
+        """The entries and the label, or None if they cannot be had any more (a session
+        written by an older release, a blob gone)."""
+        try:
+            raw = json.loads(zlib.decompress(base64.b64decode(packed)))
+            rows, label = raw["entries"], raw["label"]
+            contents = read_blobs(sha256 for _path, sha256, _executable in rows)
+        except (ValueError, TypeError, KeyError, zlib.error, Blob.DoesNotExist):
+            return None
+        entries = [Entry(path, contents[sha256], executable) for path, sha256, executable in rows]
+        return entries, label
+
+
+def check_upload(filename: str, data: bytes, user) -> tuple[ImportReport, PendingImport | None]:
+    """The dry run of an upload (the import page) and, if it can be confirmed, what
+    waits for the confirm. Raises bundles.ArchiveError."""
+    entries, skipped = read_upload(filename, data)
+    label = label_of(filename)
+    report = import_entries(entries, user, dry_run=True, skipped=skipped, label=label)
+    if not report.ok:
+        return report, None
+    waiting = PendingImport.pack(entries, label)
+    report.token = waiting.token
+    return report, waiting
+
+
+def confirm_import(packed: str, user) -> ImportReport | None:
+    """Apply what a dry run checked (PendingImport.packed); None if it is gone."""
+    unpacked = PendingImport.unpack(packed)
+    if unpacked is None:
+        return None
+    entries, label = unpacked
+    return import_entries(entries, user, label=label)
+
+
+# -- planning and applying -----------------------------------------------------------------
 
 
 @dataclass
 class _Planned:
     line: ImportLine
     text: str = ""
-    result: str = ""
+    files: skilltree.Tree | None = None
 
 
 def import_entries(
@@ -148,85 +272,162 @@ def import_entries(
     publish: bool = False,
     dry_run: bool = False,
     skipped: Iterable[tuple[str, str]] = (),
+    label: str = "",
 ) -> ImportReport:
-    """Plan the import of `entries` and, unless `dry_run` or anything is refused, apply it."""
-    planned = _plan(list(entries))
+    """Plan the import of `entries` (one upload or folder; `label` names a skill at its
+    root) and, unless `dry_run` or anything is refused, apply it."""
+    return import_sources([(list(entries), label)], user, publish, dry_run, skipped)
+
+
+def import_sources(
+    sources: Iterable[tuple[list[Entry], str]],
+    user,
+    publish: bool = False,
+    dry_run: bool = False,
+    skipped: Iterable[tuple[str, str]] = (),
+) -> ImportReport:
+    """The same for several sources (import_skills PATH…), each grouped on its own."""
+    items, outside = [], []
+    for entries, label in sources:
+        found, not_items, _used = find_items(entries, label)
+        items += found
+        outside += not_items
+    planned = _plan(items)
     report = ImportReport(lines=[p.line for p in planned])
     report.lines += [ImportLine(path, "skipped", reason) for path, reason in skipped]
+    report.lines += [ImportLine(path, "skipped", reason) for path, reason in outside]
     if dry_run or report.refused or not planned:
         return report
-    with transaction.atomic():
-        for item in planned:
-            _apply(item, user, publish)
+    try:
+        with transaction.atomic():
+            for item in planned:
+                _apply(item, user, publish)
+    except ValidationError as error:  # what changed since the plan (a concurrent save)
+        item.line.outcome, item.line.detail = "refused", " ".join(error.messages)
+        return report
     report.applied = True
     return report
 
 
-def _plan(entries: list[Entry]) -> list[_Planned]:
+def _plan(items: list[Item]) -> list[_Planned]:
     planned: list[_Planned] = []
     seen: dict[tuple[str, str], str] = {}
-    for entry in entries:
-        item = _plan_entry(entry)
-        line = item.line
+    for item in items:
+        plan = _plan_item(item)
+        line = plan.line
         if line.outcome != "refused":
             key = (line.kind, line.name.casefold())
             if key in seen:
                 line.outcome = "refused"
                 line.detail = f"the same {line.kind} as {seen[key]}"
             else:
-                seen[key] = entry.path
-        planned.append(item)
+                seen[key] = item.path
+        planned.append(plan)
     return planned
 
 
-def _plan_entry(entry: Entry) -> _Planned:
-    located = skillfile.locate(entry.path)
-    if located is None:
-        return _Planned(ImportLine(entry.path, "refused", "not a skill file path"))
-    kind, name = located
-    text, problems = skillfile.decode(entry.data)
+def _plan_item(item: Item) -> _Planned:
+    kind, name = item.kind, item.name
+
+    def refused(detail: str) -> _Planned:
+        return _Planned(ImportLine(item.path, "refused", detail, kind, name or ""))
+
+    text, problems = skillfile.decode(item.data)
     if text is None:
         reason = problems[0].message if problems else "not valid UTF-8"
-        return _Planned(ImportLine(entry.path, "refused", reason, kind))
-    reason = unstorable_reason(text)
-    if reason:
-        return _Planned(ImportLine(entry.path, "refused", reason, kind))
-    parsed = skillfile.parse(text, kind=kind, name=name)
+        if kind == "skill":
+            reason = f"a binary file: a skill's SKILL.md must be UTF-8 text ({reason})"
+        return refused(reason)
+    if reason := unstorable_reason(text):
+        return refused(reason)
     if name is None:
-        name = parsed.metadata.get("name") if isinstance(parsed.metadata.get("name"), str) else ""
-        parsed = skillfile.parse(text, kind=kind, name=name)
+        parsed = skillfile.parse(text, kind=kind, name=None)
+        written = parsed.metadata.get("name")
+        name = written if isinstance(written, str) and written else item.fallback
     if not name or not skillfile.is_valid_name(kind, name):
-        detail = f"{name!r} is not a valid {kind} name" if name else "no name for this skill"
-        return _Planned(ImportLine(entry.path, "refused", detail, kind, name or ""))
+        return refused(f"{name!r} is not a valid {kind} name" if name else "no name for this skill")
+    if item.files is not None and (problems := _tree_problems(text, item.files)):
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        return refused("; ".join(problems[:5]) + more)
+    parsed = skillfile.parse(text, kind=kind, name=name)
 
-    line = ImportLine(entry.path, "", "", kind, name)
+    line = ImportLine(item.path, "", "", kind, name)
     existing = Skill.objects.named(kind, name).select_related("latest").first()
     if existing and existing.archived:
-        detail = f"an archived {kind} is called {existing.name!r}; an admin must restore it first"
-        return _Planned(ImportLine(entry.path, "refused", detail, kind, name))
-    if existing and existing.latest and existing.latest.text == parsed.text:
+        return refused(f"an archived {kind} is called {existing.name!r}; an admin must restore it")
+    latest = existing.latest if existing else None
+    if item.files is not None:
+        line.files = _file_changes(parsed.text, item.files, latest)
+    if latest and latest.text == parsed.text and not _changed(line):
         line.outcome = "unchanged"
-        line.detail = f"same as v{existing.latest.number}"
+        line.detail = f"same as v{latest.number}"
     elif parsed.result == "error":
         line.outcome = "draft"
         errors = [p for p in parsed.problems if p.severity == "error"]
         line.detail = "; ".join(f"line {p.line}: {p.message}" for p in errors[:3])
     elif existing:
         line.outcome = "new-version"
-        line.detail = f"v{existing.latest.number + 1 if existing.latest else 1}"
+        line.detail = f"v{latest.number + 1 if latest else 1}"
     else:
         line.outcome = "created"
-    return _Planned(line, text=parsed.text, result=parsed.result)
+    if len(line.files) > 1:  # a folder, not a lone SKILL.md
+        counts = _counts(line) if latest else f"{len(line.files)} files"
+        line.detail = f"{line.detail} ({counts})" if line.detail else counts
+    return _Planned(line, text=parsed.text, files=item.files)
+
+
+def _tree_problems(text: str, files: skilltree.Tree) -> list[str]:
+    """The rules Skill.save_version applies to a tree, checked before anything is written."""
+    problems = skilltree.tree_problems(files, tree_limits(), len(text.encode("utf-8")))
+    for path, file in files.items():
+        if path.lower().endswith(".md") and not file.is_text:
+            problems.append(f"{path}: a markdown file must be UTF-8 text")
+    return problems
+
+
+def _file_changes(text: str, files: skilltree.Tree, latest) -> list[tuple[str, str]]:
+    """(status, path) of every file of the folder, SKILL.md included, against `latest`
+    (compared by sha256 and executable bit, without reading the stored bytes)."""
+    new = {layouts.SKILL_MD: (hashlib.sha256(text.encode("utf-8")).hexdigest(), False)}
+    new |= {path: (file.sha256, file.executable) for path, file in files.items()}
+    old = {}
+    if latest is not None:
+        old[layouts.SKILL_MD] = (latest.sha256, False)
+        rows = VersionFile.objects.filter(version=latest).values_list("path", "blob", "executable")
+        old |= {path: (sha256, executable) for path, sha256, executable in rows}
+    changes = []
+    for path in sorted(set(old) | set(new)):
+        if path not in old:
+            status = "added"
+        elif path not in new:
+            status = "removed"
+        else:
+            status = "unchanged" if old[path] == new[path] else "changed"
+        changes.append((status, path))
+    return changes
+
+
+def _changed(line: ImportLine) -> bool:
+    return any(status != "unchanged" for status, _path in line.files)
+
+
+def _counts(line: ImportLine) -> str:
+    return ", ".join(
+        f"{line.file_count(status)} {'files ' if status == 'added' else ''}{status}"
+        for status in ("added", "changed", "removed", "unchanged")
+    )
 
 
 def _apply(item: _Planned, user, publish: bool) -> None:
     line = item.line
     skill = Skill.objects.named(line.kind, line.name).first()
     if skill is None:
-        result = Skill.create(line.kind, line.name, item.text, user, message="Imported")
+        result = Skill.create(
+            line.kind, line.name, item.text, user, message="Imported", files=item.files
+        )
         skill = Skill.objects.get(pk=result.version.skill_id)
     else:
-        result = skill.save_version(item.text, user, message="Imported")
+        result = skill.save_version(item.text, user, message="Imported", files=item.files)
     if result.created:
         Event.record(Event.Action.IMPORT, skill, user, result.version)
     if publish and result.version.result != "error" and skill.published_id != result.version.pk:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog import bundles, collisions, diffing, rendering, skillfile, skilltree
 from catalog.blobs import Blob, read_blobs
 from catalog.converters import whole_number
-from catalog.importing import PendingImport, import_entries, read_upload
+from catalog.importing import check_upload, confirm_import
 from catalog.models import EditConflict, Event, Kind, Skill, Tag, Version
 from catalog.previews import build_preview, stored_preview
 from catalog.views import file_response
@@ -580,10 +580,10 @@ def import_view(request):
     if request.method == "POST" and "confirm" in request.POST:
         packed = pending.pop(request.POST["confirm"], None)
         request.session.modified = True
-        if packed is None:
+        report = confirm_import(packed, request.user) if packed else None
+        if report is None:
             messages.error(request, "Nothing to import: upload the file again.")
             return redirect("editor:import")
-        report = import_entries(PendingImport.unpack(packed), request.user)
         if report.applied:
             messages.success(request, f"Imported: {report.summary()}.")
             return redirect("editor:dashboard")
@@ -592,17 +592,14 @@ def import_view(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                entries, skipped = read_upload(upload.name, upload.read())
+                report, waiting = check_upload(upload.name, upload.read(), request.user)
             except bundles.ArchiveError as error:
                 error_lines = error.problems
             else:
-                report = import_entries(entries, request.user, dry_run=True, skipped=skipped)
-                if report.ok:
-                    waiting = PendingImport.pack(entries)
+                if waiting is not None:
                     pending.clear()  # only the newest dry run can be confirmed
                     pending[waiting.token] = waiting.packed
                     request.session.modified = True
-                    report.token = waiting.token
     status = 400 if (error_lines or form.errors or (report and report.refused)) else 200
     context = {"form": form, "report": report, "error_lines": error_lines}
     return render(request, "editor/import.html", context, status=status)

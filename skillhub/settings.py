@@ -232,13 +232,19 @@ SKILLHUB_SKILL_LIMITS = {
     "max_total_bytes": env_int("SKILLHUB_SKILL_TOTAL_BYTES", 30 * 1024 * 1024),
     "max_files": env_int("SKILLHUB_SKILL_FILES", 1000),
 }
+# Uploads and folders given to import_skills (catalog/archives.py): room for a whole
+# skills repository (Anthropic's: 17 skills of up to 83 files, about 20 MB, folders 7
+# deep) and for a skill at its limits; a file may be as large as a skill's file may be.
+# The import page takes the file as an upload, which DATA_UPLOAD_MAX_MEMORY_SIZE does
+# not count; an upload over FILE_UPLOAD_MAX_MEMORY_SIZE waits in a temporary file, and
+# the form refuses one over max_upload_bytes before reading it.
 SKILLHUB_ARCHIVE_LIMITS = {
-    "max_upload_bytes": env_int("SKILLHUB_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
-    "max_entries": env_int("SKILLHUB_MAX_ENTRIES", 500),
-    "max_file_bytes": SKILLHUB_MAX_FILE_BYTES,
-    "max_total_bytes": env_int("SKILLHUB_MAX_TOTAL_BYTES", 16 * 1024 * 1024),
+    "max_upload_bytes": env_int("SKILLHUB_MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
+    "max_entries": env_int("SKILLHUB_MAX_ENTRIES", 5000),
+    "max_file_bytes": SKILLHUB_SKILL_LIMITS["max_file_bytes"],
+    "max_total_bytes": env_int("SKILLHUB_MAX_TOTAL_BYTES", 128 * 1024 * 1024),
     "max_path_chars": 255,
-    "max_path_depth": 8,
+    "max_path_depth": env_int("SKILLHUB_MAX_PATH_DEPTH", 12),
 }
 # Where the bytes of skills' files go (catalog/blobs.py): empty keeps them in the
 # database, the only thing to back up; "s3" puts them in an S3-compatible bucket through

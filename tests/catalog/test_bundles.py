@@ -35,6 +35,7 @@ from catalog.bundles import (
     write_tar_gz,
     write_zip,
 )
+from catalog import layouts
 from tests.shared import ADVERSARIAL, needs_shared
 
 KIB = 1024
@@ -247,13 +248,18 @@ def test_errors_about_hostile_archives_hold_no_control_characters(hostile, case_
 @needs_shared
 @pytest.mark.parametrize("case_id", sorted(ACCEPTED))
 def test_policy_cases_import_only_the_markdown_and_list_the_rest_as_skipped(hostile, case_id):
+    # The reader returns every regular file (a skill's folder has scripts and assets);
+    # the layout says which are items, and files outside every item are skipped.
     path = hostile[case_id]
     upload = read_upload(path.name, path.read_bytes(), LIMITS)
     imported, skipped = ACCEPTED[case_id]
-    assert [entry.path for entry in upload.entries] == imported
-    assert all(entry.data.startswith(b"---\ndescription:") for entry in upload.entries)
-    assert [path for path, _reason in upload.skipped] == skipped
-    assert all(reason for _path, reason in upload.skipped)
+    placement = layouts.place(entry.path for entry in upload.entries)
+    assert [single.path for single in placement.singles] == imported
+    assert placement.skills == [] and upload.skipped == []
+    items = [entry for entry in upload.entries if entry.path in imported]
+    assert all(entry.data.startswith(b"---\ndescription:") for entry in items)
+    assert [path for path, _reason in placement.outside] == sorted(skipped)
+    assert all(reason for _path, reason in placement.outside)
 
 
 # An audit hook sees every file operation of the process. It cannot be removed,
@@ -405,24 +411,24 @@ def test_markdown_entries_must_be_utf8_text_without_nul_and_all_bad_ones_are_nam
     assert "NUL" in error.problems[2]
 
 
-def test_markdown_names_outside_the_allowlist_are_refused_but_other_files_only_skipped():
-    data = zip_of(
-        {
-            "notes/v1.2.md": SKILL,
-            "My Skill.md": SKILL,
-            ".claude/commands/ok.md": SKILL,
-            "scripts/run me.sh": b"echo\n",
-        }
-    )
-    error = refusal("bundle.zip", data)
+def test_item_names_outside_the_allowlist_are_refused_but_other_files_only_skipped():
+    # Loose .md files are commands only in an upload with no .claude/ tree or skill
+    # folder; then their names must pass the allowlist.
+    loose = {"notes/v1.2.md": SKILL, "My Skill.md": SKILL, "scripts/run me.sh": b"echo\n"}
+    error = refusal("bundle.zip", zip_of(loose))
     assert [line.split(":")[0] for line in error.problems] == ["notes/v1.2.md", "My Skill.md"]
+    beside_a_tree = {**loose, ".claude/commands/My Skill.md": SKILL}
+    error = refusal("bundle.zip", zip_of(beside_a_tree))
+    assert [line.split(":")[0] for line in error.problems] == [".claude/commands/My Skill.md"]
+    upload = read_upload("bundle.zip", zip_of({**loose, ".claude/commands/ok.md": SKILL}), LIMITS)
+    assert len(upload.entries) == 4
 
 
 def test_macos_metadata_in_a_zip_is_skipped():
     data = zip_of({"ok.md": SKILL, "__MACOSX/._ok.md": b"\x00\x05\x16\x07", "._other.md": b"\x00"})
     upload = read_upload("bundle.zip", data, LIMITS)
     assert unpacked(upload) == {"ok.md": SKILL}
-    assert [path for path, _reason in upload.skipped] == ["__MACOSX/._ok.md", "._other.md"]
+    assert [path for path, _reason in upload.skipped] == ["__MACOSX/", "._other.md"]
 
 
 def test_directory_entries_are_ignored():

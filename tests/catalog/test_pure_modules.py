@@ -12,6 +12,7 @@ PURE_MODULES = [
     "catalog.rendering",
     "catalog.bundles",
     "catalog.archives",
+    "catalog.layouts",
     "catalog.paths",
     "catalog.diffing",
     "catalog.skilltree",

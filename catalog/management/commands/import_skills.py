@@ -5,13 +5,15 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog import bundles
-from catalog.importing import import_entries, read_path
+from catalog.importing import import_sources, label_of, read_path
 
 
 class Command(BaseCommand):
     help = (
-        "Import skill files from folders holding a .claude/ tree, single .md files, "
-        ".zip or .tar.gz bundles. All or nothing: any refused entry imports nothing."
+        "Import skills from folders (holding a .claude/ tree, skills/<name>/ folders, or one "
+        "skill's folder), single .md files, .zip or .tar.gz archives. Every file of a "
+        "skill's folder is imported with its executable bit. All or nothing: any refused "
+        "item imports nothing."
     )
 
     def add_arguments(self, parser):
@@ -27,28 +29,34 @@ class Command(BaseCommand):
             if author is None:
                 raise CommandError(f"No user called {user!r}.")
 
-        entries, skipped, problems = [], [], []
+        sources, skipped, problems, count = [], [], [], 0
         for raw in paths:
+            path = Path(raw)
             try:
-                found, passed_over = read_path(Path(raw))
+                found, passed_over = read_path(path)
             except bundles.ArchiveError as error:
                 problems += [f"{raw}: {line}" for line in error.problems]
                 continue
-            entries += found
+            # A skill at the root of a folder or archive is named after it if its
+            # frontmatter has no name.
+            sources.append((found, label_of(path.resolve().name if path.is_dir() else raw)))
             skipped += [(f"{raw}: {path}", reason) for path, reason in passed_over]
-            if len(entries) // 100 > (len(entries) - len(found)) // 100:
-                self.stdout.write(f"read {len(entries)} files…")
+            if (count + len(found)) // 100 > count // 100:
+                self.stdout.write(f"read {count + len(found)} files…")
+            count += len(found)
         if problems:
             for line in problems:
                 self.stderr.write(f"refused {line}")
             self.stderr.write("Nothing was imported.")
             sys.exit(1)
 
-        report = import_entries(entries, author, publish=publish, dry_run=dry_run, skipped=skipped)
+        report = import_sources(sources, author, publish, dry_run, skipped)
         for number, line in enumerate(report.lines, start=1):
             if line.outcome in {"refused", "draft", "skipped"}:
                 stream = self.stderr if line.outcome == "refused" else self.stdout
                 stream.write(f"{line.outcome} {line.path}: {line.detail}")
+            elif line.files and line.outcome in {"created", "new-version"}:
+                self.stdout.write(f"{line.outcome} {line.path}: {line.detail}")
             if number % 100 == 0:
                 self.stdout.write(f"planned {number} of {len(report.lines)}…")
         verb = "Would import" if dry_run else ("Imported" if report.applied else "Imported nothing")
