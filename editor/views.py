@@ -2,7 +2,6 @@
 
 from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -10,17 +9,16 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog import bundles, collisions, diffing, rendering, skillfile, skilltree
-from catalog.blobs import Blob, read_blobs
+from catalog import bundles, collisions, diffing, skillfile, skilltree
 from catalog.converters import whole_number
 from catalog.importing import check_upload, confirm_import
 from catalog.models import EditConflict, Event, Kind, Skill, Tag, Version
 from catalog.previews import build_preview, stored_preview
 from catalog.views import file_response
+from editor import pages
 from editor.forms import (
     EditForm,
     FileForm,
@@ -108,10 +106,10 @@ def preview(request):
     on = _edited_version(kind, name, data.get("base_version"))
     path = data.get("path") or skilltree.SKILL_MD
     if on is not None and path != skilltree.SKILL_MD:
-        context = {"file_preview": _file_preview(on.skill, path, text)}
+        context = {"file_preview": pages.file_preview(on.skill, path, text)}
         return render(request, "editor/edit.html#file-preview", context)
     files = on.tree() if on is not None else None
-    files_url = _files_url(on.skill) if files else ""
+    files_url = pages.files_url(on.skill) if files else ""
     result = build_preview(text, kind, name, data.get("arguments") or "", files, files_url)
     return render(request, "editor/edit.html#preview", {"preview": result})
 
@@ -123,22 +121,6 @@ def _edited_version(kind: str, name: str | None, number: int | None) -> Version 
         return None
     skill = Skill.objects.active().named(kind, name).first()
     return skill.versions.filter(number=number).first() if skill else None
-
-
-def _files_url(skill: Skill) -> str:
-    """Where the editor serves the files of a skill's latest version (drafts too), for
-    relative links in a preview: `<files_url>references/forms.md`."""
-    return reverse("editor:file", args=[skill.name, "x"]).removesuffix("x")
-
-
-def _file_preview(skill: Skill, path: str, text: str) -> str:
-    """A text file beside the editor: markdown rendered (its relative links resolved from
-    its own folder), anything else highlighted by its name."""
-    if not path.lower().endswith(".md"):
-        return rendering.highlight_file(path, text)
-    folder = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
-    hosts = settings.SKILLHUB_IMAGE_HOSTS
-    return rendering.render_markdown(skillfile.normalise(text), hosts, _files_url(skill) + folder)
 
 
 @login_required
@@ -197,7 +179,7 @@ def edit(request, kind, name):
     if request.method == "GET" and skill.kind == Kind.SKILL and path != skilltree.SKILL_MD:
         if path not in skill.latest.tree():
             raise Http404(f"v{skill.latest.number} of {skill.name} has no file {path}.")
-        return _edit_page(request, skill, _editor_form(skill.latest, path), path=path)
+        return _edit_page(request, skill, pages.editor_form(skill.latest, path), path=path)
     return _edit_page(request, skill, form, conflict=conflict, status=status)
 
 
@@ -207,7 +189,7 @@ def _edit_page(
     """The edit page: for a skill, its file tree, and SKILL.md or the file at `path` in the
     editor (a binary file: its facts), as of the version the form is on. `file_form` is a
     change to the files that was refused or conflicted, shown with its errors."""
-    on = _form_version(skill, form)
+    on = pages.form_version(skill, form)
     tree = on.tree() if skill.kind == Kind.SKILL else {}
     file = tree.get(path)
     if conflict is not None and conflict.mine_files is not None and path in conflict.mine_files:
@@ -219,47 +201,19 @@ def _edit_page(
         "on": on,
         "conflict": conflict,
         "conflict_rows": _conflict_rows(conflict),
-        "conflict_files": _conflict_files(conflict),
+        "conflict_files": pages.conflict_files(conflict),
         "tags_form": TagsForm(initial={"tags": " ".join(t.name for t in skill.tags.all())}),
-        "tree_nav": _tree_nav(tree) if skill.kind == Kind.SKILL else None,
+        "tree_nav": pages.tree_nav(tree) if skill.kind == Kind.SKILL else None,
         "path": path,
         "file": file,
         "file_form": file_form,
-        "file_errors": _errors_of(file_form if file_form is not None else form),
+        "file_errors": pages.errors_of(file_form if file_form is not None else form),
     }
     if path == skilltree.SKILL_MD:
         context["preview"] = _edit_preview(skill, text, on, tree)
     elif file is not None and file.is_text:
-        context["file_preview"] = _file_preview(skill, path, text)
+        context["file_preview"] = pages.file_preview(skill, path, text)
     return render(request, "editor/edit.html", context, status=status)
-
-
-def _form_version(skill: Skill, form) -> Version:
-    """The version a form is on (its base_version), else the latest."""
-    number = whole_number(str(form["base_version"].value() or ""))
-    if number is None or number == skill.latest.number:
-        return skill.latest
-    return skill.versions.filter(number=number).first() or skill.latest
-
-
-def _tree_nav(tree: skilltree.Tree) -> list[dict]:
-    """The files as nested folders (folders first, then files, by name) for the page."""
-    root: dict = {}
-    for path, file in tree.items():
-        *folders, name = path.split("/")
-        node = root
-        for folder in folders:
-            node = node.setdefault(folder + "/", {})
-        node[name] = file
-
-    def nodes(level: dict, prefix: str) -> list[dict]:
-        folders = sorted(k for k in level if k.endswith("/"))
-        files = sorted(k for k in level if not k.endswith("/"))
-        return [{"name": k[:-1], "children": nodes(level[k], prefix + k)} for k in folders] + [
-            {"name": k, "path": prefix + k, "file": level[k]} for k in files
-        ]
-
-    return nodes(root, "")
 
 
 def _edit_preview(skill: Skill, text: str, on: Version, tree: skilltree.Tree):
@@ -268,7 +222,7 @@ def _edit_preview(skill: Skill, text: str, on: Version, tree: skilltree.Tree):
     its files (the stored HTML links the public ones, which a draft does not have)."""
     if not tree and skillfile.normalise(text) == skill.latest.text:
         return stored_preview(skill.latest)
-    files_url = _files_url(skill) if tree else ""
+    files_url = pages.files_url(skill) if tree else ""
     return build_preview(text, skill.kind, skill.name, files=tree, files_url=files_url)
 
 
@@ -289,29 +243,6 @@ def _conflict_rows(conflict: EditConflict | None):
     return [
         row for hunk in diffing.side_by_side(conflict.theirs.text, conflict.mine) for row in hunk
     ]
-
-
-def _conflict_files(conflict: EditConflict | None) -> list[dict]:
-    """Each other file in conflict: why, and its two sides (text: side by side)."""
-    if conflict is None or not conflict.files:
-        return []
-    theirs_tree, mine_tree = conflict.theirs.tree(), conflict.mine_files or {}
-    found = []
-    for path, why in conflict.files:
-        theirs, mine = theirs_tree.get(path), mine_tree.get(path)
-        rows = None
-        if all(f is not None and f.is_text for f in (theirs, mine)):
-            hunks = diffing.side_by_side(theirs.text, mine.text)
-            rows = [row for hunk in hunks for row in hunk]
-        found.append({"path": path, "why": why, "theirs": theirs, "mine": mine, "rows": rows})
-    return found
-
-
-def _errors_of(form) -> list[str]:
-    """Every error of a files form, for the one alert the files panel shows."""
-    if not isinstance(form, FileForm) or not form.is_bound:
-        return []
-    return [message for errors in form.errors.values() for message in errors]
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -337,7 +268,7 @@ def files(request, name):
         try:
             if base is None:
                 raise ValidationError({"base_version": f"There is no v{data['base_version']}."})
-            upload = _upload_bytes(form)
+            upload = pages.upload_bytes(form)
             result = skill.save_version(
                 base.text,
                 request.user,
@@ -348,57 +279,22 @@ def files(request, name):
             )
         except EditConflict as error:
             conflict, status = error, 409
-            form = _conflict_form(form, upload)
+            form = pages.conflict_form(form, upload)
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _saved_message(result))
             target = form.target if data["action"] != "delete" else ""
             return redirect(skill.get_edit_url() + (f"?file={quote(target)}" if target else ""))
-    on = _form_version(skill, form)
+    on = pages.form_version(skill, form)
     if request.POST.get("action") == "save" and path in on.tree():
         return _edit_page(request, skill, form, path=path, conflict=conflict, status=status)
     # Any other change is shown beside the editor, which opens the file it was about.
     path = path if path in on.tree() else skilltree.SKILL_MD
-    editor = _editor_form(on, path)
+    editor = pages.editor_form(on, path)
     return _edit_page(
         request, skill, editor, path=path, conflict=conflict, status=status, file_form=form
     )
-
-
-def _editor_form(on: Version, path: str):
-    """The editor's form for `path` (SKILL.md or a file) of version `on`, unchanged."""
-    if path == skilltree.SKILL_MD:
-        return EditForm(initial={"text": on.text, "base_version": on.number})
-    file = on.tree()[path]
-    initial = {"action": "save", "path": path, "base_version": on.number}
-    return FileForm(initial={**initial, "text": file.text} if file.is_text else initial)
-
-
-def _upload_bytes(form: FileForm) -> bytes | None:
-    """The uploaded file's bytes, or those of the upload a conflict page kept."""
-    data = form.cleaned_data
-    if data["action"] != "upload":
-        return None
-    if data.get("upload"):
-        return data["upload"].read()
-    try:
-        return read_blobs([data["upload_sha256"]])[data["upload_sha256"]]
-    except Blob.DoesNotExist:
-        raise ValidationError(
-            {"upload": "The kept upload is gone: choose the file again."}
-        ) from None
-
-
-def _conflict_form(form: FileForm, upload: bytes | None) -> FileForm:
-    """The form again after a 409, still on the version the change is on (as EditForm):
-    an upload is kept as a blob (content-addressed, so nothing is stored twice) and the
-    form names it, so that trying again needs nothing sent twice."""
-    data = {**form.cleaned_data, "upload": None, "resolved_version": None}
-    data["base_version"] = form.cleaned_data["resolved_version"] or data["base_version"]
-    if upload is not None:
-        data["upload_sha256"] = Blob.store(upload).sha256
-    return FileForm(initial=data)
 
 
 @login_required
