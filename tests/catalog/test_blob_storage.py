@@ -4,12 +4,15 @@ on loopback (tests/s3.py; the `bucket` fixture is in conftest.py), listed and re
 with boto3."""
 
 import hashlib
+import io
 import json
 import subprocess
 import sys
+import tarfile
 
 import pytest
 
+from catalog import exporting
 from catalog.blobs import Blob, BlobCorrupted, storage_name
 from catalog.models import Skill, Version
 from catalog.skilltree import TreeFile
@@ -229,3 +232,21 @@ def test_the_storage_configured_from_the_environment_writes_blobs_into_a_real_bu
 
     assert bucket.keys() == [storage_name(sha256)]
     assert bucket.read(sha256) == data
+
+
+def test_a_bundle_of_a_skill_kept_in_the_bucket_holds_every_file_with_its_mode(bucket):
+    text, files = pdf_skill()
+    with bucket.as_blob_store():
+        Skill.create("skill", "pdf", text, None, files=files)
+        items = exporting.bundle_items(skills=Skill.objects.filter(name="pdf"), latest=True)
+
+        bundle = b"".join(exporting.iter_bundle(items, "tar.gz"))
+
+    with tarfile.open(fileobj=io.BytesIO(bundle), mode="r:gz") as archive:
+        found = {
+            m.name.removeprefix(".claude/skills/pdf/"): (archive.extractfile(m).read(), m.mode)
+            for m in archive.getmembers()
+            if m.name.startswith(".claude/skills/pdf/")
+        }
+    assert found.pop("SKILL.md") == (text.encode(), 0o644)
+    assert found == {path: (f.data, f.mode) for path, f in files.items()}
