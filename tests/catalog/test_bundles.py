@@ -20,13 +20,17 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from catalog import layouts
 from catalog.bundles import (
     LOCK_PATH,
     ArchiveError,
+    BundleFile,
     BundleItem,
     Limits,
     Upload,
     UploadEntry,
+    iter_folder_tar_gz,
+    iter_folder_zip,
     iter_tar_gz,
     iter_zip,
     lock_file,
@@ -35,7 +39,7 @@ from catalog.bundles import (
     write_tar_gz,
     write_zip,
 )
-from catalog import layouts
+from catalog.skilltree import TreeFile, tree_digest
 from tests.shared import ADVERSARIAL, needs_shared
 
 KIB = 1024
@@ -796,6 +800,132 @@ def test_a_bundle_of_10000_items_streams_in_many_chunks_with_memory_far_below_it
     # for sorting, names and the zip directory) for 8-10 MB of output, a factor of
     # about 13; asserted with a margin.
     assert peak * 5 < size
+
+
+# -- skill folders ---------------------------------------------------------------------
+
+
+def folder_item(files: dict[str, tuple[bytes, bool]], name: str = "pdf") -> BundleItem:
+    folder = f".claude/skills/{name}/"
+    return BundleItem(
+        "skill",
+        name,
+        folder + "SKILL.md",
+        1,
+        f"---\nname: {name}\n---\nUse the scripts.\n".encode(),
+        tuple(BundleFile(folder + path, data, x) for path, (data, x) in files.items()),
+    )
+
+
+FOLDER = {
+    "scripts/run.sh": (b"#!/bin/sh\necho run\n", True),
+    "LICENSE.txt": (b"MIT\n", False),
+    "assets/font.ttf": (b"\x00\x01\x00\x00\xff", False),
+}
+
+
+def test_a_folder_item_and_a_neighbour_with_a_longer_name_sort_into_one_path_order():
+    items = [folder_item(FOLDER), folder_item({"x.md": (b"x", False)}, "pdf-extra")]
+    with zipfile.ZipFile(io.BytesIO(write_zip(items))) as archive:
+        names = archive.namelist()
+    assert names == sorted(names)
+    assert names.index(".claude/skills/pdf-extra/x.md") < names.index(
+        ".claude/skills/pdf/LICENSE.txt"
+    )
+
+
+def test_a_file_outside_its_skill_or_on_a_command_is_refused():
+    stray = BundleItem("skill", "pdf", ".claude/skills/pdf/SKILL.md", 1, b"x",
+                       (BundleFile(".claude/skills/other/run.sh", b"x"),))  # fmt: skip
+    with pytest.raises(ValueError, match="not in the folder of"):
+        write_zip([stray])
+    command = BundleItem("command", "c", ".claude/commands/c.md", 1, b"x",
+                         (BundleFile(".claude/commands/run.sh", b"x"),))  # fmt: skip
+    with pytest.raises(ValueError, match="only a skill has files"):
+        write_tar_gz([command])
+
+
+@pytest.mark.parametrize("path", ["../escape.sh", "a//b", "CON.txt", "SKILL.md"])
+def test_a_file_with_an_unsafe_path_is_refused(path):
+    with pytest.raises(ValueError):
+        write_zip([folder_item({path: (b"x", False)})])
+
+
+def test_files_that_differ_only_by_case_are_refused():
+    with pytest.raises(ValueError, match="same name as"):
+        write_zip([folder_item({"Notes.md": (b"a", False), "notes.md": (b"b", False)})])
+
+
+def test_a_file_with_a_non_ascii_path_has_the_zip_utf8_flag_and_a_pax_tar_header():
+    item = folder_item({"références/guide.md": (b"# Guide\n", False)})
+    with zipfile.ZipFile(io.BytesIO(write_zip([item]))) as archive:
+        info = archive.getinfo(".claude/skills/pdf/références/guide.md")
+        assert info.flag_bits & 0x800
+    with tarfile.open(fileobj=io.BytesIO(write_tar_gz([item]))) as archive:
+        assert ".claude/skills/pdf/références/guide.md" in archive.getnames()
+
+
+def test_a_long_file_path_is_split_into_ustar_prefix_and_name_for_readers_without_pax():
+    long = "references/" + "deep-folder/" * 8 + "guide.md"
+    item = folder_item({long: (b"# Guide\n", False)})
+    with tarfile.open(fileobj=io.BytesIO(write_tar_gz([item]))) as archive:
+        member = archive.getmember(".claude/skills/pdf/" + long)
+        assert not member.pax_headers
+    tar = gzip.decompress(write_tar_gz([item]))
+    assert b"PaxHeader" not in tar  # the name and prefix fields hold it all
+
+
+def test_one_folder_archive_has_skill_md_at_its_root_and_no_lock_file():
+    item = folder_item(FOLDER)
+    data = b"".join(iter_folder_tar_gz(item))
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        modes = {m.name: m.mode for m in archive.getmembers()}
+    assert modes == {
+        "LICENSE.txt": 0o644,
+        "SKILL.md": 0o644,
+        "assets/font.ttf": 0o644,
+        "scripts/run.sh": 0o755,
+    }
+    with zipfile.ZipFile(io.BytesIO(b"".join(iter_folder_zip(item)))) as archive:
+        assert archive.read("SKILL.md") == item.data
+        assert LOCK_PATH not in archive.namelist()
+    assert b"".join(iter_folder_tar_gz(folder_item(dict(reversed(FOLDER.items()))))) == data
+
+
+def test_only_a_skill_is_written_as_a_folder():
+    command = BundleItem("command", "c", ".claude/commands/c.md", 1, b"x")
+    with pytest.raises(ValueError, match="only a skill is a folder"):
+        iter_folder_zip(command)
+
+
+def test_the_tree_digest_of_an_item_is_the_skilltree_digest_of_its_folder():
+    item = folder_item(FOLDER)
+    files = {path: TreeFile(path, data, x) for path, (data, x) in FOLDER.items()}
+    assert item.tree_sha256 == tree_digest(item.data, files)
+    assert BundleItem("skill", "a", ".claude/skills/a/SKILL.md", 1, b"x").tree_sha256 == ""
+
+
+def test_verify_lock_names_a_file_of_a_skill_that_is_missing_or_unlisted():
+    files = read_zip(write_zip([folder_item(FOLDER)]))
+    script = ".claude/skills/pdf/scripts/run.sh"
+    missing = {path: data for path, data in files.items() if path != script}
+    assert f"{script}: listed in the lock file but missing from the bundle" in verify_lock(missing)
+    extra = {**files, ".claude/skills/pdf/extra.txt": b"x"}
+    assert verify_lock(extra) == [".claude/skills/pdf/extra.txt: not listed in the lock file"]
+
+
+def test_verify_lock_refuses_files_listed_without_a_tree_digest():
+    files = read_zip(write_zip([folder_item(FOLDER)]))
+    lock = json.loads(files[LOCK_PATH])
+    del lock["items"][0]["tree_sha256"]
+    files[LOCK_PATH] = json.dumps(lock).encode()
+    [problem] = verify_lock(files)
+    assert "has files without a tree_sha256" in problem
+
+
+def read_zip(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
 
 
 # -- purity ---------------------------------------------------------------------------
