@@ -462,3 +462,19 @@ def test_saving_a_file_the_version_does_not_have_is_a_form_error_on_the_skill_md
     assert response.status_code == 400
     assert "v1 has no file references/gone.md" in file_errors(response)
     assert editor_value(page(response), "text") == pdf.latest.text
+
+
+def test_a_file_diff_too_large_for_the_page_links_both_versions_instead(browser, pdf):
+    tree = dict(pdf.latest.tree())
+    tree["references/forms.md"] = TreeFile("references/forms.md", b"line\n" * 20_001)
+    pdf.save_version(pdf.latest.text, None, "Long", 1, files=tree)
+
+    html = page(browser.get(EDIT + "diff", {"from": "1", "to": "2"}))
+
+    row = one(html, "tr", data_path="references/forms.md")
+    links = [a.attrs["href"] for a in select(row.html, "a", download=True)]
+    assert links == [
+        "/edit/skills/pdf/files/references/forms.md?version=1",
+        "/edit/skills/pdf/files/references/forms.md?version=2",
+    ]
+    assert not select(html, "section", data_file_diff="references/forms.md")
