@@ -225,9 +225,8 @@ def _with_files(chosen: QuerySet, field_name: str, folders: dict, texts: _Texts)
     blobs = _Blobs()
     listed: dict[int, list] = {version_id: [] for version_id in folders}
     for version_id, path, sha256, executable, size in rows.iterator(chunk_size=2000):
-        if version_id in listed:  # a version of another skill shares no rows, but be sure
-            folder = folders[version_id][2].rsplit("/", 1)[0]
-            listed[version_id].append((f"{folder}/{path}", sha256, executable, size))
+        folder = folders[version_id][2].rsplit("/", 1)[0]
+        listed[version_id].append((f"{folder}/{path}", sha256, executable, size))
     every = sorted((row for rows in listed.values() for row in rows), key=lambda row: row[0])
     index = {row[0]: number for number, row in enumerate(every)}
     items, files = [], []

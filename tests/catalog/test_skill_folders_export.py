@@ -148,6 +148,23 @@ def test_the_lock_digest_follows_the_documented_lines_for_folders_too(pdf):
     assert lock["digest"] == "sha256:" + hashlib.sha256(lines.encode()).hexdigest()
 
 
+def test_the_bundle_etag_changes_when_only_a_file_or_its_mode_changes(pdf, publisher):
+    etags = [get("/export.zip")["ETag"]]
+    text, files = pdf_skill()
+    licence = files["LICENSE.txt"]
+    for changed in (
+        TreeFile(licence.path, b"Another licence.\n"),
+        TreeFile(licence.path, b"Another licence.\n", executable=True),
+    ):
+        pdf.save_version(text, publisher, base_number=pdf.latest.number, files={**files,
+                         licence.path: changed})  # fmt: skip
+        pdf.refresh_from_db()
+        pdf.publish(pdf.latest, publisher)
+        etags.append(get("/export.zip")["ETag"])
+    assert len(set(etags)) == 3
+    assert Client().get("/export.zip", headers={"If-None-Match": etags[-1]}).status_code == 304
+
+
 def test_a_lock_whose_file_lost_its_executable_bit_or_changed_is_named(pdf):
     _lock, files, executable = lock_and_files(body(get("/export.zip")))
     script = PDF + "scripts/check_fields.py"
