@@ -663,12 +663,18 @@ def _tar_header(path: str, size: int, mode: int = _FILE_MODE, ustar: bool = Fals
     info.uid = info.gid = 0
     info.uname = info.gname = ""
     info.type = tarfile.REGTYPE
-    if ustar and path.isascii():
-        try:
-            return info.tobuf(format=tarfile.USTAR_FORMAT, encoding="ascii", errors="strict")
-        except ValueError:  # a path ustar cannot split into prefix and name
-            pass
-    return info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8", errors="strict")
+    pax = info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8", errors="strict")
+    if not ustar:
+        return pax
+    try:
+        plain = info.tobuf(format=tarfile.USTAR_FORMAT, encoding="utf-8", errors="strict")
+    except ValueError:  # a path ustar cannot split into prefix and name
+        return pax
+    if path.isascii():
+        return plain
+    # A pax record for readers that know pax, then the ustar block with the name in UTF-8
+    # (tarfile would write "?" for each non-ASCII character) for readers that do not.
+    return pax[: -tarfile.BLOCKSIZE] + plain
 
 
 # deflate, no flags (so no file name), mtime 0, "maximum compression", OS unknown

@@ -865,6 +865,19 @@ def test_a_file_with_a_non_ascii_path_has_the_zip_utf8_flag_and_a_pax_tar_header
         assert ".claude/skills/pdf/références/guide.md" in archive.getnames()
 
 
+def test_a_non_ascii_file_path_is_also_in_the_ustar_name_for_readers_without_pax():
+    item = folder_item({"références/guide.md": (b"# Guide\n", False)})
+    tar = gzip.decompress(b"".join(iter_folder_tar_gz(item)))
+    names = [
+        tar[offset : offset + 100].rstrip(b"\0")
+        for offset in range(0, len(tar) - 512, 512)
+        if tar[offset + 257 : offset + 262] == b"ustar" and tar[offset + 156 : offset + 157] == b"0"
+    ]
+    assert "références/guide.md".encode() in names
+    with tarfile.open(fileobj=io.BytesIO(b"".join(iter_folder_tar_gz(item)))) as archive:
+        assert "références/guide.md" in archive.getnames()
+
+
 def test_a_long_file_path_is_split_into_ustar_prefix_and_name_for_readers_without_pax():
     long = "references/" + "deep-folder/" * 8 + "guide.md"
     item = folder_item({long: (b"# Guide\n", False)})

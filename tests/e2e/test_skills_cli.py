@@ -25,6 +25,7 @@ from django.test import Client
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 
 from catalog.models import Skill, VersionDownloads
+from catalog.skilltree import TreeFile
 from tests.factories import make_skill
 from tests.trees import expected_tree, pdf_skill, tree_of
 
@@ -309,3 +310,25 @@ def test_the_cli_installs_every_file_of_a_folder_skill_and_claude_code_lists_it(
 
     record = claude_code.init(project)
     assert "pdf" in record["skills"]
+
+
+def test_the_cli_installs_files_with_non_ascii_and_long_paths_under_their_names(
+    skills_cli, site, publisher, project, home
+):
+    text, files = pdf_skill()
+    long = "references/" + "a-rather-deep-folder-" * 4 + "/and-deeper-still/" + "n" * 40 + ".md"
+    extra = {
+        "références/guide.md": TreeFile("références/guide.md", "# Guide — é\n".encode()),
+        long: TreeFile(long, b"# Notes\n"),
+    }
+    created = Skill.create("skill", "pdf", text, publisher, files={**files, **extra})
+    Skill.objects.get(pk=created.version.skill_id).publish(created.version, publisher)
+
+    result = add(skills_cli, site, "pdf", project, home)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    installed_tree = tree_of(project / ".claude" / "skills" / "pdf")
+    expected = expected_tree(text, {**files, **extra})
+    assert {path: sha256 for path, (sha256, _x) in installed_tree.items()} == {
+        path: sha256 for path, (sha256, _x) in expected.items()
+    }
