@@ -19,9 +19,11 @@ points, which is also UTF-8 byte order). It is reproducible: the same items, in 
 order, give the same bytes with the same zlib. Every entry has the time 1980-01-01
 00:00:00 (zip; the format's minimum) or 0 (tar), mode 0644 (0755 for a file marked
 executable), no owner, no extra fields; deflate runs at level 9; the gzip header has
-no file name and mtime 0. A file whose path is not ASCII has the zip's UTF-8 flag; a
-file's tar header is plain ustar (long paths split into prefix and name) where ustar
-can hold it, else pax, like an item's.
+no file name and mtime 0. A file whose path is not ASCII has the zip's UTF-8 flag. A
+file's tar header is plain ustar (a long path split into prefix and name) where ustar
+can hold the path, a pax record followed by a ustar block with the name in UTF-8 for a
+non-ASCII path, else pax alone, as for every item: readers that know only ustar (the
+skills CLI) find a file of a skill under its own name.
 
 The lock file is JSON with a 2-space indent and a final newline:
 
