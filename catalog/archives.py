@@ -533,9 +533,10 @@ def _read_tar_gz(label: str, data: bytes, limits: Limits) -> Upload:
                     intake.problems.archive(f"more than {limits.max_entries} entries (limit)")
                     break
                 current = member.name
-                if role := _admit_tar_member(intake, index, member):
+                name = _tar_name(member)
+                if name and (role := _admit_tar_member(intake, index, name, member)):
                     member_data = archive.extractfile(member)
-                    intake.take(index, member.name, role, member_data, bool(member.mode & 0o111))
+                    intake.take(index, name, role, member_data, bool(member.mode & 0o111))
             else:
                 # tarfile stops at the end marker; the rest proves the gzip CRC and length.
                 while stream.read(_CHUNK):
@@ -549,16 +550,28 @@ def _read_tar_gz(label: str, data: bytes, limits: Limits) -> Upload:
     return intake.finish()
 
 
-def _admit_tar_member(intake: _Intake, index: int, member: tarfile.TarInfo) -> str | None:
-    reasons = unsafe_name_reasons(member.name, intake.limits)
+def _tar_name(member: tarfile.TarInfo) -> str:
+    """The member's name without the one leading "./" that `tar czf x.tar.gz .` gives
+    every member ("" for that "./" folder itself). Any other "." component is judged
+    (and refused) like the rest of the name; a name that only differs by the prefix
+    collides with its twin."""
+    if member.isdir() and member.name in (".", "./"):
+        return ""
+    return member.name[2:] if member.name.startswith("./") else member.name
+
+
+def _admit_tar_member(
+    intake: _Intake, index: int, name: str, member: tarfile.TarInfo
+) -> str | None:
+    reasons = unsafe_name_reasons(name, intake.limits)
     if member.isdir():
-        intake.ignore_directory(index, member.name, reasons)
+        intake.ignore_directory(index, name, reasons)
         return None
     if member.type not in (tarfile.REGTYPE, tarfile.AREGTYPE):
         reasons.append(f"not a regular file ({_tar_type(member)})")
     elif member.mode & (stat.S_ISUID | stat.S_ISGID):
         reasons.append("setuid or setgid bit set")
-    return intake.admit(index, member.name, member.size, reasons)
+    return intake.admit(index, name, member.size, reasons)
 
 
 def _tar_type(member: tarfile.TarInfo) -> str:

@@ -412,9 +412,11 @@ def _changed(line: ImportLine) -> bool:
 
 
 def _counts(line: ImportLine) -> str:
-    return ", ".join(
-        f"{line.file_count(status)} {'files ' if status == 'added' else ''}{status}"
-        for status in ("added", "changed", "removed", "unchanged")
+    """ "3 files added, 1 changed, 0 removed, 76 unchanged"."""
+    counts = [line.file_count(status) for status in ("added", "changed", "removed", "unchanged")]
+    files = "file" if counts[0] == 1 else "files"
+    return f"{counts[0]} {files} added, {counts[1]} changed, {counts[2]} removed, " + (
+        f"{counts[3]} unchanged"
     )
 
 
