@@ -11,6 +11,7 @@ PURE_MODULES = [
     "catalog.skillfile",
     "catalog.rendering",
     "catalog.bundles",
+    "catalog.locks",
     "catalog.archives",
     "catalog.layouts",
     "catalog.paths",

@@ -1,0 +1,211 @@
+"""The lock file of a bundle: its lines, its JSON, and checking a bundle against it.
+
+Pure Python: imports no Django. The format is in catalog.bundles' module docstring;
+an item here is anything with BundleItem's attributes (kind, name, path, version,
+sha256, files, tree_sha256), such as exporting.StoredItem or a plugin's moved item.
+
+    lock_line(item), lock_digest(items)     the digest's lines and their sha256
+    lock_entry(item), lock_chunks(...)      the JSON, item by item
+    verify_lock(files, executable=None)     problems of an unpacked bundle, [] if good
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from operator import attrgetter
+from textwrap import indent
+
+from catalog import skilltree
+from catalog.paths import LOCK_PATH, shown
+
+LOCK_VERSION = 1
+_FILE_MODE, _EXECUTABLE_MODE = 0o644, 0o755
+
+
+def lock_line(item) -> str:
+    """The line an item adds to the lock file's digest (see the module docstring); an
+    item is anything with BundleItem's attributes, such as exporting.StoredItem."""
+    tree = f"\t{item.tree_sha256}" if item.files else ""
+    return f"{item.path}\t{item.kind}\t{item.name}\t{item.version}\t{item.sha256}{tree}\n"
+
+
+def lock_entry(item) -> dict:
+    """An item as the lock file lists it."""
+    entry = {
+        "kind": item.kind,
+        "name": item.name,
+        "path": item.path,
+        "version": item.version,
+        "sha256": item.sha256,
+    }
+    if item.files:
+        entry["tree_sha256"] = item.tree_sha256
+        entry["files"] = [
+            {"path": f.path, "sha256": f.sha256, "executable": bool(f.executable)}
+            for f in sorted(item.files, key=attrgetter("path"))
+        ]
+    return entry
+
+
+def lock_digest(items: Iterable) -> str:
+    """Hex sha256 of the lock file's lines, in path order, from metadata alone."""
+    digest = hashlib.sha256()
+    for item in sorted(items, key=attrgetter("path")):
+        digest.update(lock_line(item).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def lock_chunks(ordered: list, digest: str) -> Iterator[bytes]:
+    """The lock file, item by item; the same bytes as json.dumps(lock, indent=2) + "\\n".
+
+    Written out item by item so that a bundle of many items never holds the whole
+    document, nor json's list of fragments, in memory.
+    """
+    head = f'{{\n  "version": {LOCK_VERSION},\n  "generator": "skillhub",\n'
+    head += f'  "digest": {json.dumps("sha256:" + digest)},\n'
+    if not ordered:
+        yield (head + '  "items": []\n}\n').encode()
+        return
+    yield (head + '  "items": [\n').encode()
+    last = len(ordered) - 1
+    for number, item in enumerate(ordered):
+        entry = indent(json.dumps(lock_entry(item), indent=2), "    ")
+        yield (entry + (",\n" if number < last else "\n")).encode()
+    yield b"  ]\n}\n"
+
+
+def verify_lock(
+    files: Mapping[str, bytes], executable: Mapping[str, bool] | None = None
+) -> list[str]:
+    """Check a bundle's files against its lock file; return the problems ([] = good).
+
+    Every listed file (item or file of a skill) must be present with the listed sha256,
+    every file must be listed, each skill folder's tree digest must match its listed
+    files, and the digest must match the listed items. With `executable` (path -> the
+    archive's executable bit), each listed file's bit must match too.
+    """
+    raw = files.get(LOCK_PATH)
+    if raw is None:
+        return [f"{LOCK_PATH}: missing"]
+    try:
+        lock = json.loads(raw.decode("utf-8"))
+    except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return [f"{LOCK_PATH}: not valid JSON ({error})"]
+    rows, trees, problems = _lock_rows(lock)
+    if problems:
+        return problems
+    listed = set()
+    for path, sha256, marked in [(r[0], r[4], False) for r in rows] + [
+        (f[0], f[1], f[2]) for tree in trees.values() for f in tree
+    ]:
+        if path in listed:
+            problems.append(f"{shown(path)}: listed twice in the lock file")
+        listed.add(path)
+        data = files.get(path)
+        if data is None:
+            problems.append(f"{shown(path)}: listed in the lock file but missing from the bundle")
+        elif hashlib.sha256(data).hexdigest() != sha256:
+            problems.append(f"{shown(path)}: sha256 differs from the lock file")
+        elif executable is not None and bool(executable.get(path)) != marked:
+            problems.append(f"{shown(path)}: executable bit differs from the lock file")
+    for path in files:
+        if path != LOCK_PATH and path not in listed:
+            problems.append(f"{shown(path)}: not listed in the lock file")
+    for path, _kind, _name, _version, _sha256, tree_sha256 in rows:
+        if tree_sha256 is None or path not in files:
+            continue
+        if tree_sha256 != _listed_tree_digest(files[path], path, trees[path]):
+            problems.append(f"{shown(path)}: tree_sha256 does not match the listed files")
+    if lock.get("digest") != "sha256:" + _digest(sorted(rows)):
+        problems.append(f"{LOCK_PATH}: digest does not match the listed items")
+    return problems
+
+
+# path, kind, name, version, sha256, tree_sha256 (None for an item without files)
+_LockRow = tuple[str, str, str, int, str, str | None]
+_LockFile = tuple[str, str, bool]  # path, sha256, executable
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """A file as the lock lists it: what skilltree.tree_digest reads of a file."""
+
+    sha256: str
+    executable: bool
+
+    @property
+    def mode(self) -> int:
+        return _EXECUTABLE_MODE if self.executable else _FILE_MODE
+
+
+def _listed_tree_digest(skill_md: bytes, path: str, listed: list[_LockFile]) -> str:
+    """tree_digest of SKILL.md and the files as the lock lists them."""
+    folder = path.rsplit("/", 1)[0] + "/"
+    tree = {f[len(folder) :]: _Listed(sha256, marked) for f, sha256, marked in listed}
+    return skilltree.tree_digest(skill_md, tree)
+
+
+def _lock_rows(lock: object) -> tuple[list[_LockRow], dict[str, list[_LockFile]], list[str]]:
+    """The items of a parsed lock file as digest rows and the files listed per item
+    path, or the reasons it is malformed."""
+    if not isinstance(lock, dict) or lock.get("version") != LOCK_VERSION:
+        return [], {}, [f"{LOCK_PATH}: not a version {LOCK_VERSION} lock file"]
+    items = lock.get("items")
+    if not isinstance(items, list):
+        return [], {}, [f'{LOCK_PATH}: "items" is not a list']
+    rows, trees, problems = [], {}, []
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            problems.append(f"{LOCK_PATH}: item {number} is not an object")
+            continue
+        texts = [item.get(key) for key in ("path", "kind", "name", "sha256")]
+        version = item.get("version")
+        if not all(isinstance(text, str) for text in texts) or not is_version(version):
+            problems.append(
+                f"{LOCK_PATH}: item {number} lacks a path, kind, name, sha256 or version"
+            )
+            continue
+        path, kind, name, sha256 = texts
+        tree_sha256 = None
+        if "files" in item or "tree_sha256" in item:
+            listed = _listed_files(item.get("files"))
+            tree_sha256 = item.get("tree_sha256")
+            if listed is None or not isinstance(tree_sha256, str):
+                problems.append(
+                    f"{LOCK_PATH}: item {number} has files without a tree_sha256, or files "
+                    'that are not a list of {"path", "sha256", "executable"}'
+                )
+                continue
+            trees[path] = listed
+        rows.append((path, kind, name, version, sha256, tree_sha256))
+    return rows, trees, problems
+
+
+def _listed_files(files: object) -> list[_LockFile] | None:
+    if not isinstance(files, list) or not files:
+        return None
+    listed = []
+    for file in files:
+        if not isinstance(file, dict):
+            return None
+        path, sha256, marked = file.get("path"), file.get("sha256"), file.get("executable")
+        if not (isinstance(path, str) and isinstance(sha256, str) and isinstance(marked, bool)):
+            return None
+        listed.append((path, sha256, marked))
+    return listed
+
+
+def is_version(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _digest(rows: Iterable[_LockRow]) -> str:
+    """Hex sha256 over the canonical lines of `rows`, which must be in path order."""
+    digest = hashlib.sha256()
+    for path, kind, name, version, sha256, tree_sha256 in rows:
+        tree = "" if tree_sha256 is None else f"\t{tree_sha256}"
+        digest.update(f"{path}\t{kind}\t{name}\t{version}\t{sha256}{tree}\n".encode())
+    return digest.hexdigest()
