@@ -508,3 +508,40 @@ def test_import_skills_takes_a_folder_shaped_like_anthropics_skills_repository(t
         code, out, _ = run("import_skills", str(archive))
         assert code == 0 and f"{len(skills)} unchanged" in out
         assert counts() == before
+
+
+def test_an_upload_over_the_request_and_in_memory_limits_is_read_from_its_temporary_file(
+    tmp_path, settings
+):
+    # File parts do not count towards DATA_UPLOAD_MAX_MEMORY_SIZE; past
+    # FILE_UPLOAD_MAX_MEMORY_SIZE Django keeps the upload in a temporary file. Only the
+    # archive limit (a 400 naming it) bounds what the import page takes.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    text, files = pdf_skill()
+    write_tree(tmp_path / "tree/.claude/skills/pdf", text, files)
+    upload = zip_folder(tmp_path / "tree")
+    assert len(upload) > 2_000
+    browser = Browser(make_user("member"))
+    response = browser.post("/edit/import", {"file": SimpleUploadedFile("pdf.zip", upload)})
+    assert response.status_code == 200
+    assert one(response.content.decode(), "tr", class_="outcome-created")
+
+    settings.SKILLHUB_ARCHIVE_LIMITS = {
+        **settings.SKILLHUB_ARCHIVE_LIMITS,
+        "max_upload_bytes": len(upload) - 1,
+    }
+    response = browser.post("/edit/import", {"file": SimpleUploadedFile("pdf.zip", upload)})
+    assert response.status_code == 400
+    assert f"over the upload limit of {len(upload) - 1:,} bytes" in response.content.decode()
+
+
+def test_the_default_archive_limits_admit_a_whole_skills_repository(settings):
+    limits = bundles.Limits(**settings.SKILLHUB_ARCHIVE_LIMITS)
+    skill_limits = settings.SKILLHUB_SKILL_LIMITS
+    assert limits.max_upload_bytes >= 64 * 1024 * 1024
+    assert limits.max_total_bytes >= 4 * skill_limits["max_total_bytes"]
+    assert limits.max_file_bytes == skill_limits["max_file_bytes"]
+    assert limits.max_entries >= 17 * 83 and limits.max_entries > skill_limits["max_files"]
+    deepest = "plugins/office/skills/docx/ooxml/schemas/ISO-IEC29500-4_2016/dml-chart.xsd"
+    assert limits.max_path_depth >= deepest.count("/") + 1
