@@ -223,8 +223,8 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 11 * 1024 * 1024)
 
-# Skillhub's own limits (see ../shared/adversarial/archives.md).
-SKILLHUB_MAX_FILE_BYTES = 1024 * 1024
+# Skillhub's own limits (see ../shared/adversarial/archives.md). One .md item is at most
+# 1 MiB (catalog/skillfile.py's MAX_FILE_BYTES, docs/skill-format.md §3).
 # A skill's folder (catalog/skilltree.py): per file, per version (the Skills API's
 # limit) and files per skill, SKILL.md included.
 SKILLHUB_SKILL_LIMITS = {
