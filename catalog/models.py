@@ -579,6 +579,17 @@ class Version(models.Model):
             }
         return self._tree
 
+    def file(self, path: str) -> "skilltree.TreeFile | None":
+        """One file of this version (SKILL.md too), reading only its own blob."""
+        if path == skilltree.SKILL_MD:
+            return skilltree.TreeFile(path, self.data)
+        if hasattr(self, "_tree"):
+            return self._tree.get(path)
+        row = self.files.filter(path=path).values_list("blob_id", "executable").first()
+        if row is None:
+            return None
+        return skilltree.TreeFile(path, read_blobs([row[0]])[row[0]], row[1])
+
     @property
     def has_files(self) -> bool:
         return self.analysis.file_count > 1

@@ -252,8 +252,9 @@ class FileDiff:
 def page_file_diffs(old: Mapping[str, TreeFile], new: Mapping[str, TreeFile]) -> list[FileDiff]:
     """diff_trees with each text file's line/word diff (diffing.page_hunks). The page's
     caps hold for all files together: once SHOW_MAX_LINES diff lines are shown, the other
-    text changes are listed as too large (the page links their files instead)."""
-    shown = 0
+    text changes are listed as too large (the page links their files instead), and so are
+    those past DIFF_MAX_LINES lines compared in all."""
+    shown = compared = 0
     diffs = []
     for change in diff_trees(old, new):
         if change.status not in ("added", "removed", "modified") or not change.text:
@@ -261,6 +262,13 @@ def page_file_diffs(old: Mapping[str, TreeFile], new: Mapping[str, TreeFile]) ->
             continue
         before = change.old.text if change.old else ""
         after = change.new.text if change.new else ""
+        # The lines compared count across files too, so a change to 1,000 files costs
+        # what one diff of DIFF_MAX_LINES lines costs, at most.
+        size = before.count("\n") + after.count("\n") + 2
+        if shown >= diffing.SHOW_MAX_LINES or compared + size > diffing.DIFF_MAX_LINES:
+            diffs.append(FileDiff(change, too_large=True))
+            continue
+        compared += size
         hunks = diffing.page_hunks(before, after)
         lines = sum(len(hunk.lines) for hunk in hunks) if hunks is not None else 0
         if hunks is None or shown + lines > diffing.SHOW_MAX_LINES:

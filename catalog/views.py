@@ -13,7 +13,6 @@ from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_GET
 
 from catalog import collisions, diffing, exporting, search, skillfile, skilltree
-from catalog.blobs import read_blobs
 from catalog.converters import whole_number
 from catalog.downloads import count_download
 from catalog.models import Kind, PublishedVersion, Skill
@@ -94,11 +93,16 @@ def _public_diff(skill: Skill, published: list[PublishedVersion], params) -> dic
     wanted = [whole_number(params.get(key)) for key in ("from", "to")]
     if not all(number in numbers for number in wanted):
         raise Http404("Only versions that were published can be compared here.")
-    texts = dict(skill.versions.filter(number__in=wanted).values_list("number", "text"))
-    hunks = diffing.page_hunks(texts[wanted[0]], texts[wanted[1]])
+    versions = {v.number: v for v in skill.versions.filter(number__in=wanted)}
+    old, new = versions[wanted[0]], versions[wanted[1]]
+    diff = {"old": old.number, "new": new.number}
+    if skill.kind == Kind.SKILL:  # a skill's other files, listed even when SKILL.md is too large
+        diff["file_diffs"] = skilltree.page_file_diffs(old.tree(), new.tree())
+        diff["files_url"] = skill.get_absolute_url() + "files/"
+    hunks = diffing.page_hunks(old.text, new.text)
     if hunks is None:
-        return {"old": wanted[0], "new": wanted[1], "too_large": diffing.PAGE_LIMITS}
-    return {"old": wanted[0], "new": wanted[1], "hunks": hunks, "stats": diffing.hunk_stats(hunks)}
+        return {**diff, "too_large": diffing.PAGE_LIMITS}
+    return {**diff, "hunks": hunks, "stats": diffing.hunk_stats(hunks)}
 
 
 def _install_lines(request, skill: Skill) -> dict[str, str]:
@@ -280,17 +284,14 @@ def file_response(file: skilltree.TreeFile) -> HttpResponse:
 
 @require_GET
 def skill_file(request, name, path):
-    """One file of a published skill's folder (SKILL.md too), as stored, byte for byte.
+    """One file of a published skill's folder (SKILL.md too), as stored, byte for byte;
+    with `version=N`, of a version published before (for a diff too large to show).
     Reads that one file's blob, not the folder's."""
     item = _get_published(Kind.SKILL, name)
-    version = item.published
-    if path == skilltree.SKILL_MD:
-        file = skilltree.TreeFile(path, version.data)
-    else:
-        row = version.files.filter(path=path).values_list("blob_id", "executable").first()
-        if row is None:
-            raise Http404(f"The skill has no file {path}.")
-        file = skilltree.TreeFile(path, read_blobs([row[0]])[row[0]], row[1])
+    version = _raw_version(item, request.GET.get("version"))
+    file = version.file(path)
+    if file is None:
+        raise Http404(f"The skill has no file {path}.")
     if (response := _not_modified(request, f'"{file.sha256}"')) is not None:
         return response
     return file_response(file)

@@ -304,9 +304,7 @@ def file(request, name, path):
     included, as the public file URL serves a published one."""
     skill = _get_skill(Kind.SKILL, name)
     version = _get_version(skill, request.GET.get("version"))
-    if path == skilltree.SKILL_MD:
-        return file_response(skilltree.TreeFile(path, version.data))
-    found = version.tree().get(path)
+    found = version.file(path)
     if found is None:
         raise Http404(f"v{version.number} of {skill.name} has no file {path}.")
     return file_response(found)

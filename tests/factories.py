@@ -1,6 +1,9 @@
 """Plain helpers that make the few objects tests need."""
 
+import io
+
 from django.contrib.auth.models import Group, Permission, User
+from django.core.management import call_command
 
 from catalog.models import Skill
 
@@ -44,3 +47,14 @@ def numbered_lines(count: int, prefix: str = "line") -> str:
     for i in range(count):
         lines += [f"{prefix} {i}", f"keep {i}"]
     return "\n".join(lines) + "\n"
+
+
+def run_command(*args) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of a manage.py command run in this process."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exit:
+        code = exit.code
+    return code, out.getvalue(), err.getvalue()

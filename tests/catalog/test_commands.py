@@ -1,5 +1,4 @@
 import csv
-import io
 import json
 import re
 import subprocess
@@ -9,24 +8,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from catalog import bundles, skillfile
 from catalog.models import Skill
-from tests.factories import GOOD_COMMAND, make_skill, make_user
+from tests.factories import GOOD_COMMAND, make_skill, make_user, run_command
 from tests.shared import ADVERSARIAL, CORPUS, SHARED, jsonl, needs_shared
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exit:
-        code = exit.code
-    return code, out.getvalue(), err.getvalue()
 
 
 def write(root: Path, relative: str, text: str | bytes) -> Path:
@@ -44,7 +32,7 @@ def test_lint_json_agrees_with_every_frontmatter_case_on_the_publish_gate(tmp_pa
     cases = jsonl("frontmatter.jsonl")
     for case in cases:
         write(tmp_path, f"{case['id']}.md", case["text"].encode("utf-8", "surrogatepass"))
-    code, out, err = run("lint_skills", str(tmp_path), "--format", "json")
+    code, out, err = run_command("lint_skills", str(tmp_path), "--format", "json")
     reports = {Path(r["path"]).stem: r for r in json.loads(out)}
     assert code == 1 and "Traceback" not in err
     for case in cases:
@@ -58,7 +46,7 @@ def test_lint_json_agrees_with_every_frontmatter_case_on_the_publish_gate(tmp_pa
 
 def test_lint_exits_zero_when_no_file_has_an_error(tmp_path):
     write(tmp_path, ".claude/commands/ok.md", GOOD_COMMAND)
-    code, out, _ = run("lint_skills", str(tmp_path))
+    code, out, _ = run_command("lint_skills", str(tmp_path))
     assert code == 0
     assert "1 files checked, 0 with errors" in out
 
@@ -66,7 +54,7 @@ def test_lint_exits_zero_when_no_file_has_an_error(tmp_path):
 def test_lint_takes_the_kind_from_the_path(tmp_path):
     write(tmp_path, ".claude/skills/deploy/SKILL.md", "---\nname: other\ndescription: x\n---\nGo\n")
     write(tmp_path, ".claude/agents/helper.md", "---\ndescription: x\n---\nHelp\n")
-    code, out, _ = run("lint_skills", str(tmp_path), "--format", "json")
+    code, out, _ = run_command("lint_skills", str(tmp_path), "--format", "json")
     kinds = {Path(r["path"]).parent.name: (r["kind"], r["result"]) for r in json.loads(out)}
     assert kinds["deploy"] == ("skill", "error")  # frontmatter name differs from the folder
     assert kinds["agents"] == ("agent", "ok")
@@ -75,7 +63,7 @@ def test_lint_takes_the_kind_from_the_path(tmp_path):
 
 def test_lint_reports_text_lines_with_path_line_and_code(tmp_path):
     path = write(tmp_path, "broken.md", "---\ndescription: x\nmodel: x\nmodel: y\n---\nBody\n")
-    code, out, _ = run("lint_skills", str(path))
+    code, out, _ = run_command("lint_skills", str(path))
     assert code == 1
     assert re.search(rf"{re.escape(str(path))}:\d+(:\d+)?: error \[[a-z0-9-]+\] ", out)
 
@@ -83,8 +71,8 @@ def test_lint_reports_text_lines_with_path_line_and_code(tmp_path):
 def test_lint_portable_profile_turns_unknown_skill_fields_into_errors(tmp_path):
     text = "---\nname: deploy\ndescription: Deploy it\nmodel: sonnet\n---\nGo\n"
     path = write(tmp_path, ".claude/skills/deploy/SKILL.md", text)
-    assert run("lint_skills", str(path))[0] == 0
-    assert run("lint_skills", str(path), "--profile", "portable")[0] == 1
+    assert run_command("lint_skills", str(path))[0] == 0
+    assert run_command("lint_skills", str(path), "--profile", "portable")[0] == 1
 
 
 def test_lint_as_a_real_process_exits_one_without_a_traceback(tmp_path):
@@ -125,12 +113,12 @@ def corpus_tree(root: Path) -> dict[str, bytes]:
 @needs_shared
 def test_import_then_export_latest_gives_back_every_corpus_file_byte_for_byte(tmp_path):
     expected = corpus_tree(tmp_path / "project")
-    code, out, err = run("import_skills", str(tmp_path / "project"))
+    code, out, err = run_command("import_skills", str(tmp_path / "project"))
     assert code == 0, err
     counts = re.search(r"(\d+) created, 0 new versions, 0 unchanged, (\d+) drafts", out)
     assert int(counts[1]) + int(counts[2]) == len(expected), out
     out_zip = tmp_path / "out.zip"
-    assert run("export_skills", str(out_zip), "--latest")[0] == 0
+    assert run_command("export_skills", str(out_zip), "--latest")[0] == 0
     with zipfile.ZipFile(out_zip) as archive:
         exported = {name: archive.read(name) for name in archive.namelist()}
     assert bundles.verify_lock(exported) == []
@@ -142,8 +130,8 @@ def test_import_then_export_latest_gives_back_every_corpus_file_byte_for_byte(tm
 def test_importing_twice_reports_unchanged_and_creates_nothing(tmp_path):
     write(tmp_path, ".claude/commands/git/commit.md", GOOD_COMMAND)
     write(tmp_path, "README.md", "# not a command\n")
-    assert run("import_skills", str(tmp_path))[0] == 0
-    code, out, _ = run("import_skills", str(tmp_path))
+    assert run_command("import_skills", str(tmp_path))[0] == 0
+    code, out, _ = run_command("import_skills", str(tmp_path))
     assert code == 0
     assert "0 created, 0 new versions, 1 unchanged" in out
     assert list(Skill.objects.values_list("kind", "name")) == [("command", "git:commit")]
@@ -151,7 +139,7 @@ def test_importing_twice_reports_unchanged_and_creates_nothing(tmp_path):
 
 def test_dry_run_reports_and_writes_nothing(tmp_path):
     write(tmp_path, ".claude/commands/a.md", GOOD_COMMAND)
-    code, out, _ = run("import_skills", str(tmp_path), "--dry-run")
+    code, out, _ = run_command("import_skills", str(tmp_path), "--dry-run")
     assert code == 0 and "Would import: 1 created" in out
     assert not Skill.objects.exists()
 
@@ -160,7 +148,7 @@ def test_files_with_errors_are_imported_as_drafts_even_with_publish(tmp_path):
     make_user("importer")
     write(tmp_path, ".claude/commands/good.md", GOOD_COMMAND)
     write(tmp_path, ".claude/commands/broken.md", "---\ndescription: x\ndescription: y\n---\nB\n")
-    code, out, _ = run("import_skills", str(tmp_path), "--publish", "--user", "importer")
+    code, out, _ = run_command("import_skills", str(tmp_path), "--publish", "--user", "importer")
     assert code == 0
     assert "draft .claude/commands/broken.md" in out
     good, broken = Skill.objects.get(name="good"), Skill.objects.get(name="broken")
@@ -171,7 +159,7 @@ def test_files_with_errors_are_imported_as_drafts_even_with_publish(tmp_path):
 def test_a_new_version_is_added_when_an_imported_file_changed(tmp_path):
     skill = make_skill(name="review")
     write(tmp_path, ".claude/commands/review.md", GOOD_COMMAND + "\nAlso check tests.\n")
-    code, out, _ = run("import_skills", str(tmp_path))
+    code, out, _ = run_command("import_skills", str(tmp_path))
     assert code == 0 and "1 new versions" in out
     assert skill.versions.count() == 2
 
@@ -179,7 +167,7 @@ def test_a_new_version_is_added_when_an_imported_file_changed(tmp_path):
 def test_import_prints_a_progress_line_per_hundred_files(tmp_path):
     for i in range(250):
         write(tmp_path, f".claude/commands/c{i:03}.md", GOOD_COMMAND)
-    code, out, _ = run("import_skills", str(tmp_path))
+    code, out, _ = run_command("import_skills", str(tmp_path))
     assert code == 0
     assert out.count("planned ") == 2
     assert "250 created" in out
@@ -188,7 +176,7 @@ def test_import_prints_a_progress_line_per_hundred_files(tmp_path):
 def test_an_undecodable_file_refuses_the_whole_import(tmp_path):
     write(tmp_path, ".claude/commands/good.md", GOOD_COMMAND)
     write(tmp_path, ".claude/commands/latin.md", b"---\ndescription: caf\xe9\n---\nBody\n")
-    code, _, err = run("import_skills", str(tmp_path))
+    code, _, err = run_command("import_skills", str(tmp_path))
     assert code == 1
     assert "refused .claude/commands/latin.md" in err
     assert not Skill.objects.exists()
@@ -199,8 +187,8 @@ def test_export_contains_only_published_versions_unless_latest(tmp_path):
     make_skill(name="draft")
     published = tmp_path / "published.tar.gz"
     everything = tmp_path / "latest.zip"
-    assert run("export_skills", str(published))[0] == 0
-    assert run("export_skills", str(everything), "--latest")[0] == 0
+    assert run_command("export_skills", str(published))[0] == 0
+    assert run_command("export_skills", str(everything), "--latest")[0] == 0
     with tarfile.open(published) as archive:
         names = sorted(archive.getnames())
     assert names == [".claude/commands/public.md", ".claude/skillhub.lock.json"]
@@ -213,7 +201,7 @@ def test_export_filters_by_kind_and_tag(tmp_path):
     make_skill(name="untagged", publish=True)
     make_skill(kind="agent", name="helper", publish=True)
     out = tmp_path / "out.zip"
-    run("export_skills", str(out), "--kind", "command", "--tag", "git")
+    run_command("export_skills", str(out), "--kind", "command", "--tag", "git")
     with zipfile.ZipFile(out) as archive:
         assert sorted(archive.namelist()) == [
             ".claude/commands/tagged.md",
@@ -225,8 +213,8 @@ def test_export_is_reproducible_to_the_byte(tmp_path):
     make_skill(name="one", publish=True)
     make_skill(kind="agent", name="two", publish=True, text="---\ndescription: x\n---\nHi\n")
     first, second = tmp_path / "a.tar.gz", tmp_path / "b.tar.gz"
-    run("export_skills", str(first))
-    run("export_skills", str(second))
+    run_command("export_skills", str(first))
+    run_command("export_skills", str(second))
     assert first.read_bytes() == second.read_bytes()
 
 
@@ -247,11 +235,11 @@ def test_every_hostile_archive_is_refused_by_import_skills_and_imports_nothing(t
     accepted = {"zip-non-md-files", "zip-nested-zip", "zip-polyglot-html-prefix"}
     for case in cases:
         archive = tmp_path / case["file"]
-        code, out, err = run("import_skills", str(archive), "--dry-run")
+        code, out, err = run_command("import_skills", str(archive), "--dry-run")
         assert "Traceback" not in err, case["id"]
         if case["id"] in accepted:
             continue
         assert code == 1, (case["id"], out, err)
         assert err.count("refused") >= 1, case["id"]
-        code, _, _ = run("import_skills", str(archive))
+        code, _, _ = run_command("import_skills", str(archive))
         assert code == 1 and not Skill.objects.exists(), case["id"]

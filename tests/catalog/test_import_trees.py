@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.test import override_settings
 
 from catalog import bundles
@@ -22,7 +21,7 @@ from catalog.importing import import_entries, read_path, read_upload
 from catalog.models import Skill, Version
 from catalog.skilltree import TreeFile, as_tree
 from tests.browser import Browser, one, select
-from tests.factories import GOOD_COMMAND, make_user
+from tests.factories import GOOD_COMMAND, make_user, run_command
 from tests.trees import expected_tree, font_bytes, large_skill, pdf_skill, write_tree
 
 pytestmark = pytest.mark.django_db
@@ -32,16 +31,6 @@ needs_tar = pytest.mark.skipif(shutil.which("tar") is None, reason="the tar tool
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-def run(*args) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exit:
-        code = exit.code
-    return code, out.getvalue(), err.getvalue()
 
 
 def counts() -> tuple[int, int, int]:
@@ -113,7 +102,7 @@ def test_a_claude_skills_folder_imports_every_file_byte_for_byte_with_its_execut
     text, files = pdf_skill()
     write_tree(tmp_path / "project/.claude/skills/pdf", text, files)
     (tmp_path / "project/README.md").write_text("# A project, not a command\n")
-    code, out, err = run("import_skills", str(tmp_path / "project"))
+    code, out, err = run_command("import_skills", str(tmp_path / "project"))
     assert code == 0, err
     assert "1 created" in out
     assert_stored_byte_for_byte("pdf", text, files)
@@ -153,7 +142,7 @@ def test_plugin_marketplace_and_bare_layouts_import_every_file(tmp_path, folder)
 def test_a_bare_skill_folder_on_disk_imports_as_the_skill_its_frontmatter_names(tmp_path):
     text, files = pdf_skill()
     write_tree(tmp_path / "downloaded-folder", text, files)
-    code, _out, err = run("import_skills", str(tmp_path / "downloaded-folder"))
+    code, _out, err = run_command("import_skills", str(tmp_path / "downloaded-folder"))
     assert code == 0, err
     assert_stored_byte_for_byte("pdf", text, files)
 
@@ -166,7 +155,7 @@ def test_an_archive_with_skill_md_at_its_root_and_no_name_is_named_after_the_arc
         maker = zip_folder if filename.endswith(".zip") else tar_folder
         archive = tmp_path / filename
         archive.write_bytes(maker(tmp_path / "tree"))
-        code, _out, err = run("import_skills", str(archive))
+        code, _out, err = run_command("import_skills", str(archive))
         assert code == 0, err
         assert_stored_byte_for_byte("forms", text, files)
     assert Skill.objects.get(name="forms").versions.count() == 1
@@ -196,7 +185,7 @@ def test_a_readme_at_the_root_and_a_git_folder_are_skipped_and_reported_not_impo
         assert all(skipped.values())
         assert [line.outcome for line in report.lines if line.outcome != "skipped"] == ["created"]
 
-    code, out, _err = run("import_skills", str(root))
+    code, out, _err = run_command("import_skills", str(root))
     assert code == 0
     assert "skipped" in out and "README.md" in out and ".git/" in out
     assert list(Skill.objects.values_list("kind", "name")) == [("skill", "pdf")]
@@ -220,9 +209,9 @@ def test_loose_markdown_files_are_still_commands_when_nothing_else_is_laid_out()
 def test_importing_the_same_tree_again_creates_nothing(tmp_path):
     text, files = pdf_skill()
     write_tree(tmp_path / ".claude/skills/pdf", text, files)
-    assert run("import_skills", str(tmp_path))[0] == 0
+    assert run_command("import_skills", str(tmp_path))[0] == 0
     before = counts()
-    code, out, _ = run("import_skills", str(tmp_path))
+    code, out, _ = run_command("import_skills", str(tmp_path))
     assert code == 0
     assert "0 created, 0 new versions, 1 unchanged" in out
     assert counts() == before
@@ -234,7 +223,7 @@ def test_importing_the_same_tree_again_creates_nothing(tmp_path):
 def test_a_changed_file_makes_a_new_version_and_the_dry_run_names_each_file_change(tmp_path):
     text, files = pdf_skill()
     skill_folder = write_tree(tmp_path / ".claude/skills/pdf", text, files)
-    assert run("import_skills", str(tmp_path))[0] == 0
+    assert run_command("import_skills", str(tmp_path))[0] == 0
     (skill_folder / "scripts/check_fields.py").write_bytes(b"#!/usr/bin/env python3\nprint(1)\n")
     (skill_folder / "references/extra.md").write_text("# More\n")
     (skill_folder / "LICENSE.txt").unlink()
@@ -261,7 +250,7 @@ def test_a_changed_file_makes_a_new_version_and_the_dry_run_names_each_file_chan
         ],
     }
 
-    code, _out, _ = run("import_skills", str(tmp_path))
+    code, _out, _ = run_command("import_skills", str(tmp_path))
     assert code == 0
     skill = Skill.objects.get(name="pdf")
     assert skill.versions.count() == 2
@@ -273,12 +262,12 @@ def test_a_changed_file_makes_a_new_version_and_the_dry_run_names_each_file_chan
 def test_a_new_version_that_changes_one_file_of_eighty_stores_exactly_one_new_blob(tmp_path):
     text, files = large_skill(files=80, total_bytes=5 * 1024 * 1024)
     folder = write_tree(tmp_path / ".claude/skills/big", text, files)
-    assert run("import_skills", str(tmp_path))[0] == 0
+    assert run_command("import_skills", str(tmp_path))[0] == 0
     assert_stored_byte_for_byte("big", text, files)
     blobs = Blob.objects.count()
     changed = sorted(files)[40]
     (folder / changed).write_bytes(files[changed].data + b"one more line\n")
-    code, out, _ = run("import_skills", str(tmp_path))
+    code, out, _ = run_command("import_skills", str(tmp_path))
     assert code == 0 and "1 new versions" in out
     assert Blob.objects.count() == blobs + 1
     assert Skill.objects.get(name="big").versions.count() == 2
@@ -311,7 +300,7 @@ def test_a_path_collision_by_case_inside_a_skill_is_refused_and_nothing_is_writt
     for path, data in twins.items():
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_bytes(data)
-    code, _out, err = run("import_skills", str(tmp_path))
+    code, _out, err = run_command("import_skills", str(tmp_path))
     assert code == 1
     assert "refused .claude/skills/pdf/SKILL.md" in err and "scripts/a.py" in err
     assert "same name as" in err
@@ -362,7 +351,7 @@ def test_a_symlink_in_a_tar_is_refused_and_nothing_is_written(tmp_path, made_by)
     assert "references/passwd.md" in str(caught.value)
     archive = tmp_path / "pdf.tar.gz"
     archive.write_bytes(data)
-    code, _out, err = run("import_skills", str(archive))
+    code, _out, err = run_command("import_skills", str(archive))
     assert code == 1 and "symlink" in err
     assert counts() == (0, 0, 0)
 
@@ -371,7 +360,7 @@ def test_a_symlink_in_a_folder_is_skipped_and_reported_never_followed(tmp_path):
     text, files = pdf_skill()
     folder = write_tree(tmp_path / ".claude/skills/pdf", text, files)
     os.symlink("/etc/passwd", folder / "references/passwd.md")
-    code, out, _err = run("import_skills", str(tmp_path))
+    code, out, _err = run_command("import_skills", str(tmp_path))
     assert code == 0
     assert "references/passwd.md: symbolic link, not followed" in out
     assert_stored_byte_for_byte("pdf", text, files)
@@ -387,7 +376,7 @@ def test_a_binary_skill_md_is_refused_with_a_clear_message_and_nothing_is_writte
     assert "must be UTF-8 text" in problem
     write_tree(tmp_path / ".claude/skills/pdf", "", {})
     (tmp_path / ".claude/skills/pdf/SKILL.md").write_bytes(binary)
-    code, _out, err = run("import_skills", str(tmp_path))
+    code, _out, err = run_command("import_skills", str(tmp_path))
     assert code == 1
     assert "refused .claude/skills/pdf/SKILL.md: a binary file" in err
     assert counts() == (0, 0, 0)
@@ -493,7 +482,7 @@ def repository_like_anthropics(root: Path) -> dict[str, tuple[str, dict[str, Tre
 
 def test_import_skills_takes_a_folder_shaped_like_anthropics_skills_repository(tmp_path):
     skills = repository_like_anthropics(tmp_path / "skills-repo")
-    code, out, err = run("import_skills", str(tmp_path / "skills-repo"), "--publish")
+    code, out, err = run_command("import_skills", str(tmp_path / "skills-repo"), "--publish")
     assert code == 0, err
     assert f"{len(skills)} created" in out
     for name, (text, files) in skills.items():
@@ -505,7 +494,7 @@ def test_import_skills_takes_a_folder_shaped_like_anthropics_skills_repository(t
         before = counts()
         archive = tmp_path / "skills.tar.gz"
         tar_tool(tmp_path / "skills-repo", archive)
-        code, out, _ = run("import_skills", str(archive))
+        code, out, _ = run_command("import_skills", str(archive))
         assert code == 0 and f"{len(skills)} unchanged" in out
         assert counts() == before
 

@@ -1,21 +1,14 @@
 """lint_skills on skill folders: a skill is its SKILL.md plus files, not many commands."""
 
-import io
 import json
 
-from django.core.management import call_command
-
+from tests.factories import run_command
 from tests.trees import pdf_skill, write_tree
 
 
 def lint(path) -> tuple[int, list[dict]]:
-    out = io.StringIO()
-    try:
-        call_command("lint_skills", str(path), "--format", "json", stdout=out)
-        code = 0
-    except SystemExit as exit:
-        code = exit.code
-    return code, json.loads(out.getvalue())
+    code, out, _ = run_command("lint_skills", str(path), "--format", "json")
+    return code, json.loads(out)
 
 
 def test_a_skill_folders_references_are_not_linted_as_commands(tmp_path):

@@ -208,6 +208,40 @@ def test_a_resolve_keeps_mine_in_conflicting_files_and_theirs_elsewhere(pdf, aut
     assert tree["references/reference.md"].data == b"their reference\n"
 
 
+# -- the public page -------------------------------------------------------------------
+
+
+def published_twice(pdf, author) -> None:
+    """v1 and v2 of pdf published, v2 with a changed reference and a new script."""
+    text, files = pdf_skill()
+    pdf.publish(pdf.latest, author)
+    files = replaced(files, "references/forms.md", b"# Filling forms\n\nNew advice.\n")
+    files = replaced(files, "scripts/new.sh", b"#!/bin/sh\necho new\n", executable=True)
+    pdf.save_version(text, author, base_number=1, files=files)
+    pdf.publish(pdf.latest, author)
+
+
+def test_the_public_diff_of_a_skill_lists_its_changed_files_with_their_diffs(pdf, author, client):
+    published_twice(pdf, author)
+
+    page = client.get("/skills/pdf/?from=1&to=2").content.decode()
+
+    assert 'data-file-change="modified" data-path="references/forms.md"' in page
+    assert 'data-file-change="added" data-path="scripts/new.sh"' in page
+    assert 'data-file-diff="references/forms.md"' in page and "New advice" in page
+    assert "SKILL.md is unchanged." in page
+
+
+def test_a_file_of_a_version_published_before_can_be_fetched_and_no_other(pdf, author, client):
+    published_twice(pdf, author)
+    pdf.save_version(pdf_skill()[0] + "Draft.\n", author, base_number=2)
+
+    old = client.get("/skills/pdf/files/references/forms.md?version=1")
+    assert old.status_code == 200 and old.content == pdf_skill()[1]["references/forms.md"].data
+    assert client.get("/skills/pdf/files/scripts/new.sh?version=1").status_code == 404
+    assert client.get("/skills/pdf/files/references/forms.md?version=3").status_code == 404
+
+
 # -- derived data -------------------------------------------------------------------------
 
 

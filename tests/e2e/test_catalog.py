@@ -38,7 +38,7 @@ def rows(page):
 def test_a_visitor_searches_filters_reads_and_downloads_a_bundle(new_page, demo_catalog):
     page = new_page()
     page.goto("/")
-    expect(rows(page)).to_have_count(6)
+    expect(rows(page)).to_have_count(7)
     expect(page.get_by_text("secret-plan")).to_have_count(0)
     screenshot(page, "catalog")
 

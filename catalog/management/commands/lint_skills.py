@@ -51,9 +51,7 @@ def expand_paths(paths: list[str]) -> list[Path]:
             if p.is_file() and not skilltree.is_junk(p.relative_to(path).as_posix())
         )
         skills = {p.parent for p in markdown if p.name == "SKILL.md"}
-        found += [
-            p for p in markdown if p.name == "SKILL.md" or not skills.intersection(p.parents)
-        ]
+        found += [p for p in markdown if p.name == "SKILL.md" or not skills.intersection(p.parents)]
     return found
 
 
