@@ -26,7 +26,7 @@ from django.db import transaction
 
 from catalog import bundles, layouts, skillfile, skilltree
 from catalog.blobs import Blob, read_blobs
-from catalog.models import Event, Skill, VersionFile, unstorable_reason
+from catalog.models import Event, Skill, VersionFile, tree_limits, unstorable_reason
 
 
 @dataclass
@@ -80,10 +80,6 @@ class Entry:
 
 def archive_limits() -> bundles.Limits:
     return bundles.Limits(**settings.SKILLHUB_ARCHIVE_LIMITS)
-
-
-def tree_limits() -> skilltree.TreeLimits:
-    return skilltree.TreeLimits(**settings.SKILLHUB_SKILL_LIMITS)
 
 
 def label_of(name: str) -> str:
@@ -346,7 +342,10 @@ def _plan_item(item: Item) -> _Planned:
         name = written if isinstance(written, str) and written else item.fallback
     if not name or not skillfile.is_valid_name(kind, name):
         return refused(f"{name!r} is not a valid {kind} name" if name else "no name for this skill")
-    if item.files is not None and (problems := _tree_problems(text, item.files)):
+    size = len(text.encode("utf-8"))
+    if item.files is not None and (
+        problems := skilltree.tree_problems(item.files, tree_limits(), size)
+    ):
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         return refused("; ".join(problems[:5]) + more)
     parsed = skillfile.parse(text, kind=kind, name=name)
@@ -374,15 +373,6 @@ def _plan_item(item: Item) -> _Planned:
         counts = _counts(line) if latest else f"{len(line.files)} files"
         line.detail = f"{line.detail} ({counts})" if line.detail else counts
     return _Planned(line, text=parsed.text, files=item.files)
-
-
-def _tree_problems(text: str, files: skilltree.Tree) -> list[str]:
-    """The rules Skill.save_version applies to a tree, checked before anything is written."""
-    problems = skilltree.tree_problems(files, tree_limits(), len(text.encode("utf-8")))
-    for path, file in files.items():
-        if path.lower().endswith(".md") and not file.is_text:
-            problems.append(f"{path}: a markdown file must be UTF-8 text")
-    return problems
 
 
 def _file_changes(text: str, files: skilltree.Tree, latest) -> list[tuple[str, str]]:

@@ -145,7 +145,8 @@ def tree_problems(
 
     Checked: every path (no `..`, absolute paths, backslashes, control characters, names
     Windows cannot hold), collisions by case or Unicode normalisation (with SKILL.md too),
-    a file that is a prefix folder of another, and the three size limits.
+    a file that is a prefix folder of another, markdown that is not UTF-8 text, and the
+    three size limits.
     """
     problems: list[str] = []
     count = len(files) + 1
@@ -164,6 +165,8 @@ def tree_problems(
             reasons.append("is a file and also a folder of other files")
         if file.size > limits.max_file_bytes:
             reasons.append(f"{file.size:,} bytes, over the limit of {limits.max_file_bytes:,}")
+        if path.lower().endswith(".md") and not file.is_text:
+            reasons.append("a markdown file must be UTF-8 text")
         total += file.size
         problems += [f"{path}: {reason}" for reason in reasons]
         if len(problems) > 50:

@@ -1,11 +1,10 @@
 import re
 
 from django import forms
-from django.conf import settings
 
 from catalog import skillfile, skilltree
 from catalog.importing import archive_limits
-from catalog.models import Kind
+from catalog.models import Kind, tree_limits
 
 TAG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
 
@@ -73,7 +72,7 @@ class FileForm(_OnVersionForm):
 
     def clean_upload(self):
         upload = self.cleaned_data["upload"]
-        limit = skilltree.TreeLimits(**settings.SKILLHUB_SKILL_LIMITS).max_file_bytes
+        limit = tree_limits().max_file_bytes
         if upload and upload.size > limit:  # refuse before reading it into memory
             raise forms.ValidationError(
                 f"{upload.name} is {upload.size:,} bytes, over the limit of {limit:,} per file."

@@ -1,25 +1,23 @@
-"""Skills, their immutable versions, tags and the audit trail.
+"""Items (skills, commands, agents, output styles), their tags and the audit trail.
 
-Only the methods here write skills, versions and events, each inside a
-transaction. Views and commands parse input, call one of them and render.
+Only the methods here write items, versions and events, each inside a transaction.
+Views and commands parse input, call one of them and render.
 """
 
 import datetime
-import hashlib
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, models, transaction
-from django.db.models import F, Value
+from django.db import IntegrityError, models, transaction
+from django.db.models import Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog import diffing, skillfile, skilltree
-from catalog.analysis import Analysis
-from catalog.blobs import Blob, read_blobs
+from catalog.models.versions import Edit, Version, check_tree, same_tree
 
 write_log = logging.getLogger("skillhub.write")
 
@@ -194,8 +192,8 @@ class Skill(models.Model):
         for number, when in events:
             first_published.setdefault(number, when)
         counts = dict(
-            VersionDownloads.objects.filter(version__skill=self).values_list(
-                "version__number", "count"
+            self.versions.filter(download_count__isnull=False).values_list(
+                "number", "download_count__count"
             )
         )
         numbers = sorted(first_published, reverse=True)
@@ -272,7 +270,7 @@ class Skill(models.Model):
         if files and self.kind != Kind.SKILL:
             raise ValidationError({"files": f"Only skills have files; a {self.kind} is one file."})
         if files is not None:
-            _check_tree(text, files)
+            check_tree(text, files)
         if (
             resolved_number is not None
             and base_number is not None
@@ -286,7 +284,7 @@ class Skill(models.Model):
             skill = Skill.objects.select_for_update().get(pk=self.pk)
             try:
                 result = skill._save_on(
-                    _Edit(text, files, author, message), base_number, resolved_number
+                    Edit(text, files, author, message), base_number, resolved_number
                 )
             except diffing.TooLargeToMerge as error:
                 again = " Reload the page, make your change to the newest version and save again."
@@ -296,7 +294,7 @@ class Skill(models.Model):
         return result
 
     def _save_on(
-        self, edit: "_Edit", base_number: int | None, resolved_number: int | None
+        self, edit: "Edit", base_number: int | None, resolved_number: int | None
     ) -> SaveResult:
         """save_version's work, inside its transaction, on the row-locked item."""
         on_number = resolved_number if resolved_number is not None else base_number
@@ -326,10 +324,10 @@ class Skill(models.Model):
             merged_with = latest
             if reason := unstorable_reason(text):
                 raise ValidationError({"text": f"Merged with v{latest.number}: {reason}"})
-            _check_tree(text, files, f"Merged with v{latest.number}: ")
+            check_tree(text, files, f"Merged with v{latest.number}: ")
         elif latest and on_number is not None and resolved_number is None:
             self._refuse_undoing_latest(latest, text, edit.author)
-        if latest and text == latest.text and _same_tree(files, latest.tree()):
+        if latest and text == latest.text and same_tree(files, latest.tree()):
             return SaveResult(latest, created=False, merged_with=merged_with)
         message = edit.message
         if merged_with:
@@ -435,189 +433,6 @@ class Skill(models.Model):
             self.tags.set(tags)
 
 
-@dataclass(frozen=True)
-class _Edit:
-    """What one save sends: SKILL.md's (or the file's) text, the other files of a skill
-    (None: unchanged), who and why."""
-
-    text: str
-    files: "skilltree.Tree | None"
-    author: object
-    message: str
-
-
-def _tree_limits() -> skilltree.TreeLimits:
-    return skilltree.TreeLimits(**settings.SKILLHUB_SKILL_LIMITS)
-
-
-def _check_tree(text: str, files: "skilltree.Tree", prefix: str = "") -> None:
-    problems = skilltree.tree_problems(files, _tree_limits(), len(text.encode("utf-8")))
-    for path, file in files.items():
-        if path.lower().endswith(".md") and file.is_text is False:
-            problems.append(f"{path}: a markdown file must be UTF-8 text")
-    if problems:
-        raise ValidationError({"files": [prefix + problem for problem in problems]})
-
-
-def _same_tree(a: "skilltree.Tree", b: "skilltree.Tree") -> bool:
-    return a.keys() == b.keys() and all(a[path].same(b[path]) for path in a)
-
-
-class Version(models.Model):
-    """One immutable state of an item: its text (a skill's SKILL.md) and, for a skill,
-    the rest of its folder as VersionFile rows. What is derived from it (problems,
-    HTML, metadata) is its Analysis, which can be rebuilt."""
-
-    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="versions")
-    number = models.PositiveIntegerField()
-    text = models.TextField()
-    sha256 = models.CharField(max_length=64)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    message = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    base_number = models.PositiveIntegerField(null=True, blank=True)
-    # The frontmatter's description as written: kept in the immutable row because the
-    # full-text index (migration 0005) is over this row's description and text.
-    description = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["skill", "-number"]
-        constraints = [
-            models.UniqueConstraint(fields=["skill", "number"], name="version_skill_number_unique"),
-        ]
-        indexes = [models.Index(fields=["sha256"])]
-
-    def __str__(self) -> str:
-        return f"{self.skill} v{self.number}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError("Versions are immutable.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("Versions are never deleted.")
-
-    @classmethod
-    def store(
-        cls,
-        skill: Skill,
-        *,
-        number: int,
-        text: str,
-        files: "skilltree.Tree",
-        author,
-        message: str,
-        base_number,
-    ) -> "Version":
-        """Write a new version: its row, its files (new contents as blobs) and its analysis."""
-        parsed = skillfile.parse(text, kind=skill.kind, name=skill.name)
-        version = cls(
-            skill=skill,
-            number=number,
-            text=text,
-            sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-            author=author if getattr(author, "pk", None) else None,
-            message=message[:500],
-            base_number=base_number,
-            description=parsed.description,
-        )
-        version.save()
-        VersionFile.objects.bulk_create(
-            VersionFile(
-                version=version,
-                path=path,
-                blob=Blob.store(file.data),
-                executable=file.executable,
-            )
-            for path, file in sorted(files.items())
-        )
-        version._tree = dict(files)
-        analysis = Analysis.of(version, parsed, files)
-        analysis.save()
-        version.analysis = analysis
-        return version
-
-    # What the analysis derived, read where the version's row used to hold it.
-    @property
-    def metadata(self) -> dict:
-        return self.analysis.metadata
-
-    @property
-    def problems(self) -> list:
-        return self.analysis.problems
-
-    @property
-    def result(self) -> str:
-        return self.analysis.result
-
-    @property
-    def html(self) -> str:
-        return self.analysis.html
-
-    @property
-    def author_name(self) -> str:
-        return self.author.get_username() if self.author_id else "someone"
-
-    @property
-    def data(self) -> bytes:
-        return self.text.encode("utf-8")
-
-    def parsed(self) -> "skillfile.SkillFile":
-        return skillfile.parse(self.text, kind=self.skill.kind, name=self.skill.name)
-
-    def tree(self) -> "skilltree.Tree":
-        """The skill's files besides SKILL.md, with their bytes (read once per instance)."""
-        if not hasattr(self, "_tree"):
-            rows = list(self.files.values_list("path", "blob_id", "executable"))
-            contents = read_blobs(blob for _, blob, _ in rows) if rows else {}
-            self._tree = {
-                path: skilltree.TreeFile(path, contents[blob], executable)
-                for path, blob, executable in rows
-            }
-        return self._tree
-
-    def file(self, path: str) -> "skilltree.TreeFile | None":
-        """One file of this version (SKILL.md too), reading only its own blob."""
-        if path == skilltree.SKILL_MD:
-            return skilltree.TreeFile(path, self.data)
-        if hasattr(self, "_tree"):
-            return self._tree.get(path)
-        row = self.files.filter(path=path).values_list("blob_id", "executable").first()
-        if row is None:
-            return None
-        return skilltree.TreeFile(path, read_blobs([row[0]])[row[0]], row[1])
-
-    @property
-    def has_files(self) -> bool:
-        return self.analysis.file_count > 1
-
-
-class VersionFile(models.Model):
-    """One file of a skill's version besides SKILL.md; append-only like versions."""
-
-    version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="files")
-    path = models.CharField(max_length=255)
-    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
-    executable = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["version", "path"]
-        constraints = [
-            models.UniqueConstraint(fields=["version", "path"], name="versionfile_path_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.version} {self.path}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError("Versions are immutable.")
-        super().save(*args, **kwargs)
-
-
 class Event(models.Model):
     class Action(models.TextChoices):
         PUBLISH = "publish", "published"
@@ -666,55 +481,3 @@ def log_write(action: str, skill: Skill, version: Version | None, user) -> None:
             }
         },
     )
-
-
-# -- download counts ------------------------------------------------------------
-
-
-class VersionDownloads(models.Model):
-    """How often one version was downloaded, raw or in a bundle.
-
-    A table of its own, so that versions stay immutable rows; a version nobody
-    downloaded has no row (count 0).
-    """
-
-    version = models.OneToOneField(
-        Version, primary_key=True, on_delete=models.PROTECT, related_name="download_count"
-    )
-    count = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        verbose_name_plural = "version downloads"
-
-    def __str__(self) -> str:
-        return f"{self.version_id}: {self.count}"
-
-    @classmethod
-    def record(cls, skills: "models.QuerySet[Skill]") -> None:
-        """Count one download of the published version of each of `skills`.
-
-        The increments happen in the database (F expressions), so concurrent
-        downloads never lose a count; the number of queries does not depend on
-        how many items the download held.
-        """
-        skill_ids = skills.filter(published__isnull=False).order_by().values("pk")
-        versions = Version.objects.filter(
-            pk__in=Skill.objects.filter(pk__in=skill_ids).values("published_id")
-        )
-        try:
-            with transaction.atomic():
-                missing = versions.filter(download_count__isnull=True).values_list("pk", flat=True)
-                cls.objects.bulk_create(
-                    [cls(version_id=pk) for pk in missing], ignore_conflicts=True
-                )
-                # Take the row locks in one order (by key), so that two downloads of
-                # overlapping sets wait for each other instead of deadlocking.
-                counters = cls.objects.filter(version__in=versions).order_by("pk")
-                list(counters.select_for_update().values_list("pk", flat=True))
-                counters.update(count=F("count") + 1)
-                rows = Skill.objects.filter(pk__in=skill_ids).order_by("pk")
-                list(rows.select_for_update().values_list("pk", flat=True))
-                rows.update(downloads=F("downloads") + 1)
-        except DatabaseError:
-            # A count is not worth failing the download for; the log says it was lost.
-            write_log.warning("download count lost", exc_info=True)

@@ -1,0 +1,49 @@
+"""Skills, their immutable versions, tags, download counts and the audit trail.
+
+    skills      Kind, Result, Tag, Skill (every write: create, save_version, publish…),
+                EditConflict, SaveResult, Event, log_write
+    versions    Version (immutable, append-only), VersionFile (a skill's other files)
+    downloads   VersionDownloads
+
+Blobs (catalog.blobs) and analyses (catalog.analysis) are models of their own modules.
+"""
+
+from catalog.analysis import Analysis
+from catalog.blobs import Blob
+from catalog.models.downloads import VersionDownloads
+from catalog.models.skills import (
+    EditConflict,
+    Event,
+    Kind,
+    PublishedVersion,
+    Result,
+    SaveResult,
+    Skill,
+    SkillQuerySet,
+    Tag,
+    log_write,
+    unstorable_reason,
+    write_log,
+)
+from catalog.models.versions import Version, VersionFile, tree_limits
+
+__all__ = [
+    "Analysis",
+    "Blob",
+    "EditConflict",
+    "Event",
+    "Kind",
+    "PublishedVersion",
+    "Result",
+    "SaveResult",
+    "Skill",
+    "SkillQuerySet",
+    "Tag",
+    "Version",
+    "VersionDownloads",
+    "VersionFile",
+    "log_write",
+    "tree_limits",
+    "unstorable_reason",
+    "write_log",
+]

@@ -1,0 +1,197 @@
+"""Versions: one immutable state of an item, its files, and what is checked on write."""
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from catalog import skillfile, skilltree
+from catalog.analysis import Analysis
+from catalog.blobs import Blob, read_blobs
+
+if TYPE_CHECKING:
+    from catalog.models.skills import Skill
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What one save sends: SKILL.md's (or the file's) text, the other files of a skill
+    (None: unchanged), who and why."""
+
+    text: str
+    files: "skilltree.Tree | None"
+    author: object
+    message: str
+
+
+def tree_limits() -> skilltree.TreeLimits:
+    return skilltree.TreeLimits(**settings.SKILLHUB_SKILL_LIMITS)
+
+
+def check_tree(text: str, files: "skilltree.Tree", prefix: str = "") -> None:
+    problems = skilltree.tree_problems(files, tree_limits(), len(text.encode("utf-8")))
+    if problems:
+        raise ValidationError({"files": [prefix + problem for problem in problems]})
+
+
+def same_tree(a: "skilltree.Tree", b: "skilltree.Tree") -> bool:
+    return a.keys() == b.keys() and all(a[path].same(b[path]) for path in a)
+
+
+class Version(models.Model):
+    """One immutable state of an item: its text (a skill's SKILL.md) and, for a skill,
+    the rest of its folder as VersionFile rows. What is derived from it (problems,
+    HTML, metadata) is its Analysis, which can be rebuilt."""
+
+    skill = models.ForeignKey("catalog.Skill", on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    base_number = models.PositiveIntegerField(null=True, blank=True)
+    # The frontmatter's description as written: kept in the immutable row because the
+    # full-text index (migration 0005) is over this row's description and text.
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["skill", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["skill", "number"], name="version_skill_number_unique"),
+        ]
+        indexes = [models.Index(fields=["sha256"])]
+
+    def __str__(self) -> str:
+        return f"{self.skill} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Versions are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Versions are never deleted.")
+
+    @classmethod
+    def store(
+        cls,
+        skill: "Skill",
+        *,
+        number: int,
+        text: str,
+        files: "skilltree.Tree",
+        author,
+        message: str,
+        base_number,
+    ) -> "Version":
+        """Write a new version: its row, its files (new contents as blobs) and its analysis."""
+        parsed = skillfile.parse(text, kind=skill.kind, name=skill.name)
+        version = cls(
+            skill=skill,
+            number=number,
+            text=text,
+            sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            author=author if getattr(author, "pk", None) else None,
+            message=message[:500],
+            base_number=base_number,
+            description=parsed.description,
+        )
+        version.save()
+        VersionFile.objects.bulk_create(
+            VersionFile(
+                version=version,
+                path=path,
+                blob=Blob.store(file.data),
+                executable=file.executable,
+            )
+            for path, file in sorted(files.items())
+        )
+        version._tree = dict(files)
+        analysis = Analysis.of(version, parsed, files)
+        analysis.save()
+        version.analysis = analysis
+        return version
+
+    # What the analysis derived, read where the version's row used to hold it.
+    @property
+    def metadata(self) -> dict:
+        return self.analysis.metadata
+
+    @property
+    def problems(self) -> list:
+        return self.analysis.problems
+
+    @property
+    def result(self) -> str:
+        return self.analysis.result
+
+    @property
+    def html(self) -> str:
+        return self.analysis.html
+
+    @property
+    def author_name(self) -> str:
+        return self.author.get_username() if self.author_id else "someone"
+
+    @property
+    def data(self) -> bytes:
+        return self.text.encode("utf-8")
+
+    def parsed(self) -> "skillfile.SkillFile":
+        return skillfile.parse(self.text, kind=self.skill.kind, name=self.skill.name)
+
+    def tree(self) -> "skilltree.Tree":
+        """The skill's files besides SKILL.md, with their bytes (read once per instance)."""
+        if not hasattr(self, "_tree"):
+            rows = list(self.files.values_list("path", "blob_id", "executable"))
+            contents = read_blobs(blob for _, blob, _ in rows) if rows else {}
+            self._tree = {
+                path: skilltree.TreeFile(path, contents[blob], executable)
+                for path, blob, executable in rows
+            }
+        return self._tree
+
+    def file(self, path: str) -> "skilltree.TreeFile | None":
+        """One file of this version (SKILL.md too), reading only its own blob."""
+        if path == skilltree.SKILL_MD:
+            return skilltree.TreeFile(path, self.data)
+        if hasattr(self, "_tree"):
+            return self._tree.get(path)
+        row = self.files.filter(path=path).values_list("blob_id", "executable").first()
+        if row is None:
+            return None
+        return skilltree.TreeFile(path, read_blobs([row[0]])[row[0]], row[1])
+
+    @property
+    def has_files(self) -> bool:
+        return self.analysis.file_count > 1
+
+
+class VersionFile(models.Model):
+    """One file of a skill's version besides SKILL.md; append-only like versions."""
+
+    version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="files")
+    path = models.CharField(max_length=255)
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
+    executable = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["version", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "path"], name="versionfile_path_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.path}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Versions are immutable.")
+        super().save(*args, **kwargs)
