@@ -26,8 +26,7 @@ from hypothesis import strategies as st
 
 from catalog.models import Event, Skill, Version, unstorable_reason
 from tests.browser import Browser, one, select
-from tests.catalog.test_commands import run
-from tests.factories import GOOD_COMMAND, make_skill, make_user
+from tests.factories import GOOD_COMMAND, make_skill, make_user, run_command
 from tests.shared import ADVERSARIAL, jsonl, needs_shared
 
 pytestmark = pytest.mark.django_db
@@ -225,7 +224,7 @@ def test_import_skills_takes_a_hostile_file_beside_a_good_one_whole_or_not_at_al
         target = tmp_path / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(text.encode())
-    code, out, err = run("import_skills", str(tmp_path))
+    code, out, err = run_command("import_skills", str(tmp_path))
     assert "Traceback" not in out + err
     if code == 0:
         assert counts()[:2] == (2, 2)
