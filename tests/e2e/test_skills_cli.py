@@ -24,10 +24,12 @@ from django.db import connections
 from django.test import Client
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 
+from catalog.blobs import Blob
+from catalog.importing import import_entries, read_path
 from catalog.models import Skill, VersionDownloads
 from catalog.skilltree import TreeFile
 from tests.factories import make_skill
-from tests.trees import expected_tree, pdf_skill, tree_of
+from tests.trees import expected_tree, large_skill, pdf_skill, tree_of, write_tree
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -331,4 +333,38 @@ def test_the_cli_installs_files_with_non_ascii_and_long_paths_under_their_names(
     expected = expected_tree(text, {**files, **extra})
     assert {path: sha256 for path, (sha256, _x) in installed_tree.items()} == {
         path: sha256 for path, (sha256, _x) in expected.items()
+    }
+
+
+def test_an_80_file_5_mib_skill_goes_from_a_folder_through_skillhub_into_a_project_whole(
+    skills_cli, site, publisher, project, home, tmp_path
+):
+    """The issue's yardstick: import a folder, publish, change one file, import again
+    (one new blob), diff the two versions, and install with the real CLI."""
+    text, files = large_skill(80, 5 * 1024 * 1024, name="big")
+    source = write_tree(tmp_path / "repo" / ".claude" / "skills" / "big", text, files)
+    entries, skipped = read_path(tmp_path / "repo")
+    assert import_entries(entries, publisher, publish=True, skipped=skipped).applied
+
+    (source / "references" / "part-000.md").write_bytes(b"# Part 0, rewritten\n")
+    blobs = Blob.objects.count()
+    entries, skipped = read_path(tmp_path / "repo")
+    report = import_entries(entries, publisher, publish=True, skipped=skipped)
+    assert report.applied and "1 changed, 0 removed, 79 unchanged" in report.lines[0].detail
+    assert Blob.objects.count() == blobs + 1
+    page = Client().get("/skills/big/?from=1&to=2").content.decode()
+    assert page.count("data-file-change=") == 1
+    assert 'data-file-change="modified" data-path="references/part-000.md"' in page
+
+    result = add(skills_cli, site, "big", project, home)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    installed_tree = tree_of(project / ".claude" / "skills" / "big")
+    changed = {
+        **files,
+        "references/part-000.md": TreeFile("references/part-000.md", b"# Part 0, rewritten\n"),
+    }
+    assert len(installed_tree) == 80
+    assert {p: sha for p, (sha, _x) in installed_tree.items()} == {
+        p: sha for p, (sha, _x) in expected_tree(text, changed).items()
     }
