@@ -43,6 +43,8 @@ class LazyItem:
     version: int
     number: int
     texts: tuple[bytes, ...]
+    files: tuple = ()  # single-file items, as commands are
+    tree_sha256: str = ""
 
     @property
     def data(self) -> bytes:
