@@ -26,7 +26,7 @@ from django.db import transaction
 
 from catalog import bundles, layouts, skillfile, skilltree
 from catalog.blobs import Blob, read_blobs
-from catalog.models import Event, Skill, VersionFile, tree_limits, unstorable_reason
+from catalog.models import Event, Skill, tree_limits, unstorable_reason
 
 
 @dataclass
@@ -383,8 +383,7 @@ def _file_changes(text: str, files: skilltree.Tree, latest) -> list[tuple[str, s
     old = {}
     if latest is not None:
         old[layouts.SKILL_MD] = (latest.sha256, False)
-        rows = VersionFile.objects.filter(version=latest).values_list("path", "blob", "executable")
-        old |= {path: (sha256, executable) for path, sha256, executable in rows}
+        old |= latest.file_index()
     changes = []
     for path in sorted(set(old) | set(new)):
         if path not in old:

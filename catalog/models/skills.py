@@ -327,7 +327,7 @@ class Skill(models.Model):
             check_tree(text, files, f"Merged with v{latest.number}: ")
         elif latest and on_number is not None and resolved_number is None:
             self._refuse_undoing_latest(latest, text, edit.author)
-        if latest and text == latest.text and same_tree(files, latest.tree()):
+        if latest and text == latest.text and same_tree(files, latest):
             return SaveResult(latest, created=False, merged_with=merged_with)
         message = edit.message
         if merged_with:

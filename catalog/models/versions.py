@@ -38,8 +38,11 @@ def check_tree(text: str, files: "skilltree.Tree", prefix: str = "") -> None:
         raise ValidationError({"files": [prefix + problem for problem in problems]})
 
 
-def same_tree(a: "skilltree.Tree", b: "skilltree.Tree") -> bool:
-    return a.keys() == b.keys() and all(a[path].same(b[path]) for path in a)
+def same_tree(files: "skilltree.Tree", version: "Version") -> bool:
+    """Whether `files` are exactly `version`'s other files, compared by digest and mode
+    (the stored bytes are not read: a SKILL.md save of a 30 MiB skill reads none)."""
+    index = {path: (file.sha256, file.executable) for path, file in files.items()}
+    return index == version.file_index()
 
 
 class Version(models.Model):
@@ -147,14 +150,22 @@ class Version(models.Model):
     def parsed(self) -> "skillfile.SkillFile":
         return skillfile.parse(self.text, kind=self.skill.kind, name=self.skill.name)
 
+    def file_index(self) -> dict[str, tuple[str, bool]]:
+        """path -> (sha256, executable) of the skill's files besides SKILL.md, without
+        their bytes (one query, or none once tree() has been read)."""
+        if hasattr(self, "_tree"):
+            return {path: (f.sha256, f.executable) for path, f in self._tree.items()}
+        rows = self.files.values_list("path", "blob_id", "executable")
+        return {path: (sha256, executable) for path, sha256, executable in rows}
+
     def tree(self) -> "skilltree.Tree":
         """The skill's files besides SKILL.md, with their bytes (read once per instance)."""
         if not hasattr(self, "_tree"):
-            rows = list(self.files.values_list("path", "blob_id", "executable"))
-            contents = read_blobs(blob for _, blob, _ in rows) if rows else {}
+            index = self.file_index()
+            contents = read_blobs(sha256 for sha256, _ in index.values()) if index else {}
             self._tree = {
-                path: skilltree.TreeFile(path, contents[blob], executable)
-                for path, blob, executable in rows
+                path: skilltree.TreeFile(path, contents[sha256], executable)
+                for path, (sha256, executable) in index.items()
             }
         return self._tree
 
