@@ -210,7 +210,8 @@ class PendingImport:
     @classmethod
     def pack(cls, entries: list[Entry], label: str = "") -> "PendingImport":
         _items, _outside, used = find_items(entries, label)
-        rows = [[e.path, Blob.store(e.data).sha256, e.executable] for e in used]
+        Blob.store_all(e.data for e in used)
+        rows = [[e.path, hashlib.sha256(e.data).hexdigest(), e.executable] for e in used]
         raw = json.dumps({"label": label, "entries": rows})
         packed = base64.b64encode(zlib.compress(raw.encode())).decode()
         return cls(hashlib.sha256(packed.encode()).hexdigest()[:32], packed)

@@ -107,13 +107,9 @@ class Version(models.Model):
             description=parsed.description,
         )
         version.save()
+        Blob.store_all(file.data for file in files.values())
         VersionFile.objects.bulk_create(
-            VersionFile(
-                version=version,
-                path=path,
-                blob=Blob.store(file.data),
-                executable=file.executable,
-            )
+            VersionFile(version=version, path=path, blob_id=file.sha256, executable=file.executable)
             for path, file in sorted(files.items())
         )
         version._tree = dict(files)
