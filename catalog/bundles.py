@@ -65,7 +65,7 @@ import tarfile
 import zipfile
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -222,6 +222,19 @@ def iter_folder_zip(item: BundleItem) -> Iterator[bytes]:
 def iter_folder_tar_gz(item: BundleItem) -> Iterator[bytes]:
     """One skill's folder as a reproducible tar.gz (see iter_folder_zip)."""
     return _rechunk(_gzip_pieces(_tar_pieces(_folder_entries(item), None)))
+
+
+def iter_files_zip(files: Sequence) -> Iterator[bytes]:
+    """Files (each with path, data and executable) as a reproducible zip, by path, with
+    their modes and no lock file: a plugin release's folder (catalog.plugin_tree)."""
+    entries = sorted(files, key=attrgetter("path"))
+    _check_zip_count(len(entries))
+    return _rechunk(_zip_pieces(entries, None))
+
+
+def iter_files_tar_gz(files: Sequence) -> Iterator[bytes]:
+    """The same files as a reproducible tar.gz (see iter_files_zip)."""
+    return _rechunk(_gzip_pieces(_tar_pieces(sorted(files, key=attrgetter("path")), None)))
 
 
 @dataclass(frozen=True)

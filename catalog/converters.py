@@ -25,6 +25,26 @@ class NameConverter:
         return value
 
 
+class PluginConverter:
+    regex = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # catalog.plugin_names: kebab-case
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class SemVerConverter:
+    regex = r"[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?"  # catalog.semver checks the rest
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 def whole_number(text: str | None) -> int | None:
     """`text` as a whole number if it is 1-9 ASCII digits, else None. (str.isdigit also
     accepts other scripts' digits, and int() of 5,000 digits raises.)"""
@@ -35,3 +55,5 @@ def whole_number(text: str | None) -> int | None:
 
 register_converter(KindConverter, "kind")
 register_converter(NameConverter, "name")
+register_converter(PluginConverter, "plugin")
+register_converter(SemVerConverter, "semver")

@@ -647,7 +647,7 @@ def _permission_note(key: str, change: str, old: object, new: object) -> str:
 
 
 def _rules_note(old: object, new: object) -> str:
-    old_rules, new_rules = _tool_rules(old), _tool_rules(new)
+    old_rules, new_rules = tool_rules(old), tool_rules(new)
     old_set, new_set = set(old_rules), set(new_rules)
     added = [rule for rule in new_rules if rule not in old_set]
     removed = [rule for rule in old_rules if rule not in new_set]
@@ -681,7 +681,7 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def _tool_rules(value: object) -> list[str]:
+def tool_rules(value: object) -> list[str]:
     """The rules of an allowed-tools-like field, in order, without repeats.
 
     The field is a string of rules separated by commas or spaces, or a list of such

@@ -24,7 +24,6 @@ discovery index lists for it is folder_digests, cached by the tree digest.
 import hashlib
 import io
 import json
-import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import astuple, dataclass, field
@@ -36,7 +35,7 @@ from django.core.cache import cache
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import Length
 
-from catalog import bundles, skillfile, skilltree
+from catalog import bundles, plugin_names, skillfile, skilltree
 from catalog.blobs import read_blobs
 from catalog.locks import lock_digest  # the ETag of a bundle and a plugin's version
 from catalog.models import Skill, Version, VersionFile
@@ -315,18 +314,12 @@ def folder_digests(skills: QuerySet) -> dict[str, str]:
 
 # -- the Claude Code plugin layout ---------------------------------------------------
 
-PLUGIN_NAME_MAX = 64
-PLUGIN_NAME_RULE = (
-    f"1-{PLUGIN_NAME_MAX} lowercase letters and digits in words joined by single hyphens "
-    "(kebab-case), such as backend-kit"
-)
-_PLUGIN_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_AUTHOR_WITH_EMAIL = re.compile(r"(?P<name>.*?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>")
+PLUGIN_NAME_RULE = plugin_names.NAME_RULE
 
 
 def is_plugin_name(name: str) -> bool:
     """Kebab-case, as `claude plugin validate --strict` and the Claude.ai marketplace want."""
-    return len(name) <= PLUGIN_NAME_MAX and _PLUGIN_NAME.fullmatch(name) is not None
+    return plugin_names.is_kebab(name)
 
 
 @dataclass(frozen=True)
@@ -346,10 +339,9 @@ class Plugin:
         request's `?plugin=`, already checked) is given; SKILLHUB_PLUGIN_AUTHOR ("Name"
         or "Name <email>"), by default the site's host; SKILLHUB_PLUGIN_LICENSE if set."""
         site = urlsplit(site_url).netloc
-        author = settings.SKILLHUB_PLUGIN_AUTHOR.strip() or site or "Skillhub"
-        email = ""
-        if match := _AUTHOR_WITH_EMAIL.fullmatch(author):
-            author, email = match["name"] or match["email"], match["email"]
+        author, email = plugin_names.split_author(
+            settings.SKILLHUB_PLUGIN_AUTHOR.strip() or site or "Skillhub"
+        )
         return cls(
             name=name or settings.SKILLHUB_PLUGIN_NAME,
             author=author,
@@ -456,7 +448,7 @@ class _Moved:
     tree_sha256: str = ""
 
 
-def _moved(item, path: str, data: bytes) -> _Moved:
+def as_held(item, path: str, data: bytes) -> _Moved:
     """An item as the plugin holds it: at `path`, with `data` (maybe described)."""
     sha256 = hashlib.sha256(data).hexdigest()
     if not item.files:
@@ -486,7 +478,7 @@ def iter_plugin_zip(items: Sequence, plugin: Plugin = Plugin()) -> Iterator[byte
             else:
                 data = plugin_file(entry.kind, entry.data, entry.described)
                 archive.writestr(_zip_info(path), data, compresslevel=9)
-                moved.append(_moved(entry, path, data))
+                moved.append(as_held(entry, path, data))
             yield sink.take()
         with archive.open(_zip_info(PLUGIN_README), "w") as readme:
             for chunk in _rechunked(plugin_readme(items, plugin, PLUGIN_LOCK)):

@@ -143,3 +143,37 @@ def markdown_code(text: str) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+# -- the README of a release (catalog.plugin_tree) ----------------------------------
+
+
+def release_readme(name: str, version: str, description: str, marketplace: str, details) -> str:
+    """README.md of release `version` of plugin `name`, listed in `marketplace`.
+
+    `details` are (item, description, metadata) in plugin path order. It names no URL:
+    the bytes of a release are the same on every server and for every host it is
+    reached by (its git commit ids depend on them).
+    """
+    details = list(details)
+    count = len(details)
+    lines = [f"# {markdown_text(name)} {markdown_text(version)}\n\n"]
+    if description.strip():
+        lines.append(markdown_text(description) + "\n\n")
+    lines.append(
+        f"{count} item{'' if count == 1 else 's'} released on Skillhub as a Claude Code plugin.\n\n"
+        "## Install\n\n"
+        f"From the {markdown_code(marketplace)} marketplace (add it once with "
+        "`claude plugin marketplace add <its URL>`):\n\n"
+        f"```sh\nclaude plugin install {name}@{marketplace}\n```\n\n"
+        f"In Claude Code the name of every item starts with {markdown_code(name + ':')}.\n"
+    )
+    shadowed = dict(skillfile.find_collisions((item.kind, item.name) for item, _, _ in details))
+    by_kind: dict[str, list] = {}
+    for detail in details:
+        by_kind.setdefault(detail[0].kind, []).append(detail)
+    for kind, title, intro in _SECTIONS:
+        if kind in by_kind:
+            lines.append(f"\n## {title}\n\n{intro}\n\n")
+            lines += [_readme_line(name, *detail, shadowed) for detail in by_kind[kind]]
+    return "".join(lines)

@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from django.views.decorators.http import require_GET
 
 import catalog.converters  # noqa: F401  (registers <kind:…> and <name:…>)
-from catalog import api, views, wellknown
+from catalog import api, gitserve, marketplace, plugin_views, views, wellknown
 from catalog.feeds import PublishedFeed
 
 urlpatterns = [
@@ -13,6 +13,31 @@ urlpatterns = [
     path("feed.xml", require_GET(PublishedFeed()), name="feed"),
     path(".well-known/agent-skills/index.json", wellknown.index, name="agent-skills-index"),
     path(".well-known/skills/index.json", wellknown.index, {"legacy": True}, name="skills-index"),
+    path(".claude-plugin/marketplace.json", marketplace.manifest_view, name="marketplace-json"),
+    path("marketplace.json", marketplace.manifest_view, name="marketplace-json-short"),
+    re_path(r"^marketplace\.git/(?P<rest>.*)$", gitserve.marketplace_git, name="marketplace-git"),
+    path("marketplace.git", plugin_views.marketplace_git_root, name="marketplace-git-root"),
+    path("plugins/", plugin_views.plugins, name="plugins"),
+    path("plugins/<plugin:name>.git", plugin_views.plugin_git_root, name="plugin-git-root"),
+    re_path(
+        r"^plugins/(?P<name>[a-z0-9]+(?:-[a-z0-9]+)*)\.git/(?P<rest>.*)$",
+        gitserve.plugin_git,
+        name="plugin-git",
+    ),
+    path("plugins/<plugin:name>/", plugin_views.plugin, name="plugin"),
+    path("plugins/<plugin:name>/<semver:version>/", plugin_views.release, name="plugin-release"),
+    path(
+        "plugins/<plugin:name>/<semver:version>.zip",
+        plugin_views.release_archive,
+        {"fmt": "zip"},
+        name="plugin-release-zip",
+    ),
+    path(
+        "plugins/<plugin:name>/<semver:version>.tar.gz",
+        plugin_views.release_archive,
+        {"fmt": "tar.gz"},
+        name="plugin-release-tar-gz",
+    ),
     path("api/skills", api.skill_list, name="api-skills"),
     path("api/skills/<kind:kind>/<name:name>", api.skill_detail, name="api-skill"),
     path("api/validate", api.validate, name="api-validate"),

@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from catalog import plugin_names
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -289,10 +291,7 @@ SKILLHUB_PAGE_SIZE = 50
 # author is "Name" or "Name <email>", by default the site's host; the license (an SPDX
 # id such as MIT) goes into plugin.json only when set.
 SKILLHUB_PLUGIN_NAME = env_str("SKILLHUB_PLUGIN_NAME", "skillhub")
-if (
-    not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", SKILLHUB_PLUGIN_NAME)
-    or len(SKILLHUB_PLUGIN_NAME) > 64
-):
+if not plugin_names.is_kebab(SKILLHUB_PLUGIN_NAME):
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(
@@ -301,6 +300,28 @@ if (
     )
 SKILLHUB_PLUGIN_AUTHOR = env_str("SKILLHUB_PLUGIN_AUTHOR")
 SKILLHUB_PLUGIN_LICENSE = env_str("SKILLHUB_PLUGIN_LICENSE")
+# This site as a Claude Code plugin marketplace (catalog/marketplace.py): its name, as
+# people type it in `claude plugin install <plugin>@<name>`, is kebab-case and not one
+# Claude Code keeps for Anthropic's; the owner is "Name" or "Name <email>".
+# SKILLHUB_PUBLIC_URL (https://skills.example.com) makes every URL the marketplace hands
+# out absolute on that origin; unset, they are on the host a request came to.
+SKILLHUB_MARKETPLACE_NAME = env_str("SKILLHUB_MARKETPLACE_NAME", "skillhub")
+if problem := plugin_names.marketplace_name_problem(SKILLHUB_MARKETPLACE_NAME):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"SKILLHUB_MARKETPLACE_NAME: {problem}")
+SKILLHUB_MARKETPLACE_OWNER = env_str("SKILLHUB_MARKETPLACE_OWNER", "Skillhub")
+SKILLHUB_MARKETPLACE_DESCRIPTION = env_str(
+    "SKILLHUB_MARKETPLACE_DESCRIPTION", "Claude Code plugins released on Skillhub"
+)
+SKILLHUB_PUBLIC_URL = env_str("SKILLHUB_PUBLIC_URL").rstrip("/")
+if SKILLHUB_PUBLIC_URL and not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", SKILLHUB_PUBLIC_URL):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"SKILLHUB_PUBLIC_URL={SKILLHUB_PUBLIC_URL!r} is not a site URL: use one such as "
+        "https://skills.example.com"
+    )
 # A client fetching the same published version again within this many seconds adds no
 # download (catalog/downloads.py); 0 counts every fetch. The memory of who fetched what
 # is the cache: per process unless REDIS_URL is set, which production with several

@@ -4,6 +4,7 @@
                 EditConflict, SaveResult, Event, log_write
     versions    Version (immutable, append-only), VersionFile (a skill's other files)
     downloads   VersionDownloads
+    plugins     Plugin, PluginItem, Release (immutable), ReleaseItem, ReleaseError
 
 Blobs (catalog.blobs) and analyses (catalog.analysis) are models of their own modules.
 """
@@ -11,6 +12,14 @@ Blobs (catalog.blobs) and analyses (catalog.analysis) are models of their own mo
 from catalog.analysis import Analysis
 from catalog.blobs import Blob
 from catalog.models.downloads import VersionDownloads
+from catalog.models.plugins import (
+    NextRelease,
+    Plugin,
+    PluginItem,
+    Release,
+    ReleaseError,
+    ReleaseItem,
+)
 from catalog.models.skills import (
     EditConflict,
     Event,
@@ -33,7 +42,13 @@ __all__ = [
     "EditConflict",
     "Event",
     "Kind",
+    "NextRelease",
+    "Plugin",
+    "PluginItem",
     "PublishedVersion",
+    "Release",
+    "ReleaseError",
+    "ReleaseItem",
     "Result",
     "SaveResult",
     "Skill",

@@ -440,8 +440,19 @@ class Event(models.Model):
         RESTORE = "restore", "restored"
         ARCHIVE = "archive", "archived"
         IMPORT = "import", "imported"
+        RELEASE = "release", "released"
 
-    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="events")
+    # An item's event names the item (and maybe a version); a release names the plugin
+    # and the release instead.
+    skill = models.ForeignKey(
+        Skill, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    plugin = models.ForeignKey(
+        "catalog.Plugin", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    release = models.ForeignKey(
+        "catalog.Release", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     version = models.ForeignKey(
         Version, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -455,7 +466,14 @@ class Event(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.skill} {self.action}"
+        return f"{self.skill or self.plugin} {self.action}"
+
+    @property
+    def subject(self) -> str:
+        """What the event is about, as the audit page names it."""
+        if self.release_id:
+            return f"plugin {self.plugin.name} {self.release.version}"
+        return f"{self.skill.kind} {self.skill.name}" if self.skill_id else "-"
 
     @classmethod
     def record(cls, action: str, skill: Skill, user, version: Version | None = None) -> "Event":
@@ -466,6 +484,19 @@ class Event(models.Model):
             actor=user if getattr(user, "pk", None) else None,
         )
         log_write(action, skill, version, user)
+        return event
+
+    @classmethod
+    def record_release(cls, release, user) -> "Event":
+        from catalog.models.plugins import log_plugin_write
+
+        event = cls.objects.create(
+            action=cls.Action.RELEASE,
+            plugin=release.plugin,
+            release=release,
+            actor=user if getattr(user, "pk", None) else None,
+        )
+        log_plugin_write(cls.Action.RELEASE, release.plugin, release, user)
         return event
 
 

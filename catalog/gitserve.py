@@ -1,0 +1,179 @@
+"""Plugins as read-only git repositories over smart HTTP, built from the database.
+
+    /plugins/<name>.git   one commit per release (parent: the release before), tag
+                          v<version>, main = the latest release
+    /marketplace.git      .claude-plugin/marketplace.json with relative sources and
+                          plugins/<name>/ at each plugin's latest release; one commit per
+                          release of any plugin, in the order they were made
+
+Objects come from catalog.gitrepo (deterministic: every server gives the same commit
+ids), the protocol from dulwich's own smart-HTTP application and upload-pack handler:
+nothing here speaks git. A built repository is kept in this process, keyed by the
+newest release it holds, so a clone or fetch after the first builds nothing. Pushing
+is refused before dulwich sees the request.
+"""
+
+import io
+import threading
+from collections import OrderedDict
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from dulwich.server import DictBackend, UploadPackHandler
+from dulwich.web import GunzipFilter, HTTPGitApplication
+
+from catalog import gitrepo, marketplace, plugin_tree
+from catalog.models import Plugin, Release
+
+REPOS_KEPT = 32
+_repos: OrderedDict[tuple, object] = OrderedDict()
+_lock = threading.Lock()
+
+READ_ONLY = (
+    "Skillhub serves plugins read-only: clone and fetch work, pushing does not. "
+    "Change the items in Skillhub and release a new version there instead.\n"
+)
+
+
+def _kept(key: tuple, build):
+    with _lock:
+        if key in _repos:
+            _repos.move_to_end(key)
+            return _repos[key]
+    repo = build()  # outside the lock: two threads may build the same repository once each
+    with _lock:
+        _repos[key] = repo
+        while len(_repos) > REPOS_KEPT:
+            _repos.popitem(last=False)
+    return repo
+
+
+def release_commit_message(release: Release) -> str:
+    return gitrepo.commit_message(f"{release.plugin.name} {release.version}", release.notes)
+
+
+def plugin_repo(plugin: Plugin):
+    """The plugin's repository, built once per process per latest release."""
+    key = ("plugin", plugin.pk, plugin.latest_release_id, plugin_tree.TREE_FORMAT)
+
+    def build():
+        builder = gitrepo.Builder()
+        snapshots = [
+            gitrepo.Snapshot(
+                builder.add_tree(plugin_tree.release_tree(release)),
+                release_commit_message(release),
+                int(release.released_at.timestamp()),
+                release.tag,
+            )
+            for release in plugin.releases.select_related("plugin").order_by("sequence")
+        ]
+        return builder.commit_all(snapshots)
+
+    return _kept(key, build)
+
+
+def release_commit(release: Release) -> str:
+    """The commit id of `release` in its plugin's repository (hex), cached by release."""
+    key = f"skillhub:release-commit:{plugin_tree.TREE_FORMAT}:{release.pk}"
+    commit = cache.get(key)
+    if commit is None:
+        repo = plugin_repo(release.plugin)
+        commit = repo.refs[b"refs/tags/" + release.tag.encode("ascii")].decode("ascii")
+        cache.set(key, commit, timeout=None)
+    return commit
+
+
+def marketplace_repo():
+    """The whole marketplace's repository, one commit per release of any plugin."""
+    releases = Release.objects.select_related("plugin").order_by("released_at", "pk")
+    newest = releases.order_by("-pk").values_list("pk", flat=True).first()
+    key = ("marketplace", newest, releases.count(), plugin_tree.TREE_FORMAT, marketplace.name())
+
+    def build():
+        builder = gitrepo.Builder()
+        latest: dict[str, tuple[Release, bytes]] = {}
+        snapshots = []
+        for release in releases:
+            tree = builder.add_tree(plugin_tree.release_tree(release))
+            latest[release.plugin.name] = (release, tree)
+            shown = sorted((r for r, _ in latest.values()), key=lambda r: r.plugin.name)
+            manifest = marketplace.repository_manifest(shown)
+            root = builder.add_tree(
+                [plugin_tree.PluginFile(marketplace.MANIFEST_PATH, manifest)],
+                {f"plugins/{name}": tree for name, (_, tree) in latest.items()},
+            )
+            title = f"{release.plugin.name} {release.version}"
+            snapshots.append(
+                gitrepo.Snapshot(
+                    root,
+                    gitrepo.commit_message(title, release.notes),
+                    int(release.released_at.timestamp()),
+                    f"{release.plugin.name}/v{release.version}",
+                )
+            )
+        return builder.commit_all(snapshots)
+
+    return _kept(key, build)
+
+
+# -- smart HTTP ------------------------------------------------------------------------
+
+
+@csrf_exempt  # git sends no CSRF token; nothing here writes
+@require_http_methods(["GET", "POST"])
+def plugin_git(request: HttpRequest, name: str, rest: str) -> HttpResponse:
+    plugin = get_object_or_404(Plugin.objects.released(), name=name)
+    if refused := _refuse_push(request, rest):
+        return refused
+    return _serve(request, plugin_repo(plugin), rest)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def marketplace_git(request: HttpRequest, rest: str) -> HttpResponse:
+    if refused := _refuse_push(request, rest):
+        return refused
+    return _serve(request, marketplace_repo(), rest)
+
+
+def _refuse_push(request: HttpRequest, rest: str) -> HttpResponse | None:
+    if rest == "git-receive-pack" or request.GET.get("service") == "git-receive-pack":
+        # git shows a text/plain body of a refused request as "remote: …"
+        return HttpResponse(READ_ONLY, status=403, content_type="text/plain; charset=utf-8")
+    return None
+
+
+def _serve(request: HttpRequest, repo, rest: str) -> HttpResponse:
+    """Run dulwich's smart-HTTP application on this request and return what it wrote.
+
+    dulwich writes through the WSGI write callable as well as yielding, so everything is
+    gathered, in order, into one response (a plugin's pack is megabytes at most).
+    """
+    app = GunzipFilter(
+        HTTPGitApplication(
+            DictBackend({"/": repo}),
+            handlers={b"git-upload-pack": UploadPackHandler},
+        )
+    )
+    environ = {
+        **request.META,
+        "PATH_INFO": "/" + rest,
+        "SCRIPT_NAME": "",
+        "wsgi.input": io.BytesIO(request.body if request.method == "POST" else b""),
+    }
+    written: list[bytes] = []
+    started: dict = {}
+
+    def start_response(status, headers, exc_info=None):
+        started["status"], started["headers"] = status, headers
+        return written.append
+
+    for piece in app(environ, start_response):
+        written.append(piece)
+    response = HttpResponse(b"".join(written), status=int(started["status"].split()[0]))
+    for header, value in started["headers"]:
+        response[header] = value
+    return response

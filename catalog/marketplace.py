@@ -1,0 +1,103 @@
+"""This site as a Claude Code plugin marketplace: `marketplace.json`, in two forms.
+
+- Served over HTTP (`/.claude-plugin/marketplace.json`, `/marketplace.json`): each
+  released plugin with its git repository as the source, pinned by `sha` to the commit
+  of its latest release. `claude plugin marketplace add <that URL>` downloads this one
+  file, so relative sources would not resolve: Claude Code clones each plugin's git URL
+  instead, which works over plain HTTP too.
+- Inside `/marketplace.git` (catalog.gitserve): the same plugins with relative sources,
+  `./plugins/<name>`, since `claude plugin marketplace add <…>/marketplace.git` clones
+  the whole repository.
+
+Claude Code's schema takes one `source` per plugin, so a release's zip (an `archive`
+source, which it accepts only over https from a non-loopback host) is not offered as
+an alternative: git is the one source, and works everywhere. Fields with no value are
+left out; the name is SKILLHUB_MARKETPLACE_NAME, checked at start.
+"""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from catalog import plugin_names
+from catalog.models import Plugin, Release
+
+MANIFEST_PATH = ".claude-plugin/marketplace.json"
+
+
+def name() -> str:
+    return settings.SKILLHUB_MARKETPLACE_NAME
+
+
+def site_url(request: HttpRequest | None) -> str:
+    """The origin (and path prefix) every URL handed out starts with."""
+    if settings.SKILLHUB_PUBLIC_URL or request is None:
+        return settings.SKILLHUB_PUBLIC_URL
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _owner() -> dict:
+    owner, email = plugin_names.split_author(settings.SKILLHUB_MARKETPLACE_OWNER or "Skillhub")
+    return {"name": owner, **({"email": email} if email else {})}
+
+
+def _entry(release: Release, source) -> dict:
+    entry: dict[str, object] = {
+        "name": release.plugin.name,
+        "source": source,
+        "description": release.description or f"{release.plugin.name}, released on Skillhub",
+        "version": release.version,
+    }
+    if release.author:
+        author, email = plugin_names.split_author(release.author)
+        entry["author"] = {"name": author, **({"email": email} if email else {})}
+    for key in ("homepage", "license", "category"):
+        if value := getattr(release, key):
+            entry[key] = value
+    if release.keywords:
+        entry["keywords"] = list(release.keywords)
+    return entry
+
+
+def _manifest(entries: list[dict]) -> bytes:
+    data = {
+        "name": name(),
+        "owner": _owner(),
+        "description": settings.SKILLHUB_MARKETPLACE_DESCRIPTION,
+        "plugins": entries,
+    }
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def repository_manifest(releases: list[Release]) -> bytes:
+    """marketplace.json inside /marketplace.git: relative sources."""
+    return _manifest([_entry(r, f"./plugins/{r.plugin.name}") for r in releases])
+
+
+def http_manifest(request: HttpRequest | None) -> bytes:
+    """marketplace.json over HTTP: each plugin's git URL, pinned to its latest release."""
+    from catalog.gitserve import release_commit
+
+    base = site_url(request)
+    plugins = Plugin.objects.released().select_related("latest_release__plugin")
+    entries = []
+    for plugin in plugins.order_by("name"):
+        release = plugin.latest_release
+        url = base + reverse("plugin-git-root", args=[plugin.name])
+        source = {"source": "url", "url": url, "sha": release_commit(release)}
+        entries.append(_entry(release, source))
+    return _manifest(entries)
+
+
+@require_GET
+def manifest_view(request: HttpRequest) -> HttpResponse:
+    body = http_manifest(request)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "public, no-cache"}
+    if etag in request.headers.get("If-None-Match", ""):
+        return HttpResponseNotModified(headers=headers)
+    return HttpResponse(body, content_type="application/json", headers=headers)

@@ -1,0 +1,341 @@
+"""Plugins: named sets of items, released as immutable, semver-numbered snapshots.
+
+A Plugin is what the team edits: its details (description, author, …) and the items
+its next release will hold. A Release is what people install: the exact item versions
+it pins (each item's published version when it was released), its details as they
+were, its notes, who released it and when. Releases are append-only in the database
+(migration 0007), like versions; the plugin tree, its archives and its git history
+are derived from them (catalog.plugin_tree, catalog.gitrepo) and never stored.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from catalog import plugin_changes, plugin_names, semver
+from catalog.models.skills import Event, Result, Skill
+from catalog.models.versions import Version
+
+write_log = logging.getLogger("skillhub.write")
+
+DETAIL_FIELDS = ("description", "author", "homepage", "license", "keywords", "category")
+MAX_KEYWORDS = 20
+
+
+class ReleaseError(ValidationError):
+    """A release that cannot be made as asked (nothing changed, a lower version, an
+    item with errors…); nothing is stored."""
+
+
+class PluginQuerySet(models.QuerySet):
+    def released(self):
+        """Plugins with at least one release: the ones the marketplace lists."""
+        return self.filter(latest_release__isnull=False)
+
+
+class Plugin(models.Model):
+    name = models.CharField(max_length=plugin_names.NAME_MAX, unique=True)
+    description = models.CharField(max_length=500, blank=True)
+    author = models.CharField(max_length=200, blank=True)  # "Name" or "Name <email>"
+    homepage = models.URLField(max_length=500, blank=True)
+    license = models.CharField(max_length=100, blank=True)  # an SPDX id such as MIT
+    keywords = models.JSONField(default=list, blank=True)
+    category = models.CharField(max_length=100, blank=True)
+    items = models.ManyToManyField(Skill, through="PluginItem", related_name="plugins")
+    latest_release = models.ForeignKey(
+        "Release", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = PluginQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("plugin", args=[self.name])
+
+    @classmethod
+    def create(cls, name: str, user, **details) -> "Plugin":
+        if problem := plugin_names.plugin_name_problem(name):
+            raise ValidationError({"name": problem})
+        plugin = cls(name=name, created_by=user if getattr(user, "pk", None) else None)
+        plugin._set_details(details)
+        try:
+            with transaction.atomic():
+                plugin.save()
+        except IntegrityError:
+            raise ValidationError({"name": f"A plugin called {name!r} exists already."}) from None
+        log_plugin_write("create-plugin", plugin, None, user)
+        return plugin
+
+    def update_details(self, user, **details) -> None:
+        self._set_details(details)
+        self.updated_at = timezone.now()
+        self.save(update_fields=[*DETAIL_FIELDS, "updated_at"])
+        log_plugin_write("edit-plugin", self, None, user)
+
+    def _set_details(self, details: dict) -> None:
+        unknown = set(details) - set(DETAIL_FIELDS)
+        if unknown:
+            raise TypeError(f"not plugin details: {sorted(unknown)}")
+        for key, value in details.items():
+            setattr(self, key, value)
+        self.keywords = clean_keywords(self.keywords)
+        self.full_clean(exclude=["name", "items", "latest_release", "created_by"])
+
+    def set_items(self, skills, user) -> None:
+        """The items the next release will hold (active items only)."""
+        skills = list(skills)
+        if any(skill.archived for skill in skills):
+            raise ValidationError("An archived item cannot be in a plugin.")
+        with transaction.atomic():
+            PluginItem.objects.filter(plugin=self).delete()
+            PluginItem.objects.bulk_create(PluginItem(plugin=self, skill=s) for s in skills)
+            Plugin.objects.filter(pk=self.pk).update(updated_at=timezone.now())
+        log_plugin_write("plugin-items", self, None, user)
+
+    def releases_newest_first(self):
+        return self.releases.order_by("-sequence")
+
+    # -- releasing ---------------------------------------------------------------
+
+    def pinned_versions(self) -> list[Version]:
+        """The versions a release made now would pin: each item's published version.
+
+        Raises ReleaseError naming every item that is not published or whose published
+        version has errors (after a re-analysis, say).
+        """
+        skills = list(self.items.select_related("published__analysis").order_by("kind", "name"))
+        if not skills:
+            raise ReleaseError("The plugin has no items: choose some first.")
+        problems = []
+        for skill in skills:
+            if skill.archived:
+                problems.append(f"{skill.slash_name} is archived.")
+            elif skill.published is None:
+                problems.append(f"{skill.slash_name} is not published: publish a version first.")
+            elif skill.published.result == Result.ERROR:
+                problems.append(f"{skill.slash_name} v{skill.published.number} has errors.")
+        if problems:
+            raise ReleaseError(problems)
+        return [skill.published for skill in skills]
+
+    def next_release(self) -> "NextRelease":
+        """What a release made now would change, and the version it would get."""
+        previous = self.latest_release
+        versions = self.pinned_versions()
+        before = previous.pinned_items() if previous else []
+        changes = plugin_changes.compare(before, [pinned_item(v) for v in versions])
+        details = previous is None or any(
+            getattr(previous, key) != getattr(self, key) for key in DETAIL_FIELDS
+        )
+        return NextRelease(previous, versions, changes, details)
+
+    def release(self, user, version: str = "", notes: str = "") -> "Release":
+        """Release the plugin's items as `version` (by default the proposed one).
+
+        Under a row lock on the plugin, so two releases at once get one version each or
+        a clear refusal, never a duplicate; the unique constraint backs it up.
+        """
+        with transaction.atomic():
+            locked = Plugin.objects.select_for_update().get(pk=self.pk)
+            upcoming = locked.next_release()
+            chosen = upcoming.check_version(version)
+            sequence = upcoming.previous.sequence + 1 if upcoming.previous else 1
+            release = Release(
+                plugin=locked,
+                version=str(chosen),
+                sequence=sequence,
+                notes=notes.strip(),
+                released_by=user if getattr(user, "pk", None) else None,
+                **{key: getattr(locked, key) for key in DETAIL_FIELDS},
+            )
+            try:
+                with transaction.atomic():
+                    release.save()
+            except IntegrityError:
+                raise ReleaseError(
+                    f"{locked.name} {chosen} was released meanwhile: reload and try again."
+                ) from None
+            ReleaseItem.objects.bulk_create(
+                ReleaseItem(release=release, version=v) for v in upcoming.versions
+            )
+            Plugin.objects.filter(pk=locked.pk).update(latest_release=release)
+            self.latest_release = release
+            Event.record_release(release, user)
+        return release
+
+
+class NextRelease:
+    def __init__(self, previous, versions, changes, details_changed: bool):
+        self.previous: Release | None = previous
+        self.versions: list[Version] = versions
+        self.changes: plugin_changes.PluginChanges = changes
+        self.details_changed = details_changed
+
+    @property
+    def previous_version(self) -> semver.SemVer | None:
+        return semver.SemVer.parse(self.previous.version) if self.previous else None
+
+    @property
+    def proposed(self) -> semver.SemVer | None:
+        """The version proposed by semver; None when nothing at all changed."""
+        previous = self.previous_version
+        if previous is None:
+            return semver.FIRST
+        part = self.changes.bump or ("patch" if self.details_changed else None)
+        return previous.bumped(part) if part else None
+
+    def check_version(self, asked: str) -> semver.SemVer:
+        proposed = self.proposed
+        if proposed is None:
+            raise ReleaseError(f"Nothing changed since {self.previous.version}.")
+        if not asked.strip():
+            return proposed
+        try:
+            chosen = semver.SemVer.parse(asked)
+        except semver.InvalidVersion as error:
+            raise ReleaseError(str(error)) from None
+        if chosen < proposed:
+            why = self.changes.bump or "patch"
+            raise ReleaseError(
+                f"{chosen} is lower than {proposed}, which these changes need ({why}): "
+                "a version may be raised, never lowered."
+            )
+        return chosen
+
+
+class PluginItem(models.Model):
+    plugin = models.ForeignKey(Plugin, on_delete=models.CASCADE, related_name="+")
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["plugin", "skill"], name="pluginitem_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plugin_id} {self.skill_id}"
+
+
+class Release(models.Model):
+    plugin = models.ForeignKey(Plugin, on_delete=models.PROTECT, related_name="releases")
+    version = models.CharField(max_length=semver.MAX_LENGTH)
+    sequence = models.PositiveIntegerField()  # 1, 2, 3…: the git history's order
+    notes = models.TextField(blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(default=timezone.now)
+    items = models.ManyToManyField(Version, through="ReleaseItem", related_name="releases")
+    # The plugin's details as they were released (the plugin may change them later).
+    description = models.CharField(max_length=500, blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    homepage = models.URLField(max_length=500, blank=True)
+    license = models.CharField(max_length=100, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    category = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["plugin", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["plugin", "version"], name="release_version_unique"),
+            models.UniqueConstraint(fields=["plugin", "sequence"], name="release_sequence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plugin.name} {self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Releases are immutable.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("plugin-release", args=[self.plugin.name, self.version])
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Releases are immutable.")
+
+    @property
+    def tag(self) -> str:
+        return f"v{self.version}"
+
+    def pinned(self) -> list[Version]:
+        """The versions it pins, with their items and analyses, by kind and name."""
+        versions = self.items.select_related("skill", "analysis")
+        return sorted(versions, key=lambda v: (v.skill.kind, v.skill.name))
+
+    def pinned_items(self) -> list[plugin_changes.PinnedItem]:
+        return [pinned_item(version) for version in self.pinned()]
+
+    def previous(self) -> "Release | None":
+        return self.plugin.releases.filter(sequence=self.sequence - 1).first()
+
+
+class ReleaseItem(models.Model):
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "version"], name="releaseitem_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release_id} {self.version_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Releases are immutable.")
+        super().save(*args, **kwargs)
+
+
+def pinned_item(version: Version) -> plugin_changes.PinnedItem:
+    skill = version.skill
+    digest = version.analysis.tree_sha256 or version.sha256
+    return plugin_changes.PinnedItem(
+        skill.kind, skill.name, version.number, digest, version.metadata
+    )
+
+
+def clean_keywords(value) -> list[str]:
+    """Keywords as a list of distinct, trimmed, lowercase words (a string is split on
+    commas)."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple):
+        raise ValidationError({"keywords": "Keywords are a list of words."})
+    words = list(dict.fromkeys(str(word).strip().lower() for word in value if str(word).strip()))
+    if len(words) > MAX_KEYWORDS or any(len(word) > 50 for word in words):
+        raise ValidationError({"keywords": f"At most {MAX_KEYWORDS} keywords of 50 characters."})
+    return words
+
+
+def log_plugin_write(action: str, plugin: Plugin, release, user) -> None:
+    write_log.info(
+        "write",
+        extra={
+            "fields": {
+                "action": action,
+                "plugin": plugin.name,
+                "release": release.version if release else None,
+                "user": user.get_username() if getattr(user, "pk", None) else "-",
+            }
+        },
+    )

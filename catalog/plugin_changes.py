@@ -1,0 +1,125 @@
+"""What changed between two releases of a plugin, and which semver part that bumps.
+
+Pure: no Django. An item is added, removed or changed (other content); a change that
+lets an item do more than before (a tool rule granted, a restriction lifted) is a
+widening, which breaks the people who installed the plugin trusting what it could do,
+just as a removal breaks those who used the item: both are major. An addition is a
+minor, any other change a patch.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from catalog import diffing, semver
+
+# Fields whose rules grant (a rule added widens) and whose rules take away (a rule
+# removed widens). An agent without `tools` may use every tool, so removing the field
+# widens too; allowed-tools only pre-approves, so removing it narrows.
+_GRANTING = ("allowed-tools", "tools")
+_DENYING = ("disallowed-tools", "disallowedTools")
+_ALL_WHEN_ABSENT = {"agent": ("tools",)}
+
+
+@dataclass(frozen=True)
+class PinnedItem:
+    kind: str
+    name: str
+    version: int
+    digest: str  # the item's content: its file's sha256, or a skill folder's tree digest
+    metadata: Mapping = field(default_factory=dict, compare=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.name.casefold())
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    old: PinnedItem
+    new: PinnedItem
+    permissions: tuple[diffing.FieldChange, ...]  # every permission field that changed
+    widened: tuple[str, ...]  # what it may do now that it could not before, in words
+
+
+@dataclass(frozen=True)
+class PluginChanges:
+    added: tuple[PinnedItem, ...]
+    removed: tuple[PinnedItem, ...]
+    changed: tuple[ItemChange, ...]
+    unchanged: tuple[PinnedItem, ...]
+
+    @property
+    def widened(self) -> tuple[ItemChange, ...]:
+        return tuple(change for change in self.changed if change.widened)
+
+    @property
+    def bump(self) -> str | None:
+        """The semver part this change bumps; None when the items are the same."""
+        if self.removed or self.widened:
+            return "major"
+        if self.added:
+            return "minor"
+        if self.changed:
+            return "patch"
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+def compare(before: list[PinnedItem], after: list[PinnedItem]) -> PluginChanges:
+    old = {item.key: item for item in before}
+    new = {item.key: item for item in after}
+    added = tuple(new[key] for key in sorted(new.keys() - old.keys()))
+    removed = tuple(old[key] for key in sorted(old.keys() - new.keys()))
+    changed, unchanged = [], []
+    for key in sorted(old.keys() & new.keys()):
+        if old[key].digest == new[key].digest:
+            unchanged.append(new[key])
+            continue
+        fields = diffing.frontmatter_diff(dict(old[key].metadata), dict(new[key].metadata))
+        permissions = tuple(change for change in fields if change.permission)
+        changed.append(ItemChange(old[key], new[key], permissions, widenings(old[key], new[key])))
+    return PluginChanges(added, removed, tuple(changed), tuple(unchanged))
+
+
+def widenings(old: PinnedItem, new: PinnedItem) -> tuple[str, ...]:
+    """How `new` may do more than `old`: tool rules granted, denials dropped, a tool
+    restriction lifted."""
+    notes = []
+    for key in _GRANTING:
+        unrestricted_when_absent = key in _ALL_WHEN_ABSENT.get(new.kind, ())
+        if unrestricted_when_absent and key in old.metadata and key not in new.metadata:
+            notes.append(f"{key} removed: it may use every tool")
+            continue
+        if key not in new.metadata:
+            continue
+        granted = set(diffing.tool_rules(new.metadata.get(key)))
+        had = set(diffing.tool_rules(old.metadata.get(key)))
+        if unrestricted_when_absent and key not in old.metadata:
+            continue  # it could use every tool before
+        if extra := sorted(granted - had):
+            notes.append(f"{key} adds {', '.join(extra)}")
+    for key in _DENYING:
+        dropped = sorted(
+            set(diffing.tool_rules(old.metadata.get(key)))
+            - set(diffing.tool_rules(new.metadata.get(key)))
+        )
+        if dropped:
+            notes.append(f"{key} no longer denies {', '.join(dropped)}")
+    return tuple(notes)
+
+
+def proposed(previous: semver.SemVer | None, changes: PluginChanges) -> semver.SemVer | None:
+    """The version to propose for a release with `changes` after `previous` (None: the
+    first release, 1.0.0); None when nothing changed."""
+    if previous is None:
+        return semver.FIRST
+    part = changes.bump
+    return previous.bumped(part) if part else None
+
+
+def smallest_allowed(previous: semver.SemVer | None, changes: PluginChanges) -> semver.SemVer:
+    """The lowest version an author may choose: the proposal, never less (they may
+    override upward only)."""
+    return proposed(previous, changes) or (previous or semver.FIRST)
