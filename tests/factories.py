@@ -58,3 +58,16 @@ def run_command(*args) -> tuple[int, str, str]:
     except SystemExit as exit:
         code = exit.code
     return code, out.getvalue(), err.getvalue()
+
+
+def make_plugin(name="team-kit", skills=(), user=None, release=False, **details):
+    """A plugin holding `skills` (published items), released once if `release` is true
+    (True for the proposed version, or a version string)."""
+    from catalog.models import Plugin
+
+    plugin = Plugin.create(name, user, **details)
+    if skills:
+        plugin.set_items(skills, user)
+    if release:
+        plugin.release(user, version="" if release is True else release, notes="First release")
+    return plugin
