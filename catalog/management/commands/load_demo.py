@@ -3,15 +3,29 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from catalog.importing import import_entries, read_path
-from catalog.models import Skill
+from catalog.models import Plugin, Skill
 
 DEMO = Path(__file__).resolve().parent.parent.parent / "demo"
+DEMO_PLUGIN = "team-essentials"
+# The demo plugin's second release changes one item and adds two, so its release page
+# shows a diff, additions and the minor bump they propose.
+FIRST_ITEMS = [("command", "git:commit"), ("command", "review-pr"), ("skill", "changelog")]
+ADDED_ITEMS = [("skill", "pdf-forms"), ("agent", "security-reviewer")]
+REVIEW_PR_EDIT = (
+    "Be specific and kind. Do not restate the diff.\n",
+    "Be specific and kind. Do not restate the diff. Suggest a fix for every blocking "
+    "problem.\n",
+)
 
 
 class Command(BaseCommand):
-    help = "Load the demo skills once and create a local admin when no user exists."
+    help = (
+        "Load the demo skills and the demo plugin (two releases) once, and create a local "
+        "admin when no user exists."
+    )
 
     def handle(self, *args, **options):
         User = get_user_model()
@@ -24,9 +38,47 @@ class Command(BaseCommand):
                     "(shown once; change it in /admin/)."
                 )
             )
-        if Skill.objects.exists():
-            return
         admin = User.objects.filter(is_superuser=True).order_by("pk").first()
-        entries, _ = read_path(DEMO)
-        report = import_entries(entries, admin, publish=True)
-        self.stdout.write(f"Loaded the demo skills: {report.summary()}")
+        if not Skill.objects.exists():
+            entries, _ = read_path(DEMO)
+            report = import_entries(entries, admin, publish=True)
+            self.stdout.write(f"Loaded the demo skills: {report.summary()}")
+        if not Plugin.objects.exists() and self._demo_items_present():
+            with transaction.atomic():
+                plugin = self._demo_plugin(admin)
+            versions = ", ".join(r.version for r in plugin.releases.order_by("sequence"))
+            self.stdout.write(f"Loaded the demo plugin {plugin.name} (releases {versions}).")
+
+    def _demo_items_present(self) -> bool:
+        wanted = FIRST_ITEMS + ADDED_ITEMS
+        return all(Skill.objects.public().named(kind, name).exists() for kind, name in wanted)
+
+    def _demo_plugin(self, admin) -> Plugin:
+        def items(pairs):
+            return [Skill.objects.lookup(kind, name) for kind, name in pairs]
+
+        plugin = Plugin.create(
+            DEMO_PLUGIN,
+            admin,
+            description="The commands, skills and agents every team here starts with",
+            author="Skillhub demo <demo@example.com>",
+            license="MIT",
+            keywords=["git", "review", "docs"],
+            category="productivity",
+        )
+        plugin.set_items(items(FIRST_ITEMS), admin)
+        plugin.release(admin, notes="Commit messages, pull request reviews and changelogs.")
+
+        review = Skill.objects.lookup("command", "review-pr")
+        old, new = REVIEW_PR_EDIT
+        saved = review.save_version(
+            review.latest.text.replace(old, new), admin, message="Ask for a fix per problem"
+        )
+        review.publish(saved.version, admin)
+        plugin.set_items(items(FIRST_ITEMS + ADDED_ITEMS), admin)
+        plugin.release(
+            admin,
+            notes="Adds the pdf-forms skill and the security-reviewer agent; review-pr now "
+            "asks for a fix for every blocking problem.",
+        )
+        return plugin
