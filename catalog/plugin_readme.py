@@ -157,7 +157,7 @@ def release_readme(name: str, version: str, description: str, marketplace: str, 
     """
     details = list(details)
     count = len(details)
-    lines = [f"# {markdown_text(name)} {markdown_text(version)}\n\n"]
+    lines = [f"# {name} {version}\n\n"]  # kebab-case and semver: nothing to escape
     if description.strip():
         lines.append(markdown_text(description) + "\n\n")
     lines.append(
