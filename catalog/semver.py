@@ -13,7 +13,8 @@ _NUMBER = r"0|[1-9]\d*"
 _IDENTIFIER = r"(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)"
 _VERSION = re.compile(
     rf"(?P<major>{_NUMBER})\.(?P<minor>{_NUMBER})\.(?P<patch>{_NUMBER})"
-    rf"(?:-(?P<pre>{_IDENTIFIER}(?:\.{_IDENTIFIER})*))?"
+    rf"(?:-(?P<pre>{_IDENTIFIER}(?:\.{_IDENTIFIER})*))?",
+    re.ASCII,  # \d alone matches every script's digits, which int() reads as numbers
 )
 MAX_LENGTH = 64
 BUMPS = ("major", "minor", "patch")
