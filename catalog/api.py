@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from catalog import search, skillfile
 from catalog.converters import whole_number
-from catalog.models import Skill
+from catalog.models import Plugin, Skill
 
 # A file may be 1 MiB; JSON escaping and the other fields get this much room on top.
 VALIDATE_ENVELOPE_BYTES = 64 * 1024
@@ -211,3 +211,72 @@ def _validate_request(request) -> dict:
     if fields["name"] is not None and not isinstance(fields["name"], str):
         raise _BadRequest(400, "bad-field", '"name" must be a string when given.')
     return fields
+
+
+# -- plugins -----------------------------------------------------------------------
+
+
+def _release_summary(request, release) -> dict:
+    from catalog.gitserve import release_commit
+
+    name, version = release.plugin.name, release.version
+    return {
+        "version": version,
+        "released_at": release.released_at.isoformat(),
+        "notes": release.notes,
+        "commit": release_commit(release),
+        "urls": {
+            "html": request.build_absolute_uri(release.get_absolute_url()),
+            "zip": request.build_absolute_uri(reverse("plugin-release-zip", args=[name, version])),
+            "tar_gz": request.build_absolute_uri(
+                reverse("plugin-release-tar-gz", args=[name, version])
+            ),
+        },
+    }
+
+
+def _plugin_summary(request, plugin) -> dict:
+    release = plugin.latest_release
+    return {
+        "name": plugin.name,
+        "description": release.description,
+        "version": release.version,
+        "keywords": list(release.keywords),
+        "category": release.category,
+        "urls": {
+            "html": request.build_absolute_uri(plugin.get_absolute_url()),
+            "git": request.build_absolute_uri(reverse("plugin-git-root", args=[plugin.name])),
+            "api": request.build_absolute_uri(reverse("api-plugin", args=[plugin.name])),
+        },
+    }
+
+
+@csrf_exempt  # read-only: see not_found
+@allow("GET")
+def plugin_list(request):
+    """Released plugins, by name, each at its latest release."""
+    plugins = Plugin.objects.released().select_related("latest_release__plugin")
+    return JsonResponse({"results": [_plugin_summary(request, p) for p in plugins]})
+
+
+@csrf_exempt  # read-only: see not_found
+@allow("GET")
+def plugin_detail(request, name):
+    """One released plugin with every release (newest first) and its latest items."""
+    plugin = (
+        Plugin.objects.released().select_related("latest_release__plugin").filter(name=name).first()
+    )
+    if plugin is None:
+        return error(404, "not-found", f"No released plugin called {name}.")
+    releases = plugin.releases_newest_first().select_related("plugin")
+    items = [
+        {"kind": v.skill.kind, "name": v.skill.name, "version": v.number}
+        for v in plugin.latest_release.pinned()
+    ]
+    return JsonResponse(
+        {
+            **_plugin_summary(request, plugin),
+            "items": items,
+            "releases": [_release_summary(request, release) for release in releases],
+        }
+    )

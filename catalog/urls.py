@@ -41,6 +41,8 @@ urlpatterns = [
     path("api/skills", api.skill_list, name="api-skills"),
     path("api/skills/<kind:kind>/<name:name>", api.skill_detail, name="api-skill"),
     path("api/validate", api.validate, name="api-validate"),
+    path("api/plugins", api.plugin_list, name="api-plugins"),
+    path("api/plugins/<plugin:name>", api.plugin_detail, name="api-plugin"),
     re_path(r"^api/", api.not_found),  # JSON 404s for the rest of /api/
     path("<kind:kind>s/<name:name>/", views.skill, name="skill"),
     path("<kind:kind>s/<name:name>/raw", views.raw, name="raw"),
