@@ -65,14 +65,14 @@ class SemVer:
         """
         if part not in BUMPS:
             raise ValueError(part)
+        if part == "major" and self.major == 0:
+            part = "minor"  # before the pre-release check too: 0.2.0-rc.1 → 0.2.0
         if self.pre:
             release = SemVer(self.major, self.minor, self.patch)
             leads_to = "patch" if self.patch else "minor" if self.minor else "major"
             if BUMPS.index(part) >= BUMPS.index(leads_to):
                 return release
             return release.bumped(part)
-        if part == "major" and self.major == 0:
-            part = "minor"
         if part == "major":
             return SemVer(self.major + 1, 0, 0)
         if part == "minor":
