@@ -18,10 +18,11 @@ import threading
 from collections import OrderedDict
 
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from dulwich.errors import GitProtocolError, NotGitRepository
 from dulwich.server import DictBackend, UploadPackHandler
 from dulwich.web import GunzipFilter, HTTPGitApplication
 
@@ -77,7 +78,11 @@ def plugin_repo(plugin: Plugin):
 
 def release_commit(release: Release) -> str:
     """The commit id of `release` in its plugin's repository (hex), cached by release."""
-    key = f"skillhub:release-commit:{plugin_tree.TREE_FORMAT}:{release.pk}"
+    # Everything the commit's bytes depend on besides the immutable release itself.
+    key = ":".join(
+        ["skillhub:release-commit", str(plugin_tree.TREE_FORMAT), marketplace.name(),
+         release.plugin.name, release.version, str(release.pk)]
+    )  # fmt: skip
     commit = cache.get(key)
     if commit is None:
         repo = plugin_repo(release.plugin)
@@ -171,8 +176,13 @@ def _serve(request: HttpRequest, repo, rest: str) -> HttpResponse:
         started["status"], started["headers"] = status, headers
         return written.append
 
-    for piece in app(environ, start_response):
-        written.append(piece)
+    try:
+        for piece in app(environ, start_response):
+            written.append(piece)
+    except NotGitRepository:  # a path such as objects/../HEAD names another repository
+        return HttpResponseNotFound("No such git repository.\n", content_type="text/plain")
+    except GitProtocolError as error:  # a request body that is not git's protocol
+        return HttpResponseBadRequest(f"Not a git request: {error}\n", content_type="text/plain")
     response = HttpResponse(b"".join(written), status=int(started["status"].split()[0]))
     for header, value in started["headers"]:
         response[header] = value
