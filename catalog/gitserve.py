@@ -58,7 +58,13 @@ def release_commit_message(release: Release) -> str:
 
 def plugin_repo(plugin: Plugin):
     """The plugin's repository, built once per process per latest release."""
-    key = ("plugin", plugin.pk, plugin.latest_release_id, plugin_tree.TREE_FORMAT)
+    key = (
+        "plugin",
+        plugin.pk,
+        plugin.latest_release_id,
+        plugin_tree.TREE_FORMAT,
+        marketplace.name(),
+    )
 
     def build():
         builder = gitrepo.Builder()
