@@ -27,7 +27,7 @@ from dulwich.server import DictBackend, UploadPackHandler
 from dulwich.web import GunzipFilter, HTTPGitApplication
 
 from catalog import gitrepo, marketplace, plugin_tree
-from catalog.models import Plugin, Release
+from catalog.models import Plugin, Release, ReleaseItem
 
 REPOS_KEPT = 32
 _repos: OrderedDict[tuple, object] = OrderedDict()
@@ -56,15 +56,26 @@ def release_commit_message(release: Release) -> str:
     return gitrepo.commit_message(f"{release.plugin.name} {release.version}", release.notes)
 
 
-def plugin_repo(plugin: Plugin):
-    """The plugin's repository, built once per process per latest release."""
-    key = (
-        "plugin",
-        plugin.pk,
-        plugin.latest_release_id,
+def _fingerprint(releases) -> tuple:
+    """What a repository of `releases` is built from, in one query: each release (with
+    its time and notes, which its commit holds) and the content of every version it
+    pins. A key made of ids alone could name another database's releases (a restore,
+    or tests that reuse ids)."""
+    pinned = ReleaseItem.objects.filter(release__in=releases).values_list(
+        "release_id", "version__sha256", "version__analysis__tree_sha256"
+    )
+    rows = releases.values_list("pk", "plugin__name", "version", "released_at", "notes")
+    return (
         plugin_tree.TREE_FORMAT,
         marketplace.name(),
+        tuple(rows),
+        tuple(sorted(pinned)),
     )
+
+
+def plugin_repo(plugin: Plugin):
+    """The plugin's repository, built once per process per state of its releases."""
+    key = ("plugin", plugin.pk, _fingerprint(plugin.releases.order_by("sequence")))
 
     def build():
         builder = gitrepo.Builder()
@@ -100,8 +111,7 @@ def release_commit(release: Release) -> str:
 def marketplace_repo():
     """The whole marketplace's repository, one commit per release of any plugin."""
     releases = Release.objects.select_related("plugin").order_by("released_at", "pk")
-    newest = releases.order_by("-pk").values_list("pk", flat=True).first()
-    key = ("marketplace", newest, releases.count(), plugin_tree.TREE_FORMAT, marketplace.name())
+    key = ("marketplace", _fingerprint(releases))
 
     def build():
         builder = gitrepo.Builder()
