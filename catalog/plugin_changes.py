@@ -98,16 +98,25 @@ def widenings(old: PinnedItem, new: PinnedItem) -> tuple[str, ...]:
         had = set(diffing.tool_rules(old.metadata.get(key)))
         if unrestricted_when_absent and key not in old.metadata:
             continue  # it could use every tool before
-        if extra := sorted(granted - had):
+        if extra := _beyond(granted, had):
             notes.append(f"{key} adds {', '.join(extra)}")
     for key in _DENYING:
-        dropped = sorted(
-            set(diffing.tool_rules(old.metadata.get(key)))
-            - set(diffing.tool_rules(new.metadata.get(key)))
+        dropped = _beyond(
+            set(diffing.tool_rules(old.metadata.get(key))),
+            set(diffing.tool_rules(new.metadata.get(key))),
         )
         if dropped:
             notes.append(f"{key} no longer denies {', '.join(dropped)}")
     return tuple(notes)
+
+
+def _beyond(rules: set[str], others: set[str]) -> list[str]:
+    """The rules of `rules` that `others` does not cover, sorted: `Bash(git diff:*)` is
+    covered by itself and by `Bash`, the whole tool (narrowing Bash to some of its uses
+    grants nothing new)."""
+    return sorted(
+        rule for rule in rules if rule not in others and rule.split("(", 1)[0] not in others
+    )
 
 
 def proposed(previous: semver.SemVer | None, changes: PluginChanges) -> semver.SemVer | None:
