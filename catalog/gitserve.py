@@ -13,8 +13,10 @@ newest release it holds, so a clone or fetch after the first builds nothing. Pus
 is refused before dulwich sees the request.
 """
 
+import gzip
 import io
 import threading
+import zlib
 from collections import OrderedDict
 
 from django.core.cache import cache
@@ -197,7 +199,8 @@ def _serve(request: HttpRequest, repo, rest: str) -> HttpResponse:
             written.append(piece)
     except NotGitRepository:  # a path such as objects/../HEAD names another repository
         return HttpResponseNotFound("No such git repository.\n", content_type="text/plain")
-    except GitProtocolError as error:  # a request body that is not git's protocol
+    except (GitProtocolError, ValueError, EOFError, gzip.BadGzipFile, zlib.error) as error:
+        # a request body that is not git's protocol (a bad pkt-line, "deepen x") or not gzip
         return HttpResponseBadRequest(f"Not a git request: {error}\n", content_type="text/plain")
     response = HttpResponse(b"".join(written), status=int(started["status"].split()[0]))
     for header, value in started["headers"]:
