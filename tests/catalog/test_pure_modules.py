@@ -17,6 +17,10 @@ PURE_MODULES = [
     "catalog.paths",
     "catalog.diffing",
     "catalog.skilltree",
+    "catalog.semver",
+    "catalog.plugin_changes",
+    "catalog.plugin_names",
+    "catalog.gitrepo",
 ]
 
 
