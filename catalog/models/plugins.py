@@ -98,7 +98,7 @@ class Plugin(models.Model):
 
     def set_items(self, skills, user) -> None:
         """The items the next release will hold (active items only)."""
-        skills = list(skills)
+        skills = list({skill.pk: skill for skill in skills}.values())  # each item once
         if any(skill.archived for skill in skills):
             raise ValidationError("An archived item cannot be in a plugin.")
         with transaction.atomic():
