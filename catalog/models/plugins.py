@@ -123,12 +123,13 @@ class Plugin(models.Model):
             raise ReleaseError("The plugin has no items: choose some first.")
         problems = []
         for skill in skills:
+            named = f"The {skill.kind} {skill.display_name}"  # agents have no slash name
             if skill.archived:
-                problems.append(f"{skill.slash_name} is archived.")
+                problems.append(f"{named} is archived.")
             elif skill.published is None:
-                problems.append(f"{skill.slash_name} is not published: publish a version first.")
+                problems.append(f"{named} is not published: publish a version first.")
             elif skill.published.result == Result.ERROR:
-                problems.append(f"{skill.slash_name} v{skill.published.number} has errors.")
+                problems.append(f"{named} v{skill.published.number} has errors.")
         if problems:
             raise ReleaseError(problems)
         return [skill.published for skill in skills]
