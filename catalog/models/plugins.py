@@ -201,6 +201,12 @@ class NextRelease:
         return previous.bumped(part) if part else None
 
     def check_version(self, asked: str) -> semver.SemVer:
+        """The version asked for (by default the proposal), if the author may choose it.
+
+        Upward only: at least the proposal, or a pre-release of it (2.0.0-rc.1 before
+        2.0.0), and above the previous release. A first release may start at any
+        version (0.1.0, or what an imported manifest says).
+        """
         proposed = self.proposed
         if proposed is None:
             raise ReleaseError(f"Nothing changed since {self.previous.version}.")
@@ -210,10 +216,18 @@ class NextRelease:
             chosen = semver.SemVer.parse(asked)
         except semver.InvalidVersion as error:
             raise ReleaseError(str(error)) from None
-        if chosen < proposed:
+        previous = self.previous_version
+        if previous is None:
+            return chosen
+        if semver.SemVer(chosen.major, chosen.minor, chosen.patch) < proposed:
             why = self.changes.bump or "patch"
             raise ReleaseError(
                 f"{chosen} is lower than {proposed}, which these changes need ({why}): "
+                "a version may be raised, never lowered."
+            )
+        if chosen <= previous:
+            raise ReleaseError(
+                f"{chosen} is lower than {previous}, the latest release, or the same: "
                 "a version may be raised, never lowered."
             )
         return chosen
