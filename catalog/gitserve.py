@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpR
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from dulwich import server as dulwich_server
 from dulwich.errors import GitProtocolError, NotGitRepository
 from dulwich.server import DictBackend, UploadPackHandler
 from dulwich.web import GunzipFilter, HTTPGitApplication
@@ -39,6 +40,35 @@ READ_ONLY = (
     "Skillhub serves plugins read-only: clone and fetch work, pushing does not. "
     "Change the items in Skillhub and release a new version there instead.\n"
 )
+
+
+def _shallow_request(walker, wants) -> None:
+    """dulwich's _ProtocolGraphWalker._handle_shallow_request, but for a fetch into a
+    shallow clone that asks for no new depth (plain `git fetch` or `git pull` after
+    `git clone --depth 1`): "shallow" lines, then a flush. dulwich 1.2 expects a
+    "deepen" line and fails that request; git's upload-pack skips the shallow update and
+    keeps the client's shallow commits as the boundary, so this does too (dulwich then
+    sends whatever the wants need above that boundary). With a "deepen" line, as dulwich.
+    """
+    while True:
+        command, value = walker.read_proto_line(
+            (dulwich_server.COMMAND_DEEPEN, dulwich_server.COMMAND_SHALLOW, None)
+        )
+        if command != dulwich_server.COMMAND_SHALLOW:
+            break
+        walker.client_shallow.add(value)
+    if command is None:
+        walker.shallow.update(walker.client_shallow)
+        walker.unshallow = set()
+        return
+    walker.read_proto_line((None,))  # the flush after "deepen"
+    shallow, not_shallow = dulwich_server.find_shallow(walker.store, wants, value)
+    walker.shallow.update(shallow - not_shallow)
+    walker.unshallow = not_shallow & walker.client_shallow
+    walker.update_shallow(walker.shallow - walker.client_shallow, walker.unshallow)
+
+
+dulwich_server._ProtocolGraphWalker._handle_shallow_request = _shallow_request
 
 
 def _kept(key: tuple, build):
