@@ -82,9 +82,11 @@ def release_tree(release: Release) -> list[PluginFile]:
 
 def manifest(release: Release) -> bytes:
     """`.claude-plugin/plugin.json` of a release; fields with no value are left out."""
-    author = exporting.Plugin.configured(name=release.plugin.name)
+    signer = exporting.Plugin.configured(name=release.plugin.name)  # SKILLHUB_PLUGIN_AUTHOR
     name, email = (
-        plugin_names.split_author(release.author) if release.author else (author.author, "")
+        plugin_names.split_author(release.author)
+        if release.author
+        else (signer.author, signer.email)
     )
     data: dict[str, object] = {
         "name": release.plugin.name,
