@@ -136,14 +136,7 @@ class Plugin(models.Model):
 
     def next_release(self) -> "NextRelease":
         """What a release made now would change, and the version it would get."""
-        previous = self.latest_release
-        versions = self.pinned_versions()
-        before = previous.pinned_items() if previous else []
-        changes = plugin_changes.compare(before, [pinned_item(v) for v in versions])
-        details = previous is None or any(
-            getattr(previous, key) != getattr(self, key) for key in DETAIL_FIELDS
-        )
-        return NextRelease(previous, versions, changes, details)
+        return NextRelease.after(self.latest_release, self.pinned_versions(), self)
 
     def release(self, user, version: str = "", notes: str = "") -> "Release":
         """Release the plugin's items as `version` (by default the proposed one).
@@ -186,6 +179,36 @@ class NextRelease:
         self.versions: list[Version] = versions
         self.changes: plugin_changes.PluginChanges = changes
         self.details_changed = details_changed
+
+    @classmethod
+    def after(cls, previous: "Release | None", versions: list[Version], details) -> "NextRelease":
+        """A release of `versions` with the details of `details` (a plugin or a release)
+        after `previous`: what it changes."""
+        before = previous.pinned_items() if previous else []
+        changes = plugin_changes.compare(before, [pinned_item(v) for v in versions])
+        details_changed = previous is None or any(
+            getattr(previous, key) != getattr(details, key) for key in DETAIL_FIELDS
+        )
+        return cls(previous, versions, changes, details_changed)
+
+    @property
+    def reason(self) -> str:
+        """Why the proposal is what it is, in words: "major: an item was removed"."""
+        changes = self.changes
+        if self.previous is None:
+            return "the first release"
+        if changes.removed:
+            return f"major: {_items(changes.removed)} removed"
+        if changes.widened:
+            who = "an item" if len(changes.widened) == 1 else f"{len(changes.widened)} items"
+            return f"major: {who} may do more than before (permissions widened)"
+        if changes.added:
+            return f"minor: {_items(changes.added)} added"
+        if changes.changed:
+            return f"patch: {_items(changes.changed)} changed"
+        if self.details_changed:
+            return "patch: the plugin's details changed"
+        return "nothing changed"
 
     @property
     def previous_version(self) -> semver.SemVer | None:
@@ -302,6 +325,10 @@ class Release(models.Model):
     def previous(self) -> "Release | None":
         return self.plugin.releases.filter(sequence=self.sequence - 1).first()
 
+    def since_previous(self) -> NextRelease:
+        """What this release changed since the one before it, as it was proposed then."""
+        return NextRelease.after(self.previous(), self.pinned(), self)
+
 
 class ReleaseItem(models.Model):
     release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="+")
@@ -327,6 +354,25 @@ def pinned_item(version: Version) -> plugin_changes.PinnedItem:
     return plugin_changes.PinnedItem(
         skill.kind, skill.name, version.number, digest, version.metadata
     )
+
+
+def kind_counts(releases) -> dict[int, dict[str, int]]:
+    """How many items of each kind each release pins, {release id: {kind: count}}, in
+    one query."""
+    rows = (
+        ReleaseItem.objects.filter(release__in=releases)
+        .values_list("release_id", "version__skill__kind")
+        .annotate(count=models.Count("id"))
+        .order_by()
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for release_id, kind, count in rows:
+        counts.setdefault(release_id, {})[kind] = count
+    return counts
+
+
+def _items(changed) -> str:
+    return "an item was" if len(changed) == 1 else f"{len(changed)} items were"
 
 
 def clean_keywords(value) -> list[str]:
