@@ -8,6 +8,10 @@ An upload or a folder is read into entries (every regular file with its executab
 bit; junk skipped), grouped into items by catalog.layouts (a skill is its whole
 folder), and each item is compared with the latest version of its namesake: a skill
 file by file (added, changed, removed, unchanged).
+
+A tree holding `.claude-plugin/marketplace.json` is a marketplace: its items are the
+ones its plugin entries hold (catalog.marketplace_layout), and each entry becomes a
+plugin of the same plan (catalog.marketplace_import), made in the same transaction.
 """
 
 import base64
@@ -24,7 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from catalog import bundles, layouts, skillfile, skilltree
+from catalog import bundles, layouts, marketplace_import, marketplace_layout, skillfile, skilltree
 from catalog.blobs import Blob, read_blobs
 from catalog.models import Event, Skill, tree_limits, unstorable_reason
 
@@ -49,13 +53,16 @@ class ImportReport:
     lines: list[ImportLine] = field(default_factory=list)
     applied: bool = False
     token: str = ""  # names the checked entries a confirm will import (the import page)
+    plugins: list[marketplace_import.PluginLine] = field(default_factory=list)  # a marketplace's
 
     def count(self, outcome: str) -> int:
         return sum(1 for line in self.lines if line.outcome == outcome)
 
     @property
-    def refused(self) -> list[ImportLine]:
-        return [line for line in self.lines if line.outcome == "refused"]
+    def refused(self) -> list:
+        """The refused item lines, then the refused plugin lines."""
+        lines = [*self.lines, *self.plugins]
+        return [line for line in lines if line.outcome == "refused"]
 
     @property
     def ok(self) -> bool:
@@ -64,11 +71,16 @@ class ImportReport:
         )
 
     def summary(self) -> str:
-        return (
+        summary = (
             f"{self.count('created')} created, {self.count('new-version')} new versions, "
             f"{self.count('unchanged')} unchanged, {self.count('draft')} drafts with errors, "
             f"{self.count('refused')} refused, {self.count('skipped')} skipped"
         )
+        if self.plugins:
+            refused = sum(1 for line in self.plugins if line.outcome == "refused")
+            created = len(self.plugins) - refused
+            summary += f"; {created} plugin{'s' if created != 1 else ''} created, {refused} refused"
+        return summary
 
 
 @dataclass(frozen=True)
@@ -99,10 +111,12 @@ def read_path(path: Path) -> tuple[list[Entry], list[tuple[str, str]]]:
     """Entries from a folder, a single .md file or an archive on disk.
 
     A folder holding a `.claude/` tree contributes only that tree, so a project's
-    README.md is not mistaken for a command.
+    README.md is not mistaken for a command, unless it is a marketplace: then its
+    plugins' folders are wherever its marketplace.json says.
     """
     if path.is_dir():
-        root = path / ".claude" if (path / ".claude").is_dir() else path
+        marketplace = (path / marketplace_layout.MARKETPLACE_JSON).is_file()
+        root = path / ".claude" if (path / ".claude").is_dir() and not marketplace else path
         return _read_tree(path, root)
     if not path.is_file():
         raise bundles.ArchiveError([f"{path}: no such file or folder"])
@@ -194,6 +208,53 @@ def find_items(
     return items, placement.outside, used
 
 
+@dataclass
+class Found:
+    """What a source holds: its items, the (path, reason) of files in none, the entries
+    the items (and a marketplace's manifests) are made of, and a marketplace's plugins
+    with the indexes of their items in `items`."""
+
+    items: list[Item]
+    outside: list[tuple[str, str]]
+    used: list[Entry]
+    marketplace: marketplace_layout.Marketplace | None = None
+    plugins: list[tuple[marketplace_layout.PluginSpec, list[int]]] = field(default_factory=list)
+
+
+def find(entries: list[Entry], label: str = "") -> Found:
+    """The items of `entries`: a marketplace's if they hold one, else as find_items."""
+    by_path = {entry.path: entry for entry in entries}
+    market = marketplace_layout.read_marketplace(by_path, lambda path: by_path[path].data)
+    if market is None:
+        return Found(*find_items(entries, label))
+    found = Found([], list(market.skipped), [by_path[p] for p in market.manifests], market)
+    index: dict[tuple[str, str], int] = {}
+    refs = market.items()
+    for ref in refs:
+        if (ref.kind, ref.path) not in index:
+            index[ref.kind, ref.path] = len(found.items)
+            found.items.append(Item(ref.path, ref.kind, ref.name, by_path[ref.path].data))
+            found.used.append(by_path[ref.path])
+    skills = {ref.folder: found.items[index[ref.kind, ref.path]] for ref in refs if ref.folder}
+    for entry in entries:  # every file under a skill's folder is one of its files
+        parts = entry.path.split("/")
+        for depth in range(1, len(parts)):
+            item = skills.get("/".join(parts[:depth]))
+            if item is not None and entry.path != item.path:
+                relative = "/".join(parts[depth:])
+                if item.files is None:
+                    item.files = {}
+                item.files[relative] = skilltree.TreeFile(relative, entry.data, entry.executable)
+                found.used.append(entry)
+    for item in skills.values():
+        item.files = skilltree.as_tree((item.files or {}).values())
+    found.used = list({entry.path: entry for entry in found.used}.values())
+    found.plugins = [
+        (spec, [index[ref.kind, ref.path] for ref in spec.items]) for spec in market.plugins
+    ]
+    return found
+
+
 @dataclass(frozen=True)
 class PendingImport:
     """Checked entries waiting for the user to confirm, as session-safe text.
@@ -209,7 +270,7 @@ class PendingImport:
 
     @classmethod
     def pack(cls, entries: list[Entry], label: str = "") -> "PendingImport":
-        _items, _outside, used = find_items(entries, label)
+        used = find(entries, label).used  # a marketplace's manifests too: they make its plugins
         Blob.store_all(e.data for e in used)
         rows = [[e.path, hashlib.sha256(e.data).hexdigest(), e.executable] for e in used]
         raw = json.dumps({"label": label, "entries": rows})
@@ -283,24 +344,36 @@ def import_sources(
     dry_run: bool = False,
     skipped: Iterable[tuple[str, str]] = (),
 ) -> ImportReport:
-    """The same for several sources (import_skills PATH…), each grouped on its own."""
-    items, outside = [], []
+    """The same for several sources (import_skills PATH…), each grouped on its own; a
+    marketplace among them also makes its plugins (with --publish, releases them)."""
+    items, outside, plugins, problems = [], [], [], []
     for entries, label in sources:
-        found, not_items, _used = find_items(entries, label)
-        items += found
-        outside += not_items
+        found = find(entries, label)
+        offset = len(items)
+        items += found.items
+        outside += found.outside
+        if found.marketplace is not None:
+            market = found.marketplace
+            problems += [ImportLine(market.path, "refused", p) for p in market.problems]
+            plugins += [(market, spec, [offset + i for i in idx]) for spec, idx in found.plugins]
     planned = _plan(items)
-    report = ImportReport(lines=[p.line for p in planned])
+    report = ImportReport(lines=[*problems, *(p.line for p in planned)])
+    report.plugins = marketplace_import.plan(plugins, [p.line for p in planned], publish)
     report.lines += [ImportLine(path, "skipped", reason) for path, reason in skipped]
     report.lines += [ImportLine(path, "skipped", reason) for path, reason in outside]
     if dry_run or report.refused or not planned:
         return report
+    current = None
     try:
         with transaction.atomic():
+            skills = []
             for item in planned:
-                _apply(item, user, publish)
+                current = item.line
+                skills.append(_apply(item, user, publish))
+            for current in report.plugins:
+                marketplace_import.create(current, skills, user, publish)
     except ValidationError as error:  # what changed since the plan (a concurrent save)
-        item.line.outcome, item.line.detail = "refused", " ".join(error.messages)
+        current.outcome, current.detail = "refused", " ".join(error.messages)
         return report
     report.applied = True
     return report
@@ -410,7 +483,7 @@ def _counts(line: ImportLine) -> str:
     )
 
 
-def _apply(item: _Planned, user, publish: bool) -> None:
+def _apply(item: _Planned, user, publish: bool) -> Skill:
     line = item.line
     skill = Skill.objects.named(line.kind, line.name).first()
     if skill is None:
@@ -424,3 +497,4 @@ def _apply(item: _Planned, user, publish: bool) -> None:
         Event.record(Event.Action.IMPORT, skill, user, result.version)
     if publish and result.version.result != "error" and skill.published_id != result.version.pk:
         skill.publish(result.version, user)
+    return skill

@@ -12,13 +12,20 @@ class Command(BaseCommand):
     help = (
         "Import skills from folders (holding a .claude/ tree, skills/<name>/ folders, or one "
         "skill's folder), single .md files, .zip or .tar.gz archives. Every file of a "
-        "skill's folder is imported with its executable bit. All or nothing: any refused "
-        "item imports nothing."
+        "skill's folder is imported with its executable bit. A marketplace (a folder or "
+        "archive holding .claude-plugin/marketplace.json) imports the items of its plugins "
+        "and creates each plugin; with --publish each plugin is released at the version "
+        "its manifest gives (else 1.0.0). All or nothing: any refused item or plugin "
+        "imports nothing."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH")
-        parser.add_argument("--publish", action="store_true", help="publish what has no errors")
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="publish what has no errors, and release a marketplace's plugins",
+        )
         parser.add_argument("--user", help="username recorded as the author")
         parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
 
@@ -55,10 +62,17 @@ class Command(BaseCommand):
             if line.outcome in {"refused", "draft", "skipped"}:
                 stream = self.stderr if line.outcome == "refused" else self.stdout
                 stream.write(f"{line.outcome} {line.path}: {line.detail}")
-            elif line.files and line.outcome in {"created", "new-version"}:
+            elif len(line.files) > 1 and line.outcome in {"created", "new-version"}:
                 self.stdout.write(f"{line.outcome} {line.path}: {line.detail}")
             if number % 100 == 0:
                 self.stdout.write(f"planned {number} of {len(report.lines)}…")
+        for plugin in report.plugins:
+            if plugin.outcome == "refused":
+                self.stderr.write(f"refused plugin {plugin.entry}: {plugin.detail}")
+                continue
+            verb = "would create" if dry_run else "created" if report.applied else "not created"
+            items = ", ".join(f"{kind} {name}" for kind, name in plugin.items)
+            self.stdout.write(f"{verb} plugin {plugin.name} ({plugin.detail}): {items}")
         verb = "Would import" if dry_run else ("Imported" if report.applied else "Imported nothing")
         self.stdout.write(f"{verb}: {report.summary()}")
         if report.refused:
