@@ -453,12 +453,13 @@ def tags(request, kind, name):
 @login_required
 @require_GET
 def audit(request):
-    events = Event.objects.select_related("skill", "version", "actor")
+    events = Event.objects.select_related("skill", "version", "actor", "plugin", "release")
     action, q = request.GET.get("action"), request.GET.get("q", "").strip()
     if action in Event.Action.values:
         events = events.filter(action=action)
     if q:
-        events = events.filter(Q(skill__name__icontains=q) | Q(actor__username__iexact=q))
+        named = Q(skill__name__icontains=q) | Q(plugin__name__icontains=q)
+        events = events.filter(named | Q(actor__username__iexact=q))
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     context = {"page": page, "action": action, "q": q, "actions": Event.Action.choices}
     return render(request, "editor/audit.html", context)
