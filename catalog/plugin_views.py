@@ -1,14 +1,19 @@
 """The public face of plugins: the list, a plugin, a release, its archives.
 
 The git repositories are catalog.gitserve; the marketplace file catalog.marketplace.
+What a release changed is the model's (Release.since_previous, NextRelease); this
+module only lays it out for pages, the editor's release preview included.
 """
 
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from catalog import marketplace, plugin_tree
-from catalog.models import Plugin, Release
+from catalog import diffing, marketplace, plugin_tree, skilltree
+from catalog.models import Kind, NextRelease, Plugin, Release, Version
+from catalog.models.plugins import kind_counts
+from catalog.rendering import render_markdown
 
 ARCHIVE_TYPES = {"zip": "application/zip", "tar.gz": "application/gzip"}
 
@@ -20,18 +25,124 @@ def _get_released(name: str) -> Plugin:
 
 def _get_release(name: str, version: str) -> Release:
     try:
-        return Release.objects.select_related("plugin").get(plugin__name=name, version=version)
+        return Release.objects.select_related("plugin", "released_by").get(
+            plugin__name=name, version=version
+        )
     except Release.DoesNotExist:
         raise Http404(f"No release {version} of {name}.") from None
 
 
+# -- what pages show ---------------------------------------------------------------
+
+
+def marketplace_lines(request) -> dict[str, str]:
+    """The commands that add this site as a marketplace: by git (the whole repository,
+    what Claude Code prefers), by its JSON file, and the interactive client's form."""
+    site = marketplace.site_url(request)
+    git_url = site + reverse("marketplace-git-root")
+    json_url = site + reverse("marketplace-json")
+    return {
+        "add": f"claude plugin marketplace add {git_url}",
+        "add_json": f"claude plugin marketplace add {json_url}",
+        "slash_add": f"/plugin marketplace add {git_url}",
+        "update": f"claude plugin marketplace update {marketplace.name()}",
+    }
+
+
+def install_lines(name: str) -> dict[str, str]:
+    at = f"{name}@{marketplace.name()}"
+    return {
+        "install": f"claude plugin install {at}",
+        "slash_install": f"/plugin install {at}",
+        "update": f"claude plugin update {at}",
+    }
+
+
+def item_rows(versions: list[Version]) -> list[dict]:
+    """A release's pinned versions, each linked to its item's public page while the item
+    is published (a release keeps pinning an item that was unpublished since)."""
+    return [
+        {"version": v, "skill": v.skill, "public": v.skill.published_id is not None}
+        for v in versions
+    ]
+
+
+def _key(version: Version) -> tuple[str, str]:
+    return (version.skill.kind, version.skill.name.casefold())  # as PinnedItem.key
+
+
+def change_set(upcoming: NextRelease) -> dict:
+    """A release's changes laid out for a page: items added and removed, each changed
+    item with its diff, the permission changes, and the version it implied."""
+    old = {_key(v): v for v in upcoming.previous.pinned()} if upcoming.previous else {}
+    new = {_key(v): v for v in upcoming.versions}
+    changes = upcoming.changes
+    return {
+        "first": upcoming.previous is None,
+        "previous": upcoming.previous,
+        "added": item_rows([new[item.key] for item in changes.added]),
+        "removed": item_rows([old[item.key] for item in changes.removed]),
+        "changed": _item_diffs([(old[c.old.key], new[c.new.key], c) for c in changes.changed]),
+        "unchanged": len(changes.unchanged),
+        "permission_changes": [c for c in changes.changed if c.permissions or c.widened],
+        "details_changed": upcoming.details_changed and upcoming.previous is not None,
+        "bump": changes.bump or ("patch" if upcoming.details_changed else None),
+        "proposed": str(upcoming.proposed) if upcoming.proposed else "",
+        "reason": upcoming.reason,
+    }
+
+
+def _item_diffs(pairs) -> list[dict]:
+    """Each changed item's diff, as the item's public page diffs two of its versions.
+    The lines compared count across items, so a release changing 50 long items costs at
+    most what one page's diff may (past that, an item links its two files instead)."""
+    compared, diffs = 0, []
+    for old, new, change in pairs:
+        skill = new.skill
+        diff = {
+            "change": change,
+            "skill": skill,
+            "old": old,
+            "new": new,
+            "fields": diffing.frontmatter_diff(dict(old.metadata), dict(new.metadata)),
+        }
+        if skill.kind == Kind.SKILL:
+            diff["file_diffs"] = skilltree.page_file_diffs(old.tree(), new.tree())
+            diff["files_url"] = skill.get_absolute_url() + "files/"
+        size = old.text.count("\n") + new.text.count("\n") + 2
+        within = compared + size <= diffing.DIFF_MAX_LINES
+        hunks = diffing.page_hunks(old.text, new.text) if within else None
+        compared += size
+        if hunks is None:
+            diff["too_large"] = diffing.PAGE_LIMITS
+        else:
+            diff["hunks"], diff["stats"] = hunks, diffing.hunk_stats(hunks)
+        diffs.append(diff)
+    return diffs
+
+
+def with_notes_html(releases):
+    """Releases with their notes as safe HTML (markdown, sanitised like item bodies)."""
+    releases = list(releases)
+    for release in releases:
+        release.notes_html = render_markdown(release.notes) if release.notes else ""
+    return releases
+
+
+# -- views -------------------------------------------------------------------------
+
+
 @require_GET
 def plugins(request):
-    listed = Plugin.objects.released().select_related("latest_release")
+    listed = list(Plugin.objects.released().select_related("latest_release"))
+    counts = kind_counts([p.latest_release_id for p in listed])
+    for found in listed:
+        found.kind_counts = sorted(counts.get(found.latest_release_id, {}).items())
+        found.install = install_lines(found.name)
     context = {
         "plugins": listed,
         "marketplace": marketplace.name(),
-        "site_url": marketplace.site_url(request),
+        "lines": marketplace_lines(request),
     }
     return render(request, "catalog/plugins.html", context)
 
@@ -39,12 +150,17 @@ def plugins(request):
 @require_GET
 def plugin(request, name: str):
     found = _get_released(name)
+    latest = found.latest_release
+    releases = found.releases_newest_first().select_related("released_by")
     context = {
         "plugin": found,
-        "releases": found.releases_newest_first().select_related("released_by"),
-        "latest": found.latest_release,
+        "latest": latest,
+        "items": item_rows(latest.pinned()),
+        "releases": with_notes_html(releases),
         "marketplace": marketplace.name(),
-        "site_url": marketplace.site_url(request),
+        "lines": marketplace_lines(request),
+        "install": install_lines(found.name),
+        "git_url": marketplace.site_url(request) + reverse("plugin-git-root", args=[name]),
     }
     return render(request, "catalog/plugin.html", context)
 
@@ -52,7 +168,16 @@ def plugin(request, name: str):
 @require_GET
 def release(request, name: str, version: str):
     found = _get_release(name, version)
-    context = {"release": found, "plugin": found.plugin, "previous": found.previous()}
+    upcoming = found.since_previous()
+    context = {
+        "release": with_notes_html([found])[0],
+        "plugin": found.plugin,
+        "items": item_rows(upcoming.versions),
+        "changes": change_set(upcoming),
+        "is_latest": found.plugin.latest_release_id == found.pk,
+        "install": install_lines(found.plugin.name),
+        "git_url": marketplace.site_url(request) + reverse("plugin-git-root", args=[name]),
+    }
     return render(request, "catalog/release.html", context)
 
 

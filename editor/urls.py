@@ -1,7 +1,7 @@
 from django.urls import path
 
 import catalog.converters  # noqa: F401  (registers <kind:…> and <name:…>)
-from editor import views
+from editor import plugins, views
 
 app_name = "editor"
 
@@ -11,6 +11,10 @@ urlpatterns = [
     path("new", views.new, name="new"),
     path("import", views.import_view, name="import"),
     path("audit", views.audit, name="audit"),
+    path("plugins/", plugins.plugin_list, name="plugins"),
+    path("plugins/new", plugins.plugin_new, name="plugin-new"),
+    path("plugins/<plugin:name>/", plugins.plugin_edit, name="plugin-edit"),
+    path("plugins/<plugin:name>/release", plugins.plugin_release, name="plugin-release"),
     path("<kind:kind>s/<name:name>/", views.edit, name="edit"),
     path("<kind:kind>s/<name:name>/history", views.history, name="history"),
     path("<kind:kind>s/<name:name>/diff", views.diff, name="diff"),

@@ -122,3 +122,65 @@
     document.querySelectorAll("form[data-editor] textarea[name=text]").forEach(setupEditor);
   });
 })();
+
+// Copy buttons for install lines (pre[data-copy]). Added here rather than in the
+// page, so that without JavaScript there is no button that cannot work: the line is
+// plain text to select. Where the clipboard API is unavailable (plain http on a host
+// other than localhost), the button selects the line for the reader to copy.
+(function () {
+  "use strict";
+
+  function selectText(element) {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
+  function addCopyButton(pre) {
+    const code = pre.querySelector("code") || pre;
+    const wrapper = document.createElement("div");
+    wrapper.className = "copy-line";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy-button";
+    button.textContent = "Copy";
+    button.setAttribute("aria-label", "Copy " + code.textContent.trim());
+    const status = document.createElement("span");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    pre.before(wrapper);
+    wrapper.append(pre, button, status);
+
+    button.addEventListener("click", function () {
+      const text = code.textContent.trim();
+      function done(message) {
+        button.textContent = message;
+        status.textContent = message;
+        window.setTimeout(function () {
+          button.textContent = "Copy";
+          status.textContent = "";
+        }, 2000);
+      }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(
+          function () {
+            done("Copied");
+          },
+          function () {
+            selectText(code);
+            done("Selected: press Ctrl+C");
+          },
+        );
+      } else {
+        selectText(code);
+        done("Selected: press Ctrl+C");
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("pre[data-copy]").forEach(addCopyButton);
+  });
+})();
