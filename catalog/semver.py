@@ -41,6 +41,12 @@ class SemVer:
                 f"{text[:MAX_LENGTH]!r} is not a version: write MAJOR.MINOR.PATCH such as "
                 "1.4.0, optionally with a pre-release such as 2.0.0-rc.1"
             )
+        if text.lower().endswith(".lock"):
+            # Its git tag, v<version>, would be a ref name git and dulwich refuse.
+            raise InvalidVersion(
+                f"{text!r} cannot be a release version: its git tag would end in .lock, "
+                "which git refuses; choose another pre-release"
+            )
         pre = tuple(match["pre"].split(".")) if match["pre"] else ()
         return cls(int(match["major"]), int(match["minor"]), int(match["patch"]), pre)
 
