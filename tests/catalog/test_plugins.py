@@ -360,15 +360,29 @@ def test_a_first_release_may_start_at_any_version(publisher, items):
     assert str(plugin.next_release().proposed) == "0.3.1"
 
 
-@pytest.mark.parametrize("asked", ["1.1", "latest", "1.1.0+build", "1.1.0 "])
-def test_a_version_that_is_not_semver_is_refused_with_the_rule(publisher, items, asked):
+@pytest.mark.parametrize(
+    ("asked", "problem"),
+    [
+        ("1.1", "is not a version: write MAJOR.MINOR.PATCH"),
+        ("latest", "is not a version: write MAJOR.MINOR.PATCH"),
+        ("1.1.0+build", "is not a version: write MAJOR.MINOR.PATCH"),
+        ("2.0.0-rc.lock", "its git tag would end in .lock, which git refuses"),
+    ],
+)
+def test_a_version_that_cannot_be_a_release_version_is_refused_saying_why(
+    publisher, items, asked, problem
+):
     plugin = make_plugin(skills=[items["review"]], user=publisher, release=True)
     plugin.set_items([items["review"], items["helper"]], publisher)
 
-    if asked.strip() == "1.1.0":
-        assert plugin.release(publisher, version=asked).version == "1.1.0"
-    else:
-        assert "is not a version: write MAJOR.MINOR.PATCH" in refused(plugin, publisher, asked)
+    assert problem in refused(plugin, publisher, asked)
+
+
+def test_spaces_around_an_asked_version_are_ignored(publisher, items):
+    plugin = make_plugin(skills=[items["review"]], user=publisher, release=True)
+    plugin.set_items([items["review"], items["helper"]], publisher)
+
+    assert plugin.release(publisher, version=" 1.1.0\n").version == "1.1.0"
 
 
 def test_a_release_snapshots_the_details_that_later_change(publisher, items):

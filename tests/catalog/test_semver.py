@@ -70,6 +70,16 @@ def test_a_version_longer_than_the_column_is_refused_and_the_message_is_cut():
     assert len(str(v("1.0.0-" + "a" * (MAX_LENGTH - 6)))) == MAX_LENGTH
 
 
+@pytest.mark.parametrize("text", ["1.0.0-x.lock", "2.0.0-rc.LOCK"])
+def test_a_version_whose_git_tag_git_would_refuse_is_refused(text):
+    with pytest.raises(InvalidVersion, match=r"git tag would end in \.lock"):
+        v(text)
+
+
+def test_lock_as_a_whole_pre_release_is_a_version():
+    assert str(v("1.0.0-lock")) == "1.0.0-lock"
+
+
 @pytest.mark.parametrize("text", ["1.0.0", "2.0.0-rc.1", "1.0.0-alpha-beta.0.x7"])
 def test_a_version_prints_as_it_was_written_without_the_v(text):
     assert str(v(text)) == text
