@@ -9,11 +9,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern
 
-from catalog.models import Event, Skill, Tag, Version
+from catalog.models import Event, Plugin, PluginItem, Release, Skill, Tag, Version
 from catalog.skilltree import TreeFile
 from editor import urls as editor_urls
 from tests.browser import Browser
-from tests.factories import GOOD_COMMAND, make_skill, make_user
+from tests.factories import GOOD_COMMAND, make_plugin, make_skill, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,7 @@ SKILL_MD = "---\nname: pdf\ndescription: Fill PDF forms\n---\nRun scripts/run.sh
 
 ITEM = "/edit/commands/review/"
 SKILL = "/edit/skills/pdf/"
+PLUGIN = "/edit/plugins/team-kit/"
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Route:
     name: str
     path: str
     ok: dict  # method → status when the view does its job
-    publisher_only: bool = False
+    publisher_only: bool | tuple[str, ...] = False  # True: every method; else these methods
 
     def post_data(self) -> dict:
         """A valid submission, so an allowed POST really does its job."""
@@ -42,6 +43,9 @@ class Route:
             "restore": {"version": "1"},
             "tags": {"tags": "git"},
             "files": {"action": "mode", "path": "scripts/run.sh", "base_version": "1"},
+            "plugin-new": {"name": "fresh-kit"},
+            "plugin-edit": {"description": "d", "items": ["command/review"]},
+            "plugin-release": {"version": "1.0.0"},
         }.get(self.name, {})
 
 
@@ -61,6 +65,11 @@ ROUTES = [
     Route("tags", ITEM + "tags", {"POST": 302}),
     Route("files", SKILL + "files", {"POST": 302}),
     Route("file", SKILL + "files/scripts/run.sh", {"GET": 200}),
+    Route("plugins", "/edit/plugins/", {"GET": 200}),
+    Route("plugin-new", "/edit/plugins/new", {"GET": 200, "POST": 302}),
+    Route("plugin-edit", PLUGIN, {"GET": 200, "POST": 302}),
+    # Anyone signed in may see what a release would change; only publishers release.
+    Route("plugin-release", PLUGIN + "release", {"GET": 200, "POST": 302}, ("POST",)),
 ]
 ROLES = ["anonymous", "member", "publisher", "admin"]  # admin: a superuser
 METHODS = ["GET", "POST"]
@@ -70,13 +79,15 @@ CASES = [(route, role, method) for route in ROUTES for role in ROLES for method 
 def expected_status(route: Route, role: str, method: str) -> int:
     if role == "anonymous":
         return 302  # to the sign-in page, before anything else is looked at
-    if route.publisher_only and role == "member":
+    only = route.publisher_only
+    if role == "member" and (only is True or method in (only or ())):
         return 403
     return route.ok.get(method, 405)
 
 
 def rows() -> tuple[int, ...]:
-    return tuple(model.objects.count() for model in (Skill, Version, Event, Tag))
+    models = (Skill, Version, Event, Tag, Plugin, PluginItem, Release)
+    return tuple(model.objects.count() for model in models)
 
 
 @pytest.fixture
@@ -88,6 +99,7 @@ def browsers():
     skill.save_version(GOOD_COMMAND + "Second.\n", member, base_number=1)
     run = TreeFile("scripts/run.sh", b"#!/bin/sh\necho hi\n")
     Skill.create("skill", "pdf", SKILL_MD, member, files={run.path: run})
+    make_plugin("team-kit", [skill], member)  # not released yet
     return {
         "anonymous": Browser(),
         "member": Browser(member),
