@@ -14,11 +14,11 @@ import pytest
 from django.db.models import Sum
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from catalog.models import Event, Skill, Tag, Version, VersionDownloads
+from catalog.models import Event, Plugin, Release, Skill, Tag, Version, VersionDownloads
 from catalog.skilltree import TreeFile
 from tests.browser import Browser
 from tests.editor.test_permissions import ROUTES as EDITOR_ROUTES
-from tests.factories import GOOD_COMMAND, make_skill, make_user
+from tests.factories import GOOD_COMMAND, make_plugin, make_skill, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,7 @@ class Route:
     post: int
     by_role: dict = field(default_factory=dict)  # role -> status for both methods
     counts_a_download: bool = False  # GET counts one download of each item it serves
+    redirects_to: str = ""  # a 302 that is not to the sign-in page goes here
 
     def expected(self, role: str, method: str) -> int:
         if role in self.by_role:
@@ -60,9 +61,23 @@ ROUTES = [
     Route("feed", "/feed.xml", 200, 405),
     Route("agent-skills-index", "/.well-known/agent-skills/index.json", 200, 405),
     Route("skills-index", "/.well-known/skills/index.json", 200, 405),
+    # plugins (team-kit 1.0.0), their git repositories and the marketplace file
+    Route("plugins", "/plugins/", 200, 405),
+    Route("plugin", "/plugins/team-kit/", 200, 405),
+    Route("plugin-release", "/plugins/team-kit/1.0.0/", 200, 405),
+    Route("plugin-release-zip", "/plugins/team-kit/1.0.0.zip", 200, 405),
+    Route("plugin-release-tar-gz", "/plugins/team-kit/1.0.0.tar.gz", 200, 405),
+    Route("plugin-git-root", "/plugins/team-kit.git", 302, 405, redirects_to="/plugins/team-kit/"),
+    Route("plugin-git", "/plugins/team-kit.git/info/refs?service=git-upload-pack", 200, 404),
+    Route("marketplace-json", "/.claude-plugin/marketplace.json", 200, 405),
+    Route("marketplace-json-short", "/marketplace.json", 200, 405),
+    Route("marketplace-git-root", "/marketplace.git", 302, 405, redirects_to="/plugins/"),
+    Route("marketplace-git", "/marketplace.git/info/refs?service=git-upload-pack", 200, 404),
     # the API (validate is POST-only and the form body here is not JSON)
     Route("api-skills", "/api/skills", 200, 405),
     Route("api-skill", "/api/skills/command/review", 200, 405),
+    Route("api-plugins", "/api/plugins", 200, 405),
+    Route("api-plugin", "/api/plugins/team-kit", 200, 405),
     Route("api-validate", "/api/validate", 405, 400),
     Route("", "/api/nothing-here", 404, 404),  # the JSON 404 for the rest of /api/
     # signing in and out (Django's auth views)
@@ -117,6 +132,7 @@ def items():
     run = TreeFile("scripts/run.sh", b"#!/bin/sh\necho ok\n", executable=True)
     folder.save_version(FOLDER_SKILL, publisher, base_number=1, files={run.path: run})
     folder.publish(folder.latest, publisher)
+    make_plugin("team-kit", [review], publisher, release=True)
     return publisher
 
 
@@ -136,6 +152,7 @@ def snapshot() -> dict:
         "downloads": VersionDownloads.objects.aggregate(n=Sum("count"))["n"] or 0,
         "skill downloads": Skill.objects.aggregate(n=Sum("downloads"))["n"] or 0,
         "published": tuple(Skill.objects.values_list("published_id", flat=True)),
+        "plugins": (Plugin.objects.count(), Release.objects.count()),
     }
 
 
@@ -161,6 +178,8 @@ def test_every_url_answers_each_role_as_the_table_says_and_writes_nothing(
     assert response.status_code == status
     if status == 302 and route.name.startswith("admin:"):
         assert response.url.startswith("/admin/login/?next=")
+    elif status == 302 and route.redirects_to:
+        assert response.url == route.redirects_to
     elif status == 302 and route.name != "logout":
         assert response.url.startswith("/accounts/login/?next=")
     after = snapshot()
