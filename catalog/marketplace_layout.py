@@ -388,24 +388,25 @@ def _skill(folder: str, spec: PluginSpec, key: str) -> list[ItemRef]:
 
 
 def _skipped(tree, market: Marketplace) -> list[tuple[str, str]]:
-    skills = {ref.folder for ref in market.items() if ref.folder}
-    singles = {ref.path for ref in market.items() if not ref.folder}
-    manifests = set(market.manifests)
-    plugin_folders = {spec.folder: spec for spec in market.plugins if spec.folder}
+    refs = market.items()
+    skills = {ref.folder for ref in refs if ref.folder}
+    taken = {ref.path for ref in refs} | set(market.manifests)
+    # Plugins in folders of their own; a plugin whose source is the root ("./") holds
+    # only what it lists, so the rest of the root is in no plugin.
+    folders = {spec.folder: spec for spec in market.plugins if spec.folder != market.root}
+    roots = [spec for spec in market.plugins if spec.folder == market.root and spec.items]
     skipped = list(market.skipped)
     for path in sorted(tree.files):
-        if path in singles or path in manifests or _owner(path, skills) is not None:
+        if path in taken or _owner(path, skills) is not None:
             continue
-        owner = _owner(path, plugin_folders)
-        if owner is None:
-            skipped.append((path, IN_NO_PLUGIN))
-            continue
-        first = (path[len(owner) + 1 :] if owner else path).split("/", 1)[0]
+        owner = _deepest_owner(path, folders)
+        spec = folders[owner] if owner is not None else (roots[0] if roots else None)
+        base = owner if owner is not None else market.root
+        first = (path[len(base) + 1 :] if base else path).split("/", 1)[0]
         what = _NOT_ITEM_FILES.get(first)
-        spec = plugin_folders[owner]
-        if what:
+        if what and spec is not None:
             skipped.append((path, f"{what} of {spec.entry}: not imported ({HOLDS})"))
-        elif owner:
+        elif owner is not None:
             skipped.append((path, f"in the folder of {spec.entry} but in none of its items"))
         else:
             skipped.append((path, IN_NO_PLUGIN))
@@ -413,9 +414,18 @@ def _skipped(tree, market: Marketplace) -> list[tuple[str, str]]:
 
 
 def _owner(path: str, folders) -> str | None:
-    """The shallowest of `folders` holding `path` ("" holds everything)."""
+    """The shallowest of `folders` holding `path`."""
     parts = path.split("/")
-    for depth in range(len(parts)):
+    for depth in range(1, len(parts)):
+        folder = "/".join(parts[:depth])
+        if folder in folders:
+            return folder
+    return None
+
+
+def _deepest_owner(path: str, folders) -> str | None:
+    parts = path.split("/")
+    for depth in range(len(parts) - 1, 0, -1):
         folder = "/".join(parts[:depth])
         if folder in folders:
             return folder
