@@ -6,13 +6,27 @@ import json
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import CommandError, call_command
+from django.db import DatabaseError, transaction
 
+from catalog import plugin_tree
 from catalog.analysis import Analysis
 from catalog.blobs import Blob, storage_name
 from catalog.management.commands.backup_skills import backed_up_models
-from catalog.models import Event, Result, Skill, Tag, Version, VersionDownloads, VersionFile
+from catalog.models import (
+    Event,
+    Plugin,
+    PluginItem,
+    Release,
+    ReleaseItem,
+    Result,
+    Skill,
+    Tag,
+    Version,
+    VersionDownloads,
+    VersionFile,
+)
 from catalog.skilltree import TreeFile, as_tree
-from tests.factories import GOOD_COMMAND, make_user, publishers_group
+from tests.factories import GOOD_COMMAND, make_user, publishers_group, run_command
 from tests.s3 import new_bucket
 from tests.trees import pdf_skill
 
@@ -204,6 +218,10 @@ def test_every_catalog_model_and_the_users_and_groups_are_backed_up():
         "catalog.Version",
         "catalog.Event",
         "catalog.VersionDownloads",
+        "catalog.Plugin",
+        "catalog.PluginItem",
+        "catalog.Release",
+        "catalog.ReleaseItem",
     } <= labels
     assert not labels & {"sessions.Session", "auth.Permission", "contenttypes.ContentType"}
 
@@ -320,3 +338,136 @@ def test_a_restore_refuses_a_backup_whose_file_does_not_match_its_digest(tmp_pat
         call_command("restore_skills", str(backup), verbosity=0)
 
     assert not Blob.objects.exists() and not Version.objects.exists()
+
+
+# -- plugins and their releases ----------------------------------------------------------
+
+
+def build_plugins() -> None:
+    """Two plugins, one released twice (details changed between), one never released."""
+    bob = User.objects.get(username="bob")
+    review, pdf = Skill.objects.get(name="review"), Skill.objects.get(name="pdf-tools")
+    kit = Plugin.create(
+        "team-kit",
+        bob,
+        description="Before",
+        author="Bob <bob@example.com>",
+        keywords=["git"],
+        license="MIT",
+    )
+    kit.set_items([review], bob)
+    kit.release(bob, notes="First")
+    kit.update_details(bob, description="After", homepage="https://example.com/kit")
+    kit.set_items([review, pdf], bob)
+    kit.release(bob, version="2.0.0-rc.1", notes="With PDFs")
+    Plugin.create("draft-kit", None).set_items([pdf], bob)
+
+
+def plugin_state() -> dict:
+    return {
+        "plugins": rows(Plugin, created_by_id="created_by"),
+        "items": rows(PluginItem),
+        "releases": rows(Release, released_by_id="released_by"),
+        "pins": rows(ReleaseItem),
+    }
+
+
+def release_bytes() -> dict[str, bytes]:
+    return {
+        f"{release.plugin.name} {release.version}": b"".join(
+            plugin_tree.iter_release_archive(release, "tar.gz")
+        )
+        for release in Release.objects.select_related("plugin")
+    }
+
+
+def test_a_restore_brings_back_plugins_their_items_and_releases_identically(tmp_path):
+    build_varied_catalog()
+    build_plugins()
+    before, catalog, archives = plugin_state(), catalog_state(), release_bytes()
+    assert len(before["releases"]) == 2 and len(before["items"]) == 3
+
+    back_up_wipe_and_restore(tmp_path)
+
+    assert plugin_state() == before
+    assert catalog_state() == catalog  # the release events among them
+    assert release_bytes() == archives
+
+
+def test_a_restored_plugin_releases_again_after_its_restored_releases(tmp_path):
+    build_varied_catalog()
+    build_plugins()
+    newest = Release.objects.order_by("-pk").values_list("pk", flat=True).first()
+    back_up_wipe_and_restore(tmp_path)
+    kit = Plugin.objects.get(name="team-kit")
+    kit.update_details(None, description="After the restore")
+
+    release = kit.release(User.objects.get(username="bob"))
+
+    assert (release.version, release.sequence) == ("2.0.0", 3)
+    assert release.pk > newest
+    assert [r.version for r in kit.releases_newest_first()] == ["2.0.0", "2.0.0-rc.1", "1.0.0"]
+
+
+def test_a_restored_release_is_as_immutable_as_before(tmp_path):
+    build_varied_catalog()
+    build_plugins()
+    back_up_wipe_and_restore(tmp_path)
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Release.objects.update(notes="rewritten")
+
+    assert sorted(Release.objects.values_list("notes", flat=True)) == ["First", "With PDFs"]
+
+
+def test_a_backup_made_before_plugins_existed_still_restores(tmp_path):
+    build_varied_catalog()
+    before = catalog_state()
+    backup = tmp_path / "backup.json"
+    call_command("backup_skills", str(backup), verbosity=0)
+    # What backup_skills wrote before migration 0007: no plugin models, and events
+    # without the plugin and release fields.
+    plugin_models = {
+        "catalog.plugin",
+        "catalog.pluginitem",
+        "catalog.release",
+        "catalog.releaseitem",
+    }
+    entries = [e for e in json.loads(backup.read_text()) if e["model"] not in plugin_models]
+    for entry in entries:
+        if entry["model"] == "catalog.event":
+            del entry["fields"]["plugin"], entry["fields"]["release"]
+    backup.write_text(json.dumps(entries), encoding="utf-8")
+    empty_the_database()
+
+    call_command("restore_skills", str(backup), verbosity=0)
+
+    assert catalog_state() == before
+    assert not Plugin.objects.exists() and not Release.objects.exists()
+
+
+def test_a_restore_over_a_database_that_has_plugins_is_refused(tmp_path):
+    build_varied_catalog()
+    backup = tmp_path / "backup.json"
+    call_command("backup_skills", str(backup), verbosity=0)
+    empty_the_database()
+    Plugin.create("left-over", None)
+
+    with pytest.raises(CommandError, match=r"empty catalog.*Plugin"):
+        call_command("restore_skills", str(backup), verbosity=0)
+
+    assert not Skill.objects.exists()
+    assert list(Plugin.objects.values_list("name", flat=True)) == ["left-over"]
+
+
+def test_the_restore_says_how_many_plugins_and_releases_it_brought_back(tmp_path):
+    build_varied_catalog()
+    build_plugins()
+    backup = tmp_path / "backup.json"
+    call_command("backup_skills", str(backup), verbosity=0)
+    empty_the_database()
+
+    code, out, _ = run_command("restore_skills", str(backup))
+
+    assert code == 0
+    assert "4 items, 9 versions, 2 plugins, 2 releases and 9 events" in out

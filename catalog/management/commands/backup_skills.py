@@ -110,7 +110,7 @@ def write_backup(out: Path) -> None:
 class Command(BaseCommand):
     help = (
         "Back up users, groups and the whole catalog (every version, event, tag, "
-        "publish state and download count) to a JSON file for restore_skills."
+        "publish state, download count, plugin and release) to a JSON file for restore_skills."
     )
 
     def add_arguments(self, parser):

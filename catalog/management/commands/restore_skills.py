@@ -30,7 +30,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.blobs import blob_storage, storage_name, write_stored
-from catalog.models import Event, Skill, Tag, Version
+from catalog.models import Event, Plugin, Release, Skill, Tag, Version
 
 BLOB_MODEL = "catalog.blob"
 
@@ -47,7 +47,8 @@ class Command(BaseCommand):
             raise CommandError(f"No backup file at {path}.")
         if path.suffix != ".json":
             raise CommandError("The backup must be a .json file written by backup_skills.")
-        occupied = [m.__name__ for m in (Skill, Version, Event, Tag) if m.objects.exists()]
+        catalog = (Skill, Version, Event, Tag, Plugin, Release)
+        occupied = [m.__name__ for m in catalog if m.objects.exists()]
         if occupied:
             raise CommandError(
                 "Restore into an empty catalog (run `migrate` on a new database); "
@@ -73,7 +74,8 @@ class Command(BaseCommand):
             call_command("loaddata", str(fixture), verbosity=options["verbosity"])
         where = "the blob storage" if storage is not None else "the database"
         self.stdout.write(
-            f"Restored {Skill.objects.count()} items, {Version.objects.count()} versions "
+            f"Restored {Skill.objects.count()} items, {Version.objects.count()} versions, "
+            f"{Plugin.objects.count()} plugins, {Release.objects.count()} releases "
             f"and {Event.objects.count()} events from {path}; "
             f"{len(blobs)} file contents into {where}."
         )
