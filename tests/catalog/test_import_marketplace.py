@@ -13,6 +13,7 @@ from catalog import plugin_tree
 from catalog.blobs import Blob
 from catalog.importing import find, read_path
 from catalog.models import Event, Plugin, Release, Skill, Version
+from tests import live
 from tests.factories import make_plugin, make_skill, run_command
 from tests.marketplaces import (
     MARKETPLACE_JSON,
@@ -390,6 +391,31 @@ def test_listed_command_and_agent_paths_replace_the_default_folders(tmp_path):
         ("skill", "release-notes"),
     }
     assert not Skill.objects.filter(kind="command", name="git:commit").exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the live server must see what the import wrote
+def test_claude_code_installs_the_imported_plugins_right_after_the_import(claude_code, tmp_path):
+    market = skills_marketplace(tmp_path / "skills")
+    code, _out, err = run_command("import_skills", str(market.root), "--publish")
+    assert code == 0, err
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home)}  # one HOME for both runs: add, then install from it
+    with live.serve() as site:
+        added = claude_code.run(
+            "plugin", "marketplace", "add", f"{site}/marketplace.json", cwd=tmp_path, env=env
+        )
+        assert added.returncode == 0, f"{added.stdout}\n{added.stderr}"
+        for name in ("code-kit", "document-skills"):
+            installed = claude_code.run(
+                "plugin", "install", f"{name}@skillhub", cwd=tmp_path, env=env
+            )
+            assert installed.returncode == 0, f"{installed.stdout}\n{installed.stderr}"
+            release = Plugin.objects.get(name=name).latest_release
+            folder = home / ".claude/plugins/cache/skillhub" / name / release.version
+            # Claude Code writes .in_use into an installed plugin's folder itself.
+            assert live.tree_on_disk(folder, ignore=(".in_use",)) == live.tree_of_release(release)
+    assert (folder.parent.name, folder.name) == ("document-skills", "2.1.0")
 
 
 def test_the_layout_module_is_pure():
