@@ -12,7 +12,9 @@ install script puts a native binary in place. Offline and without an account it 
   loopback (`prompt`).
 
 Every run gets a fresh HOME and an environment without ANTHROPIC_* (but for the stub
-runs) and with Claude Code's updater, telemetry and error reports off.
+runs) and with Claude Code's updater, telemetry and error reports off. `session()`
+keeps one fresh HOME across several runs, for what needs state: add a marketplace,
+install a plugin from it, update it, then start Claude Code where it is installed.
 """
 
 import contextlib
@@ -116,29 +118,22 @@ class ClaudeCode:
         self, *args: str, cwd: Path, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess:
         with tempfile.TemporaryDirectory(prefix="claude-home-") as home:
-            return subprocess.run(
-                [str(self.binary), *args],
-                cwd=cwd,
-                env={**_base_env(Path(home)), **(env or {})},
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=RUN_TIMEOUT,
-                check=False,
-            )
+            return _run(self.binary, args, cwd, Path(home), env)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator["Session"]:
+        """Runs that share one fresh HOME (removed afterwards), by default in an empty
+        folder of their own (not HOME, where project and user settings would be one)."""
+        with tempfile.TemporaryDirectory(prefix="claude-session-") as root:
+            home, cwd = Path(root) / "home", Path(root) / "cwd"
+            home.mkdir()
+            cwd.mkdir()
+            yield Session(self.binary, home, cwd)
 
     def init(self, project: Path, *, plugin_dir: Path | None = None) -> dict:
         """The `init` record of a run in `project`: slash_commands, skills, agents,
         plugins, plugin_errors, ..."""
-        extra = ["--plugin-dir", str(plugin_dir)] if plugin_dir else []
-        completed = self.run("-p", "--output-format", "stream-json", "--verbose", *extra, "x",
-                             cwd=project)  # fmt: skip
-        for line in completed.stdout.splitlines():
-            with contextlib.suppress(ValueError):
-                record = json.loads(line)
-                if record.get("type") == "system" and record.get("subtype") == "init":
-                    return record
-        raise AssertionError(f"no init record from claude:\n{completed.stdout}\n{completed.stderr}")
+        return _init_record(lambda *args: self.run(*args, cwd=project), plugin_dir)
 
     def builtins(self) -> dict:
         """The init record of an empty project: what Claude Code brings by itself."""
@@ -164,6 +159,51 @@ class ClaudeCode:
         raise AssertionError(
             f"claude sent no prompt for {line!r}:\n{completed.stdout}\n{completed.stderr}"
         )
+
+
+@dataclass(frozen=True)
+class Session:
+    """Claude Code runs in one HOME: its ~/.claude (settings, known marketplaces,
+    installed plugins under ~/.claude/plugins) lasts from one run to the next."""
+
+    binary: Path
+    home: Path
+    cwd: Path
+
+    def run(
+        self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess:
+        return _run(self.binary, args, cwd or self.cwd, self.home, env)
+
+    def init(self, project: Path) -> dict:
+        """The `init` record of a run in `project`, with what this HOME has installed."""
+        return _init_record(lambda *args: self.run(*args, cwd=project), None)
+
+
+def _run(
+    binary: Path, args, cwd: Path, home: Path, env: dict[str, str] | None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(binary), *args],
+        cwd=cwd,
+        env={**_base_env(home), **(env or {})},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+
+
+def _init_record(run, plugin_dir: Path | None) -> dict:
+    extra = ["--plugin-dir", str(plugin_dir)] if plugin_dir else []
+    completed = run("-p", "--output-format", "stream-json", "--verbose", *extra, "x")
+    for line in completed.stdout.splitlines():
+        with contextlib.suppress(ValueError):
+            record = json.loads(line)
+            if record.get("type") == "system" and record.get("subtype") == "init":
+                return record
+    raise AssertionError(f"no init record from claude:\n{completed.stdout}\n{completed.stderr}")
 
 
 # -- a stub of the Messages API on loopback ---------------------------------------------
