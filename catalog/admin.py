@@ -2,12 +2,15 @@
 
 Items, versions and events change only through catalog.models' methods (which
 validate, render and record events), so here they are read-only but for tags
-and an action that archives through Skill.archive.
+and an action that archives through Skill.archive. Plugins and releases are
+read-only too: the editor makes them (Plugin.create, set_items, release), and a
+release never changes at all.
 """
 
 from django.contrib import admin, messages
+from django.db import models
 
-from catalog.models import Event, Skill, Tag, Version
+from catalog.models import Event, Plugin, Release, Skill, Tag, Version
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -16,6 +19,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # nothing is ever hard-deleted
+
+
+class ViewOnlyAdmin(ReadOnlyAdmin):
+    # The admin builds a form even to show a row; say now what Django 6 will assume.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Skill)
@@ -49,12 +60,37 @@ class VersionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "actor", "action", "skill", "version"]
+class EventAdmin(ViewOnlyAdmin):
+    list_display = ["created_at", "actor", "action", "subject", "version"]
     list_filter = ["action"]
+    list_select_related = ["actor", "skill", "plugin", "release", "version"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
+
+@admin.register(Plugin)
+class PluginAdmin(ViewOnlyAdmin):
+    list_display = ["name", "latest_release", "created_by", "updated_at"]
+    list_select_related = ["latest_release__plugin", "created_by"]
+    search_fields = ["name", "description"]
+    exclude = ["items"]
+    readonly_fields = ["items_held"]
+
+    @admin.display(description="items")
+    def items_held(self, plugin):
+        return ", ".join(f"{s.kind} {s.name}" for s in plugin.items.order_by("kind", "name"))
+
+
+@admin.register(Release)
+class ReleaseAdmin(ViewOnlyAdmin):
+    list_display = ["plugin", "version", "released_by", "released_at"]
+    list_filter = ["plugin"]
+    list_select_related = ["plugin", "released_by"]
+    search_fields = ["plugin__name", "version"]
+    exclude = ["items"]
+    readonly_fields = ["pins"]
+
+    @admin.display(description="pinned versions")
+    def pins(self, release):
+        return ", ".join(f"{v.skill.kind} {v.skill.name} v{v.number}" for v in release.pinned())
 
 
 admin.site.register(Tag)
