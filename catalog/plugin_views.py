@@ -77,14 +77,15 @@ def change_set(upcoming: NextRelease) -> dict:
     old = {_key(v): v for v in upcoming.previous.pinned()} if upcoming.previous else {}
     new = {_key(v): v for v in upcoming.versions}
     changes = upcoming.changes
+    diffs = _item_diffs([(old[c.old.key], new[c.new.key], c) for c in changes.changed])
     return {
         "first": upcoming.previous is None,
         "previous": upcoming.previous,
         "added": item_rows([new[item.key] for item in changes.added]),
         "removed": item_rows([old[item.key] for item in changes.removed]),
-        "changed": _item_diffs([(old[c.old.key], new[c.new.key], c) for c in changes.changed]),
+        "changed": diffs,
         "unchanged": len(changes.unchanged),
-        "permission_changes": [c for c in changes.changed if c.permissions or c.widened],
+        "permission_changes": [d for d in diffs if d["change"].permissions or d["change"].widened],
         "details_changed": upcoming.details_changed and upcoming.previous is not None,
         "bump": changes.bump or ("patch" if upcoming.details_changed else None),
         "proposed": str(upcoming.proposed) if upcoming.proposed else "",
@@ -97,9 +98,10 @@ def _item_diffs(pairs) -> list[dict]:
     The lines compared count across items, so a release changing 50 long items costs at
     most what one page's diff may (past that, an item links its two files instead)."""
     compared, diffs = 0, []
-    for old, new, change in pairs:
+    for number, (old, new, change) in enumerate(pairs, 1):
         skill = new.skill
         diff = {
+            "anchor": f"changed-{number}",
             "change": change,
             "skill": skill,
             "old": old,

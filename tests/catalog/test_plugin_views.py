@@ -215,6 +215,19 @@ def test_a_release_that_widens_permissions_calls_it_out_and_implied_a_major(seco
     assert "2.0.0" in bump.text and "may do more than before" in bump.text
 
 
+def test_an_agent_whose_tool_list_is_dropped_is_called_out_as_using_every_tool(kit, publisher):
+    agent = make_skill("agent", "reviewer", AGENT, author=publisher, publish=True)
+    kit.set_items([*kit.items.all(), agent], publisher)
+    kit.release(publisher)
+    publish_new_version(agent, AGENT.replace("tools: Read\n", ""), publisher)
+    kit.release(publisher)
+    html = page(get("/plugins/team-kit/2.0.0/"))
+    item = one(one(html, data_permission_changes=True).html, "li", data_permission_item=True)
+    assert item.attrs["data-permission-item"] == "agent/reviewer"
+    assert "tools removed: it may use every tool" in one(item.html, data_widened=True).text
+    assert one(item.html, "a").attrs["href"] == "#" + one(html, data_changed_item=True).attrs["id"]
+
+
 def test_a_release_without_permission_changes_shows_no_alert(kit, publisher):
     pdf = Skill.objects.get(name="pdf")
     publish_new_version(pdf, pdf.latest.text + "\nOne more line.\n", publisher)

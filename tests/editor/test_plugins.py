@@ -263,6 +263,17 @@ def test_the_preview_says_why_a_plugin_cannot_be_released_yet(kit, publisher, pu
     assert "/draft is not published" in problems.text
 
 
+def test_the_preview_says_when_nothing_changed_and_offers_no_release(
+    kit, publisher, publisher_browser
+):
+    kit.release(publisher)
+    html = page(publisher_browser.get("/edit/plugins/team-kit/release"))
+    assert "Nothing changed since 1.0.0" in one(html, data_nothing_changed=True).text
+    assert field_value(html, "version") == ""
+    form = one(html, "form", class_="release-form")
+    assert "disabled" in one(form.html, "button", type="submit").attrs
+
+
 # -- refused releases keep the form ------------------------------------------------
 
 
