@@ -40,6 +40,8 @@ Planned = tuple[Marketplace, PluginSpec, list[int]]
 def plan(plugins: list[Planned], lines: list, publish: bool) -> list[PluginLine]:
     """One PluginLine per entry; `lines` are the import's planned item lines (ImportLine),
     `plugins` each entry, with its marketplace and the indexes of its items in `lines`."""
+    if not plugins:
+        return []
     names = [spec.name for _market, spec, _indexes in plugins if spec.name]
     taken = set(Plugin.objects.filter(name__in=names).values_list("name", flat=True))
     seen: dict[str, Marketplace] = {}

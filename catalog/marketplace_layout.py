@@ -462,7 +462,9 @@ class _Tree:
 def _relative(path: str, key: str) -> tuple[str, str | None]:
     """`path` ("./a/b", "a/b", "./") as a "/"-joined relative path, or why it is refused."""
     shown = _shown(path)
-    if not isinstance(path, str) or not path.strip():
+    if not isinstance(path, str):
+        return "", f'"{key}" is {_json(path)}, not a path'
+    if not path.strip():
         return "", f'"{key}" is empty'
     if _absolute(path):
         return "", f'{key} "{shown}" is an absolute path: write a path relative to the tree ("./…")'

@@ -52,7 +52,9 @@ def test_the_dry_run_lists_each_plugin_with_its_items_and_writes_nothing(browser
 def test_confirming_creates_the_plugins_the_dry_run_listed_with_their_items(browser, tmp_path):
     market = skills_marketplace(tmp_path / "skills")
     response = upload(browser, market.root)
-    token = one(page(response), "button", name="confirm").attrs["value"]
+    button = one(page(response), "button", name="confirm")
+    assert button.text == "Import these files and create 3 plugins"
+    token = button.attrs["value"]
 
     confirmed = browser.post("/edit/import", {"confirm": token})
     assert confirmed.status_code == 302
