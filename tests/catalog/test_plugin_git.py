@@ -18,6 +18,7 @@ from urllib.request import urlopen
 
 import pytest
 
+from catalog import gitrepo
 from catalog.models import Plugin
 from tests import live
 from tests.factories import make_plugin, make_skill
@@ -143,6 +144,7 @@ def test_a_clone_holds_the_latest_release_byte_for_byte_with_one_tagged_commit_p
     commits = history(git, repo)
     assert [c["subject"] for c in commits] == ["team-kit 1.0.0", "team-kit 1.1.0"]
     assert commits[0]["parents"] == ""
+    assert {c["author"] for c in commits} == {gitrepo.IDENTITY.decode()}
     assert commits[1]["parents"] == commits[0]["id"]
     assert [int(c["time"]) for c in commits] == [
         int(first.released_at.timestamp()),
