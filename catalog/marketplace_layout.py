@@ -78,7 +78,9 @@ class PluginSpec:
     name: str
     source: str = ""  # as written: "./", "./plugins/code-kit"
     folder: str = ""  # the plugin's folder in the tree
-    version: str = ""  # the entry's, else plugin.json's; "" when neither gives one
+    version: str = (
+        ""  # plugin.json's, else the entry's (Claude Code's order); "" when neither gives one
+    )
     details: dict = field(default_factory=dict)  # Plugin's detail fields
     items: list[ItemRef] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -242,7 +244,8 @@ def _source_folder(source, tree, market, plugin_root, spec) -> tuple[str, str | 
 
 
 def _version(entry: dict, manifest: dict, spec: PluginSpec) -> str:
-    for where, data in (("the entry", entry), (PLUGIN_JSON, manifest)):
+    # Claude Code reads plugin.json's version first, then the marketplace entry's.
+    for where, data in ((PLUGIN_JSON, manifest), ("the entry", entry)):
         value = data.get("version")
         if value is None:
             continue
@@ -258,7 +261,7 @@ def _version(entry: dict, manifest: dict, spec: PluginSpec) -> str:
 
 
 def _details(entry: dict, manifest: dict, spec: PluginSpec) -> dict:
-    """The Plugin's details: the entry's, else plugin.json's (as the version)."""
+    """The Plugin's details: the entry's, else plugin.json's (the version is read the other way round, as Claude Code does)."""
     details: dict[str, object] = {}
     for key, sources in (
         ("description", ("description",)),

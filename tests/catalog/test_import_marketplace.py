@@ -131,11 +131,11 @@ def test_publish_releases_each_plugin_at_its_manifests_version_else_1_0_0(tmp_pa
         assert Event.objects.filter(plugin=plugin, action=Event.Action.RELEASE).count() == 1
 
 
-def test_the_marketplace_entrys_version_wins_over_plugin_json(tmp_path):
+def test_plugin_jsons_version_wins_over_the_marketplace_entrys_as_in_claude_code(tmp_path):
     market = skills_marketplace(tmp_path / "skills")
     with_entry(market.root, 2, version="0.4.0")  # plugin.json says 0.3.0
     assert run_command("import_skills", str(market.root), "--publish")[0] == 0
-    assert Plugin.objects.get(name="code-kit").latest_release.version == "0.4.0"
+    assert Plugin.objects.get(name="code-kit").latest_release.version == "0.3.0"
 
 
 def test_a_published_plugins_release_tree_holds_its_items_with_their_files_and_modes(tmp_path):
