@@ -261,7 +261,8 @@ def _version(entry: dict, manifest: dict, spec: PluginSpec) -> str:
 
 
 def _details(entry: dict, manifest: dict, spec: PluginSpec) -> dict:
-    """The Plugin's details: the entry's, else plugin.json's (the version is read the other way round, as Claude Code does)."""
+    """The Plugin's details: the entry's, else plugin.json's (the version is read the
+    other way round, as Claude Code does)."""
     details: dict[str, object] = {}
     for key, sources in (
         ("description", ("description",)),
