@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from catalog.models import Event, Skill, Version, unstorable_reason
 from tests.browser import Browser, one, select
-from tests.factories import GOOD_COMMAND, make_skill, make_user, run_command
+from tests.factories import GOOD_COMMAND, make_plugin, make_skill, make_user, run_command
 from tests.shared import ADVERSARIAL, jsonl, needs_shared
 
 pytestmark = pytest.mark.django_db
@@ -257,6 +257,14 @@ def test_validate_judges_every_hostile_text_in_the_documented_shape(client, case
 
 
 PUBLIC_PAGES = ["/", "/feed.xml", "/.well-known/agent-skills/index.json", "/api/skills"]
+# A plugin released with the item: its pages, archive and marketplace file.
+PLUGIN_PAGES = [
+    "/plugins/",
+    "/plugins/hostile-kit/",
+    "/plugins/hostile-kit/1.0.0/",
+    "/plugins/hostile-kit/1.0.0.zip",
+    "/.claude-plugin/marketplace.json",
+]
 
 
 def item_urls(case: Case) -> list[str]:
@@ -276,7 +284,8 @@ def test_a_published_hostile_item_is_served_soundly_on_every_public_page(client,
             assert client.get(url).status_code == 404
         return
     skill.publish(skill.latest, publisher)
-    pages = {url: client.get(url) for url in [*item_urls(case), *PUBLIC_PAGES]}
+    make_plugin("hostile-kit", [skill], publisher, release=True)
+    pages = {url: client.get(url) for url in [*item_urls(case), *PUBLIC_PAGES, *PLUGIN_PAGES]}
     for url, response in pages.items():
         assert response.status_code == 200, url
         assert_sound(response)
@@ -288,6 +297,8 @@ def test_a_published_hostile_item_is_served_soundly_on_every_public_page(client,
     assert json.loads(pages["/.well-known/agent-skills/index.json"].content)
     ElementTree.fromstring(pages["/feed.xml"].content)  # well-formed, whatever the text held
     assert_no_needles(case, body_of(pages[case.url]))
+    for url in ("/plugins/hostile-kit/", "/plugins/hostile-kit/1.0.0/"):
+        assert "<script" not in body_of(pages[url]).lower().replace("<script src=", ""), url
     catalog = body_of(pages["/"]).lower()
     descriptions = [part.split("</p>")[0] for part in catalog.split('class="description">')[1:]]
     assert [n for n in case.needles if any(n in d for d in descriptions)] == []
