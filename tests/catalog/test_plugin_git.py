@@ -192,11 +192,12 @@ def test_a_shallow_clone_has_one_commit_and_fetches_bring_a_new_release_fast_for
     assert git.out("rev-list", "--count", "HEAD", cwd=deepened) == "1"
 
 
-def test_a_shallow_clone_fetches_a_release_that_brings_back_files_its_commit_lacks(
+def test_a_shallow_clone_fetches_what_lies_beyond_its_one_commit(
     site, git, kit, publisher, tmp_path
 ):
     """The files of the pdf skill are in 1.0.0, not in 2.0.0 (the clone's one commit),
-    and back in 3.0.0: the server must send them although an older commit has them."""
+    and back in 3.0.0: the server must send them although an older commit has them,
+    and send 1.0.0 itself when asked for its tag although 2.0.0 descends from it."""
     pdf = kit.items.get(name="pdf")
     kit.set_items(kit.items.exclude(pk=pdf.pk), publisher)
     kit.release(publisher)
@@ -206,8 +207,11 @@ def test_a_shallow_clone_fetches_a_release_that_brings_back_files_its_commit_lac
     again = kit.release(publisher, version="3.0.0")
 
     git("pull", "--quiet", "--ff-only", "origin", "main", cwd=shallow)
-
     assert live.tree_on_disk(shallow) == live.tree_of_release(again)
+
+    git("fetch", "--quiet", "origin", "tag", "v1.0.0", cwd=shallow)
+    git("checkout", "--quiet", "v1.0.0", cwd=shallow)
+    assert live.tree_on_disk(shallow) == live.tree_of_release(kit.releases.get(version="1.0.0"))
     git("fsck", "--no-dangling", cwd=shallow)
 
 
