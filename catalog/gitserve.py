@@ -8,7 +8,8 @@
 
 Objects come from catalog.gitrepo (deterministic: every server gives the same commit
 ids), the protocol from dulwich's own smart-HTTP application and upload-pack handler:
-nothing here speaks git. A built repository is kept in this process, keyed by the
+nothing here speaks git, but for one method of dulwich replaced to serve a fetch into a
+shallow clone (_shallow_request). A built repository is kept in this process, keyed by the
 newest release it holds, so a clone or fetch after the first builds nothing. Pushing
 is refused before dulwich sees the request.
 """
