@@ -6,6 +6,7 @@ catalog.plugin_tree.release_tree byte for byte, modes included; commit ids are c
 between this test process's server and another app server in a process of its own.
 """
 
+import gzip
 import hashlib
 import http.client
 import json
@@ -321,3 +322,46 @@ def test_unknown_repositories_are_not_found_and_hostile_paths_never_fail_the_ser
         statuses[path] = connection.getresponse().status
         connection.close()
     assert statuses == expected
+
+
+def pkt_line(text: str) -> bytes:
+    data = text.encode()
+    return b"%04x" % (len(data) + 4) + data
+
+
+def post_upload_pack(site: str, body: bytes, **headers: str) -> tuple[int, bytes]:
+    where = urlsplit(site)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    headers = {"Content-Type": "application/x-git-upload-pack-request", **headers}
+    connection.request("POST", "/plugins/team-kit.git/git-upload-pack", body, headers)
+    response = connection.getresponse()
+    answer = (response.status, response.read())
+    connection.close()
+    return answer
+
+
+def test_upload_requests_that_are_not_git_or_not_gzip_are_refused_as_bad_requests(
+    site, git, kit, tmp_path
+):
+    head = git.out("ls-remote", f"{site}/plugins/team-kit.git", "main", cwd=tmp_path).split()[0]
+    want = pkt_line(f"want {head} side-band-64k thin-pack ofs-delta shallow\n")
+    fetch = want + b"0000" + pkt_line("done\n")
+    gzipped = gzip.compress(fetch)
+    bodies = {
+        "not pkt-lines": (b"garbage", {}),
+        "a depth that is no number": (want + pkt_line("deepen x\n") + b"0000", {}),
+        "an object nobody has": (pkt_line(f"want {'1' * 40} side-band-64k\n") + b"0000", {}),
+        "a truncated gzip": (gzipped[:20], {"Content-Encoding": "gzip"}),
+        "a corrupt gzip": (gzipped[:10] + b"\xff" * 20, {"Content-Encoding": "gzip"}),
+        "not gzip at all": (fetch, {"Content-Encoding": "gzip"}),
+    }
+    answers = {}
+    for name, (body, headers) in bodies.items():
+        status, text = post_upload_pack(site, body, **headers)
+        answers[name] = (status, text.startswith(b"Not a git request"))
+    assert answers == dict.fromkeys(bodies, (400, True))
+
+    # and a good one, gzipped as git sends large ones, is answered with a pack
+    status, answer = post_upload_pack(site, gzipped, **{"Content-Encoding": "gzip"})
+    assert status == 200
+    assert b"PACK" in answer
