@@ -14,7 +14,6 @@ newest release it holds, so a clone or fetch after the first builds nothing. Pus
 is refused before dulwich sees the request.
 """
 
-import gzip
 import io
 import threading
 import zlib
@@ -28,12 +27,15 @@ from django.views.decorators.http import require_http_methods
 from dulwich import server as dulwich_server
 from dulwich.errors import GitProtocolError, NotGitRepository
 from dulwich.server import DictBackend, UploadPackHandler
-from dulwich.web import GunzipFilter, HTTPGitApplication
+from dulwich.web import HTTPGitApplication
 
 from catalog import gitrepo, marketplace, plugin_tree
 from catalog.models import Plugin, Release, ReleaseItem
 
 REPOS_KEPT = 32
+# What a clone or fetch request (wants, haves, shallow lines) may unpack to: a fetch
+# negotiating 100,000 commits is about 5 MB.
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
 _repos: OrderedDict[tuple, object] = OrderedDict()
 _lock = threading.Lock()
 
@@ -206,18 +208,23 @@ def _serve(request: HttpRequest, repo, rest: str) -> HttpResponse:
     dulwich writes through the WSGI write callable as well as yielding, so everything is
     gathered, in order, into one response (a plugin's pack is megabytes at most).
     """
-    app = GunzipFilter(
-        HTTPGitApplication(
-            DictBackend({"/": repo}),
-            handlers={b"git-upload-pack": UploadPackHandler},
-        )
+    app = HTTPGitApplication(
+        DictBackend({"/": repo}), handlers={b"git-upload-pack": UploadPackHandler}
     )
-    environ = {
-        **request.META,
-        "PATH_INFO": "/" + rest,
-        "SCRIPT_NAME": "",
-        "wsgi.input": io.BytesIO(request.body if request.method == "POST" else b""),
-    }
+    body = request.body if request.method == "POST" else b""
+    environ = {**request.META, "PATH_INFO": "/" + rest, "SCRIPT_NAME": ""}
+    if environ.pop("HTTP_CONTENT_ENCODING", "") == "gzip":
+        try:
+            body = _gunzipped(body)
+        except (EOFError, zlib.error) as error:
+            return _not_git(error)
+        if body is None:
+            return HttpResponse(
+                f"A git request may be {MAX_REQUEST_BYTES:,} bytes unpacked at most.\n",
+                status=413,
+                content_type="text/plain",
+            )
+    environ["wsgi.input"] = io.BytesIO(body)
     written: list[bytes] = []
     started: dict = {}
 
@@ -230,10 +237,25 @@ def _serve(request: HttpRequest, repo, rest: str) -> HttpResponse:
             written.append(piece)
     except NotGitRepository:  # a path such as objects/../HEAD names another repository
         return HttpResponseNotFound("No such git repository.\n", content_type="text/plain")
-    except (GitProtocolError, ValueError, EOFError, gzip.BadGzipFile, zlib.error) as error:
-        # a request body that is not git's protocol (a bad pkt-line, "deepen x") or not gzip
-        return HttpResponseBadRequest(f"Not a git request: {error}\n", content_type="text/plain")
+    except (GitProtocolError, ValueError, EOFError, zlib.error) as error:
+        return _not_git(error)  # a bad pkt-line, "deepen x"
     response = HttpResponse(b"".join(written), status=int(started["status"].split()[0]))
     for header, value in started["headers"]:
         response[header] = value
     return response
+
+
+def _not_git(error: Exception) -> HttpResponse:
+    return HttpResponseBadRequest(f"Not a git request: {error}\n", content_type="text/plain")
+
+
+def _gunzipped(body: bytes) -> bytes | None:
+    """A gzip request body unpacked (git gzips large negotiations), or None past the cap:
+    Django caps what arrives, this caps what it unpacks to."""
+    unpacker = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    data = unpacker.decompress(body, MAX_REQUEST_BYTES + 1)
+    if len(data) > MAX_REQUEST_BYTES:
+        return None
+    if not unpacker.eof:
+        raise EOFError("the gzip body ends early")
+    return data

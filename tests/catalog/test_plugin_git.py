@@ -365,3 +365,13 @@ def test_upload_requests_that_are_not_git_or_not_gzip_are_refused_as_bad_request
     status, answer = post_upload_pack(site, gzipped, **{"Content-Encoding": "gzip"})
     assert status == 200
     assert b"PACK" in answer
+
+
+def test_a_gzip_request_that_unpacks_past_the_cap_is_refused_without_unpacking_it(site, kit):
+    from catalog.gitserve import MAX_REQUEST_BYTES
+
+    bomb = gzip.compress(b"0" * (MAX_REQUEST_BYTES + 1024), compresslevel=9)
+    assert len(bomb) < 100_000  # what arrives is small; what it unpacks to is not
+    status, text = post_upload_pack(site, bomb, **{"Content-Encoding": "gzip"})
+    assert status == 413
+    assert b"bytes unpacked at most" in text
