@@ -1,7 +1,18 @@
 """The scenarios of `make bench`, in the order of issue 6; each module has SCENARIO and
 run(ctx) -> list[measure.Row]."""
 
-ORDER = ("render", "preview", "catalog", "export", "import", "diff", "writers", "cost", "folders")
+ORDER = (
+    "render",
+    "preview",
+    "catalog",
+    "export",
+    "import",
+    "diff",
+    "writers",
+    "cost",
+    "folders",
+    "plugins",
+)
 MODULES = {"import": "importing"}  # `import` is a keyword, not a module name
 
 
