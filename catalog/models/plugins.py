@@ -132,6 +132,8 @@ class Plugin(models.Model):
                 problems.append(f"{named} v{skill.published.number} has errors.")
         if problems:
             raise ReleaseError(problems)
+        for skill in skills:
+            skill.published.skill = skill  # pinned_item reads it: no query per item
         return [skill.published for skill in skills]
 
     def next_release(self) -> "NextRelease":
