@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DatabaseError, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from catalog.analysis import Analysis
 from catalog.models import Event, Plugin, PluginItem, Release, ReleaseError, ReleaseItem
@@ -321,6 +322,22 @@ def test_the_next_release_lists_what_changed(publisher, items):
     assert (change.old.version, change.new.version) == (1, 2)
     assert change.widened == ("tools adds Bash",)
     assert str(upcoming.proposed) == "2.0.0"
+
+
+def queries_of_a_release(count: int, user) -> tuple[int, int]:
+    """How many queries next_release and release take for a plugin of `count` items."""
+    skills = [make_skill(name=f"item-{count}-{n}", author=user, publish=True) for n in range(count)]
+    plugin = make_plugin(f"kit-{count}", skills=skills, user=user, release=True)
+    edit(skills[0], GOOD_COMMAND + "Changed.\n", user)
+    with CaptureQueriesContext(connection) as proposing:
+        plugin.next_release()
+    with CaptureQueriesContext(connection) as releasing:
+        plugin.release(user)
+    return len(proposing), len(releasing)
+
+
+def test_proposing_and_making_a_release_take_as_many_queries_for_30_items_as_for_2(publisher):
+    assert queries_of_a_release(30, publisher) == queries_of_a_release(2, publisher)
 
 
 def test_an_author_may_choose_a_version_above_the_proposal(publisher, items):
