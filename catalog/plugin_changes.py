@@ -4,13 +4,14 @@ Pure: no Django. An item is added, removed or changed (other content); a change 
 lets an item do more than before (a tool rule granted, a restriction lifted) is a
 widening, which breaks the people who installed the plugin trusting what it could do,
 just as a removal breaks those who used the item: both are major. An addition is a
-minor, any other change a patch.
+minor, any other change a patch. Widening covers tool rules, an agent's tool list, a more
+permissive `permissionMode`, and hooks or MCP servers added or changed.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from catalog import diffing, semver
+from catalog import diffing
 
 # Fields whose rules grant (a rule added widens) and whose rules take away (a rule
 # removed widens). An agent without `tools` may use every tool, so removing the field
@@ -107,7 +108,31 @@ def widenings(old: PinnedItem, new: PinnedItem) -> tuple[str, ...]:
         )
         if dropped:
             notes.append(f"{key} no longer denies {', '.join(dropped)}")
+    notes += _other_widenings(old.metadata, new.metadata)
     return tuple(notes)
+
+
+# permissionMode values that let an agent act without asking as the default mode would.
+_PERMISSIVE_MODES = frozenset({"acceptEdits", "bypassPermissions", "dontAsk"})
+
+
+def _other_widenings(old: Mapping, new: Mapping) -> list[str]:
+    """Widenings beyond tool rules: a more permissive permissionMode, and hooks or MCP
+    servers added or changed (each runs code or reaches services the item could not)."""
+    notes = []
+    mode = new.get("permissionMode")
+    if mode in _PERMISSIVE_MODES and mode != old.get("permissionMode"):
+        notes.append(f"permissionMode {mode}")
+    for key in ("hooks", "mcpServers"):
+        before = old.get(key) if isinstance(old.get(key), dict) else {}
+        after = new.get(key) if isinstance(new.get(key), dict) else {}
+        if not isinstance(new.get(key), dict) and key in new and new.get(key) != old.get(key):
+            notes.append(f"{key} changed")
+            continue
+        grown = sorted(str(k) for k in after if k not in before or after[k] != before[k])
+        if grown:
+            notes.append(f"{key} adds or changes {', '.join(grown)}")
+    return notes
 
 
 def _beyond(rules: set[str], others: set[str]) -> list[str]:
@@ -117,18 +142,3 @@ def _beyond(rules: set[str], others: set[str]) -> list[str]:
     return sorted(
         rule for rule in rules if rule not in others and rule.split("(", 1)[0] not in others
     )
-
-
-def proposed(previous: semver.SemVer | None, changes: PluginChanges) -> semver.SemVer | None:
-    """The version to propose for a release with `changes` after `previous` (None: the
-    first release, 1.0.0); None when nothing changed."""
-    if previous is None:
-        return semver.FIRST
-    part = changes.bump
-    return previous.bumped(part) if part else None
-
-
-def smallest_allowed(previous: semver.SemVer | None, changes: PluginChanges) -> semver.SemVer:
-    """The lowest version an author may choose: the proposal, never less (they may
-    override upward only)."""
-    return proposed(previous, changes) or (previous or semver.FIRST)

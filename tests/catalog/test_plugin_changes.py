@@ -183,3 +183,24 @@ def test_a_removal_is_major_even_beside_only_patches():
     a, b = item(name="a"), item(name="b")
 
     assert compare([a, b], [changed(a)]).bump == "major"
+
+
+def test_an_agent_switched_to_a_permissive_permission_mode_widens():
+    old = item("agent", "fixer", permissionMode="default")
+    assert widenings(old, changed(old, permissionMode="bypassPermissions")) == (
+        "permissionMode bypassPermissions",
+    )
+    assert widenings(old, changed(old, permissionMode="plan")) == ()
+
+
+def test_hooks_or_mcp_servers_added_or_changed_widen_and_removed_do_not():
+    old = item("agent", "fixer", hooks={"PreToolUse": [{"command": "a"}]})
+    added = changed(old, hooks={"PreToolUse": [{"command": "a"}], "Stop": [{"command": "b"}]})
+    assert widenings(old, added) == ("hooks adds or changes Stop",)
+    assert widenings(old, changed(old, hooks={"PreToolUse": [{"command": "c"}]})) == (
+        "hooks adds or changes PreToolUse",
+    )
+    assert widenings(old, changed(old, hooks={})) == ()
+    servers = changed(old, mcpServers={"db": {"command": "psql"}})
+    assert widenings(old, servers) == ("mcpServers adds or changes db",)
+    assert compare([old], [servers]).bump == "major"
