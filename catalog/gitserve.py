@@ -19,6 +19,7 @@ import threading
 import zlib
 from collections import OrderedDict
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 from django.shortcuts import get_object_or_404
@@ -101,8 +102,7 @@ def _fingerprint(releases) -> tuple:
     )
     rows = releases.values_list("pk", "plugin__name", "version", "released_at", "notes")
     return (
-        plugin_tree.TREE_FORMAT,
-        marketplace.name(),
+        plugin_tree.tree_key(),
         tuple(rows),
         tuple(sorted(pinned)),
     )
@@ -132,7 +132,7 @@ def release_commit(release: Release) -> str:
     """The commit id of `release` in its plugin's repository (hex), cached by release."""
     # Everything the commit's bytes depend on besides the immutable release itself.
     key = ":".join(
-        ["skillhub:release-commit", str(plugin_tree.TREE_FORMAT), marketplace.name(),
+        ["skillhub:release-commit", plugin_tree.tree_key(),
          release.plugin.name, release.version, str(release.pk)]
     )  # fmt: skip
     commit = cache.get(key)
@@ -146,7 +146,9 @@ def release_commit(release: Release) -> str:
 def marketplace_repo():
     """The whole marketplace's repository, one commit per release of any plugin."""
     releases = Release.objects.select_related("plugin").order_by("released_at", "pk")
-    key = ("marketplace", _fingerprint(releases))
+    # Its marketplace.json also names the owner and the description.
+    owner = (settings.SKILLHUB_MARKETPLACE_OWNER, settings.SKILLHUB_MARKETPLACE_DESCRIPTION)
+    key = ("marketplace", owner, _fingerprint(releases))
 
     def build():
         builder = gitrepo.Builder()

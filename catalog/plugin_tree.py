@@ -15,6 +15,7 @@ objects (catalog.gitrepo). A release holds tens of items, so its tree is built i
 memory, in a handful of queries.
 """
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -28,6 +29,17 @@ from catalog.skillfile import bundle_path
 # Bumped whenever the bytes of a release's tree change for the same stored release, so
 # that caches keyed by release (archives, git objects) never hand out old bytes.
 TREE_FORMAT = 1
+
+
+def tree_key() -> str:
+    """A short digest of everything besides the stored release that a release tree's
+    bytes depend on: the writer's format, the marketplace's name (in the README) and
+    SKILLHUB_PLUGIN_AUTHOR (plugin.json of a release without an author). Caches of
+    trees, archives and commits are keyed by it, so a changed setting is never served
+    old bytes."""
+    author = exporting.Plugin.configured()
+    fields = [TREE_FORMAT, settings.SKILLHUB_MARKETPLACE_NAME, author.author, author.email]
+    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,9 @@ def release(request, name: str, version: str):
 def release_archive(request, name: str, version: str, fmt: str):
     """A release as a plugin folder: reproducible to the byte, so its ETag is fixed."""
     found = _get_release(name, version)
-    etag = f'"release-{plugin_tree.TREE_FORMAT}-{marketplace.name()}-{found.pk}-{fmt}"'
+    etag = (
+        f'"release-{plugin_tree.tree_key()}-{found.pk}-{found.released_at.timestamp():.6f}-{fmt}"'
+    )
     if request.headers.get("If-None-Match", "") == etag:
         response = StreamingHttpResponse([], status=304)
     else:

@@ -16,8 +16,7 @@ FIRST_ITEMS = [("command", "git:commit"), ("command", "review-pr"), ("skill", "c
 ADDED_ITEMS = [("skill", "pdf-forms"), ("agent", "security-reviewer")]
 REVIEW_PR_EDIT = (
     "Be specific and kind. Do not restate the diff.\n",
-    "Be specific and kind. Do not restate the diff. Suggest a fix for every blocking "
-    "problem.\n",
+    "Be specific and kind. Do not restate the diff. Suggest a fix for every blocking problem.\n",
 )
 
 
