@@ -21,6 +21,7 @@ PURE_MODULES = [
     "catalog.plugin_changes",
     "catalog.plugin_names",
     "catalog.gitrepo",
+    "catalog.marketplace_layout",
 ]
 
 
