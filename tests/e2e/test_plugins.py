@@ -51,3 +51,30 @@ def test_a_publisher_releases_a_plugin_and_a_visitor_copies_its_install_line(new
     copied = visitor.evaluate("navigator.clipboard.readText()")
     assert copied == "claude plugin install team-kit@skillhub"
     assert page.csp_violations == [] and visitor.csp_violations == []
+
+
+def test_a_visitor_reads_the_demo_plugin_and_what_its_second_release_changed(new_page):
+    import io
+
+    from django.core.management import call_command
+
+    from tests.e2e.conftest import screenshot
+
+    call_command("load_demo", stdout=io.StringIO())
+    page = new_page()
+    page.goto("/plugins/")
+    card = page.locator('[data-plugin="team-essentials"]')
+    expect(card.locator("[data-version]")).to_have_text("1.1.0")
+    expect(page.locator('[data-install="add"]')).to_contain_text("/marketplace.git")
+    screenshot(page, "plugins")
+
+    card.get_by_role("link", name="team-essentials").click()
+    page.locator('[data-release="1.1.0"] h3 a').click()
+    page.wait_for_url("**/plugins/team-essentials/1.1.0/")
+    added = page.locator('[data-changes="added"] li')
+    expect(added).to_have_count(2)
+    expect(page.locator('[data-changed-item="command/review-pr"]')).to_contain_text(
+        "Suggest a fix for every blocking"
+    )
+    expect(page.locator("[data-bump]")).to_contain_text("1.1.0")
+    screenshot(page, "release")
