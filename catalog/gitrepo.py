@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from dulwich.objects import Blob, Commit, Tree
 from dulwich.repo import MemoryRepo
 
+# Bumped whenever the objects built from the same snapshots change (caches key by it).
+FORMAT = 1
 IDENTITY = b"Skillhub <skillhub@localhost>"
 FILE_MODE = 0o100644
 EXECUTABLE_MODE = 0o100755

@@ -31,7 +31,7 @@ from dulwich.server import DictBackend, UploadPackHandler
 from dulwich.web import HTTPGitApplication
 
 from catalog import gitrepo, marketplace, plugin_tree
-from catalog.models import Plugin, Release, ReleaseItem
+from catalog.models import Plugin, Release
 
 REPOS_KEPT = 32
 # What a clone or fetch request (wants, haves, shallow lines) may unpack to: a fetch
@@ -93,19 +93,13 @@ def release_commit_message(release: Release) -> str:
 
 
 def _fingerprint(releases) -> tuple:
-    """What a repository of `releases` is built from, in one query: each release (with
-    its time and notes, which its commit holds) and the content of every version it
-    pins. A key made of ids alone could name another database's releases (a restore,
-    or tests that reuse ids)."""
-    pinned = ReleaseItem.objects.filter(release__in=releases).values_list(
-        "release_id", "version__sha256", "version__analysis__tree_sha256"
+    """What a repository of `releases` is built from, in one query: each release's stored
+    tree digest, time, version and notes (its commit holds them all). A key made of ids
+    alone could name another database's releases (a restore, or tests that reuse ids)."""
+    rows = releases.values_list(
+        "pk", "plugin__name", "version", "released_at", "notes", "tree_sha256"
     )
-    rows = releases.values_list("pk", "plugin__name", "version", "released_at", "notes")
-    return (
-        plugin_tree.tree_key(),
-        tuple(rows),
-        tuple(sorted(pinned)),
-    )
+    return (gitrepo.FORMAT, tuple(rows))
 
 
 def plugin_repo(plugin: Plugin):
@@ -132,7 +126,7 @@ def release_commit(release: Release) -> str:
     """The commit id of `release` in its plugin's repository (hex), cached by release."""
     # Everything the commit's bytes depend on besides the immutable release itself.
     key = ":".join(
-        ["skillhub:release-commit", plugin_tree.tree_key(),
+        ["skillhub:release-commit", str(gitrepo.FORMAT), release.tree_sha256,
          release.plugin.name, release.version, str(release.pk)]
     )  # fmt: skip
     commit = cache.get(key)
@@ -145,7 +139,7 @@ def release_commit(release: Release) -> str:
 
 def marketplace_repo():
     """The whole marketplace's repository, one commit per release of any plugin."""
-    releases = Release.objects.select_related("plugin").order_by("released_at", "pk")
+    releases = Release.objects.select_related("plugin").order_by("position")
     # Its marketplace.json also names the owner and the description.
     owner = (settings.SKILLHUB_MARKETPLACE_OWNER, settings.SKILLHUB_MARKETPLACE_DESCRIPTION)
     key = ("marketplace", owner, _fingerprint(releases))
@@ -213,8 +207,17 @@ def _serve(request: HttpRequest, repo, rest: str) -> HttpResponse:
     app = HTTPGitApplication(
         DictBackend({"/": repo}), handlers={b"git-upload-pack": UploadPackHandler}
     )
-    body = request.body if request.method == "POST" else b""
     environ = {**request.META, "PATH_INFO": "/" + rest, "SCRIPT_NAME": ""}
+    if "chunked" in environ.pop("HTTP_TRANSFER_ENCODING", "").lower():
+        # git sends a negotiation larger than http.postBuffer (1 MiB) chunked; Django
+        # reads bodies by Content-Length only, so it would see an empty one.
+        return HttpResponse(
+            "A chunked git request cannot be read here: run "
+            "`git config http.postBuffer 16m` and try again.\n",
+            status=411,
+            content_type="text/plain",
+        )
+    body = request.body if request.method == "POST" else b""
     if environ.pop("HTTP_CONTENT_ENCODING", "") == "gzip":
         try:
             body = _gunzipped(body)

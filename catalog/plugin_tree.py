@@ -8,11 +8,12 @@
     README.md                    what it holds and how to install it
     skillhub.lock.json           every item's version and sha256, as in every export
 
-The tree depends on the stored release and two settings that name it
-(SKILLHUB_MARKETPLACE_NAME in the README, the plugin writer's format), never on the
-request, so every server builds the same bytes, the same archives and the same git
-objects (catalog.gitrepo). A release holds tens of items, so its tree is built in
-memory, in a handful of queries.
+A release's tree is rendered once, when it is made (render_tree, from the pinned
+versions, their analyses and the settings that name it), and stored file by file
+(ReleaseFile): what is served afterwards (release_tree, the archives, the git objects of
+catalog.gitrepo) reads those bytes only, so it is the same on every server and stays
+the same whatever is re-analysed or reconfigured later. A release is bounded
+(SKILLHUB_RELEASE_FILES, _BYTES), so its tree is held in memory.
 """
 
 import hashlib
@@ -26,21 +27,6 @@ from catalog.blobs import read_blobs
 from catalog.models import Release, VersionFile
 from catalog.skillfile import bundle_path
 
-# Bumped whenever the bytes of a release's tree change for the same stored release, so
-# that caches keyed by release (archives, git objects) never hand out old bytes.
-TREE_FORMAT = 1
-
-
-def tree_key() -> str:
-    """A short digest of everything besides the stored release that a release tree's
-    bytes depend on: the writer's format, the marketplace's name (in the README) and
-    SKILLHUB_PLUGIN_AUTHOR (plugin.json of a release without an author). Caches of
-    trees, archives and commits are keyed by it, so a changed setting is never served
-    old bytes."""
-    author = exporting.Plugin.configured()
-    fields = [TREE_FORMAT, settings.SKILLHUB_MARKETPLACE_NAME, author.author, author.email]
-    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:16]
-
 
 @dataclass(frozen=True)
 class PluginFile:
@@ -50,8 +36,25 @@ class PluginFile:
 
 
 def release_tree(release: Release) -> list[PluginFile]:
-    """Every file of the plugin folder of `release`, by path."""
-    versions = release.pinned()
+    """Every file of the plugin folder of `release`, by path, as stored when released."""
+    rows = list(release.files.order_by("path").values_list("path", "blob_id", "executable"))
+    contents = read_blobs({sha for _, sha, _ in rows})
+    return [PluginFile(path, contents[sha], executable) for path, sha, executable in rows]
+
+
+def files_digest(files) -> str:
+    """ "sha256:" of one line per file, `mode\tsha256\tpath\n` in path order (the line
+    of skilltree.tree_digest): Release.tree_sha256, what its git objects come from."""
+    lines = "".join(
+        f"{0o755 if f.executable else 0o644:o}\t{hashlib.sha256(f.data).hexdigest()}\t{f.path}\n"
+        for f in sorted(files, key=lambda file: file.path)
+    )
+    return "sha256:" + hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
+def render_tree(release: Release, versions) -> list[PluginFile]:
+    """The plugin folder of `release` (saved or not) pinning `versions`, rendered from the
+    versions, their analyses and the settings as they are now (Plugin.release stores it)."""
     rows = VersionFile.objects.filter(version__in=versions).values_list(
         "version_id", "path", "blob_id", "executable"
     )

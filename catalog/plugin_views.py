@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET
 from catalog import diffing, marketplace, plugin_tree, skilltree
 from catalog.models import Kind, NextRelease, Plugin, Release, Version
 from catalog.models.plugins import kind_counts
-from catalog.rendering import render_markdown
 
 ARCHIVE_TYPES = {"zip": "application/zip", "tar.gz": "application/gzip"}
 
@@ -123,14 +122,6 @@ def _item_diffs(pairs) -> list[dict]:
     return diffs
 
 
-def with_notes_html(releases):
-    """Releases with their notes as safe HTML (markdown, sanitised like item bodies)."""
-    releases = list(releases)
-    for release in releases:
-        release.notes_html = render_markdown(release.notes) if release.notes else ""
-    return releases
-
-
 # -- views -------------------------------------------------------------------------
 
 
@@ -158,7 +149,7 @@ def plugin(request, name: str):
         "plugin": found,
         "latest": latest,
         "items": item_rows(latest.pinned()),
-        "releases": with_notes_html(releases),
+        "releases": releases,
         "marketplace": marketplace.name(),
         "lines": marketplace_lines(request),
         "install": install_lines(found.name),
@@ -172,7 +163,7 @@ def release(request, name: str, version: str):
     found = _get_release(name, version)
     upcoming = found.since_previous()
     context = {
-        "release": with_notes_html([found])[0],
+        "release": found,
         "plugin": found.plugin,
         "items": item_rows(upcoming.versions),
         "changes": change_set(upcoming),
@@ -187,9 +178,7 @@ def release(request, name: str, version: str):
 def release_archive(request, name: str, version: str, fmt: str):
     """A release as a plugin folder: reproducible to the byte, so its ETag is fixed."""
     found = _get_release(name, version)
-    etag = (
-        f'"release-{plugin_tree.tree_key()}-{found.pk}-{found.released_at.timestamp():.6f}-{fmt}"'
-    )
+    etag = f'"release-{found.tree_sha256.removeprefix("sha256:")[:32]}-{fmt}"'  # immutable
     if request.headers.get("If-None-Match", "") == etag:
         response = StreamingHttpResponse([], status=304)
     else:

@@ -234,6 +234,10 @@ SKILLHUB_SKILL_LIMITS = {
     "max_total_bytes": env_int("SKILLHUB_SKILL_TOTAL_BYTES", 30 * 1024 * 1024),
     "max_files": env_int("SKILLHUB_SKILL_FILES", 1000),
 }
+# A plugin release (catalog/models/plugins.py) is rendered, stored, zipped and cloned
+# whole, in memory: files and bytes in all.
+SKILLHUB_RELEASE_FILES = env_int("SKILLHUB_RELEASE_FILES", 10_000)
+SKILLHUB_RELEASE_BYTES = env_int("SKILLHUB_RELEASE_BYTES", 64 * 1024 * 1024)
 # Uploads and folders given to import_skills (catalog/archives.py): room for a whole
 # skills repository (Anthropic's: 17 skills of up to 83 files, about 20 MB, folders 7
 # deep) and for a skill at its limits; a file may be as large as a skill's file may be.

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.factories import GOOD_COMMAND, make_skill, make_user
+from tests.factories import GOOD_COMMAND, make_plugin, make_skill, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,8 @@ API = {
     "api/skills": ("/api/skills", {"GET": 200}),
     "api/skills/<kind:kind>/<name:name>": ("/api/skills/command/review", {"GET": 200}),
     "api/validate": ("/api/validate", {"POST": 200}),
+    "api/plugins": ("/api/plugins", {"GET": 200}),
+    "api/plugins/<plugin:name>": ("/api/plugins/team-kit", {"GET": 200}),
     "^api/": ("/api/nothing-here", None),
 }
 
@@ -41,7 +43,8 @@ def test_the_table_covers_every_api_route():
 def clients():
     """A tool (no cookies) and a signed-in member's browser used as a tool: CSRF checks
     on for both, and neither sends a token."""
-    make_skill(author=make_user("publisher", publisher=True), publish=True)
+    publisher = make_user("publisher", publisher=True)
+    make_plugin("team-kit", [make_skill(author=publisher, publish=True)], publisher, release=True)
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(make_user("member"))
     browser.get("/accounts/login/")  # the CSRF cookie, as a browser would hold it

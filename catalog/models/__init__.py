@@ -4,7 +4,8 @@
                 EditConflict, SaveResult, Event, log_write
     versions    Version (immutable, append-only), VersionFile (a skill's other files)
     downloads   VersionDownloads
-    plugins     Plugin, PluginItem, Release (immutable), ReleaseItem, ReleaseError
+    plugins     Plugin, PluginItem, Release (immutable), ReleaseItem, ReleaseFile,
+                ReleaseError
 
 Blobs (catalog.blobs) and analyses (catalog.analysis) are models of their own modules.
 """
@@ -18,6 +19,7 @@ from catalog.models.plugins import (
     PluginItem,
     Release,
     ReleaseError,
+    ReleaseFile,
     ReleaseItem,
 )
 from catalog.models.skills import (
@@ -48,6 +50,7 @@ __all__ = [
     "PublishedVersion",
     "Release",
     "ReleaseError",
+    "ReleaseFile",
     "ReleaseItem",
     "Result",
     "SaveResult",

@@ -8,6 +8,7 @@ were, its notes, who released it and when. Releases are append-only in the datab
 are derived from them (catalog.plugin_tree, catalog.gitrepo) and never stored.
 """
 
+import hashlib
 import logging
 
 from django.conf import settings
@@ -15,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from catalog import plugin_changes, plugin_names, semver
+from catalog import plugin_changes, plugin_names, rendering, semver
+from catalog.blobs import Blob
 from catalog.models.skills import Event, Result, Skill
 from catalog.models.versions import Version
 
@@ -143,36 +145,69 @@ class Plugin(models.Model):
     def release(self, user, version: str = "", notes: str = "") -> "Release":
         """Release the plugin's items as `version` (by default the proposed one).
 
-        Under a row lock on the plugin, so two releases at once get one version each or
-        a clear refusal, never a duplicate; the unique constraint backs it up.
+        The release's whole plugin folder is rendered now and stored (ReleaseFile), so
+        that its archives and git objects never change, whatever is re-analysed or
+        reconfigured later. Under a row lock on the plugin and on the newest release of
+        any plugin, so two releases at once get one version and one place in the
+        marketplace's history each, or a clear refusal; unique constraints back it up.
         """
+        from catalog import plugin_tree  # it reads these models
+
         with transaction.atomic():
             locked = Plugin.objects.select_for_update().get(pk=self.pk)
             upcoming = locked.next_release()
             chosen = upcoming.check_version(version)
-            sequence = upcoming.previous.sequence + 1 if upcoming.previous else 1
+            newest = Release.objects.select_for_update().order_by("-position").first()
             release = Release(
                 plugin=locked,
                 version=str(chosen),
-                sequence=sequence,
+                sequence=upcoming.previous.sequence + 1 if upcoming.previous else 1,
+                position=newest.position + 1 if newest else 1,
                 notes=notes.strip(),
+                notes_html=rendering.render_markdown(notes.strip()) if notes.strip() else "",
                 released_by=user if getattr(user, "pk", None) else None,
                 **{key: getattr(locked, key) for key in DETAIL_FIELDS},
             )
+            files = plugin_tree.render_tree(release, upcoming.versions)
+            check_release_size(files)
+            release.tree_sha256 = plugin_tree.files_digest(files)
             try:
                 with transaction.atomic():
                     release.save()
             except IntegrityError:
                 raise ReleaseError(
-                    f"{locked.name} {chosen} was released meanwhile: reload and try again."
+                    f"{locked.name} {chosen} was released meanwhile, or another plugin at "
+                    "the same moment: reload and try again."
                 ) from None
             ReleaseItem.objects.bulk_create(
                 ReleaseItem(release=release, version=v) for v in upcoming.versions
+            )
+            Blob.store_all(file.data for file in files)
+            ReleaseFile.objects.bulk_create(
+                ReleaseFile(
+                    release=release,
+                    path=file.path,
+                    blob_id=hashlib.sha256(file.data).hexdigest(),
+                    executable=file.executable,
+                )
+                for file in files
             )
             Plugin.objects.filter(pk=locked.pk).update(latest_release=release)
             self.latest_release = release
             Event.record_release(release, user)
         return release
+
+
+def check_release_size(files) -> None:
+    """A release is rendered, stored, zipped and cloned whole: the settings
+    SKILLHUB_RELEASE_FILES and _BYTES bound what one costs."""
+    most_files, most_bytes = settings.SKILLHUB_RELEASE_FILES, settings.SKILLHUB_RELEASE_BYTES
+    count, size = len(files), sum(len(file.data) for file in files)
+    if count > most_files or size > most_bytes:
+        raise ReleaseError(
+            f"The release would hold {count:,} files and {size:,} bytes; a release holds at "
+            f"most {most_files:,} files and {most_bytes:,} bytes. Split the plugin in two."
+        )
 
 
 class NextRelease:
@@ -210,6 +245,8 @@ class NextRelease:
             return f"patch: {_items(changes.changed)} changed"
         if self.details_changed:
             return "patch: the plugin's details changed"
+        if self.previous_version and self.previous_version.pre:
+            return f"the release that {self.previous.version} was a pre-release of"
         return "nothing changed"
 
     @property
@@ -223,7 +260,11 @@ class NextRelease:
         if previous is None:
             return semver.FIRST
         part = self.changes.bump or ("patch" if self.details_changed else None)
-        return previous.bumped(part) if part else None
+        if part:
+            return previous.bumped(part)
+        if previous.pre:  # the same items again: the pre-release becomes its release
+            return semver.SemVer(previous.major, previous.minor, previous.patch)
+        return None
 
     def check_version(self, asked: str) -> semver.SemVer:
         """The version asked for (by default the proposal), if the author may choose it.
@@ -280,6 +321,12 @@ class Release(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     released_at = models.DateTimeField(default=timezone.now)
+    # 1, 2, 3… over every plugin's releases, assigned under one lock: the order of
+    # /marketplace.git's commits, which must only ever grow at the end.
+    position = models.PositiveIntegerField(unique=True)
+    notes_html = models.TextField(blank=True)  # rendered once, on write
+    # The digest of its stored files (ReleaseFile): what its git objects are built from.
+    tree_sha256 = models.CharField(max_length=71)
     items = models.ManyToManyField(Version, through="ReleaseItem", related_name="releases")
     # The plugin's details as they were released (the plugin may change them later).
     description = models.CharField(max_length=500, blank=True)
@@ -343,6 +390,30 @@ class ReleaseItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release_id} {self.version_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Releases are immutable.")
+        super().save(*args, **kwargs)
+
+
+class ReleaseFile(models.Model):
+    """One file of a release's plugin folder, as it was rendered when released; as
+    append-only as the release."""
+
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="files")
+    path = models.CharField(max_length=500)
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
+    executable = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["release", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "path"], name="releasefile_path_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release_id} {self.path}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

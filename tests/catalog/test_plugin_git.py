@@ -375,3 +375,20 @@ def test_a_gzip_request_that_unpacks_past_the_cap_is_refused_without_unpacking_i
     status, text = post_upload_pack(site, bomb, **{"Content-Encoding": "gzip"})
     assert status == 413
     assert b"bytes unpacked at most" in text
+
+
+def test_a_chunked_request_gets_a_clear_answer_instead_of_an_empty_negotiation(site, kit):
+    where = urlsplit(site)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    connection.request(
+        "POST",
+        "/plugins/team-kit.git/git-upload-pack",
+        iter([pkt_line("done\n")]),
+        {"Content-Type": "application/x-git-upload-pack-request"},
+        encode_chunked=True,
+    )
+    response = connection.getresponse()
+    status, text = response.status, response.read()
+    connection.close()
+    assert status == 411
+    assert b"git config http.postBuffer" in text

@@ -1,6 +1,7 @@
 """Plugins and their releases (catalog/models/plugins.py): names, details, items, the
 proposed version, refusals, the audit trail, and releases that never change."""
 
+import io
 import threading
 
 import pytest
@@ -513,6 +514,8 @@ def test_a_raw_delete_of_a_release_or_its_pins_is_refused_by_the_database(releas
     assert "append-only" in raw_refused(
         "UPDATE catalog_releaseitem SET version_id = version_id", []
     )
+    assert "append-only" in raw_refused("DELETE FROM catalog_releasefile", [])
+    assert "append-only" in raw_refused("UPDATE catalog_releasefile SET executable = true", [])
     raw("UPDATE catalog_plugin SET latest_release_id = NULL", [])
     raw("DELETE FROM catalog_event WHERE release_id IS NOT NULL", [])
     assert "append-only" in raw_refused("DELETE FROM catalog_release WHERE id = %s", [release.pk])
@@ -623,3 +626,50 @@ def test_racing_releases_asking_different_versions_never_store_both():
     assert Release.objects.count() == 2
     assert len(set(Release.objects.values_list("version", flat=True))) == 2
     assert ReleaseItem.objects.filter(release=releases[0]).count() == 1
+
+
+# -- what a release stores ---------------------------------------------------------------
+
+
+def test_a_pre_release_with_the_same_items_is_promoted_to_its_release(publisher, items):
+    plugin = make_plugin(skills=[items["review"]], user=publisher, release=True)
+    edit(items["review"], OTHER_COMMAND, publisher)
+    assert plugin.release(publisher, version="2.0.0-rc.1").version == "2.0.0-rc.1"
+
+    upcoming = plugin.next_release()
+    assert str(upcoming.proposed) == "2.0.0"
+    assert upcoming.reason == "the release that 2.0.0-rc.1 was a pre-release of"
+    assert plugin.release(publisher).version == "2.0.0"
+    assert "Nothing changed since 2.0.0" in refused(plugin, publisher)
+
+
+def test_releases_of_any_plugin_take_the_next_place_in_the_marketplace(publisher, items):
+    first = make_plugin("one-kit", [items["review"]], publisher, release=True).latest_release
+    second = make_plugin("two-kit", [items["pdf"]], publisher, release=True).latest_release
+    edit(items["review"], OTHER_COMMAND, publisher)
+    third = Plugin.objects.get(name="one-kit").release(publisher)
+    assert [first.position, second.position, third.position] == [1, 2, 3]
+
+
+def test_a_release_stores_its_tree_so_reanalysing_or_reconfiguring_changes_no_byte(
+    publisher, items, settings
+):
+    from catalog import plugin_tree
+
+    release = make_plugin(skills=list(items.values()), user=publisher, release=True)
+    release = release.latest_release
+    before = plugin_tree.release_tree(release)
+    assert plugin_tree.files_digest(before) == release.tree_sha256
+    settings.SKILLHUB_MARKETPLACE_NAME = "renamed-tools"
+    settings.SKILLHUB_PLUGIN_AUTHOR = "Someone Else <else@example.com>"
+    Analysis.objects.update(metadata={}, analyser=0)  # as if an analyser forgot everything
+    call_command("reanalyse", "--all", stdout=io.StringIO())
+    assert plugin_tree.release_tree(Release.objects.get(pk=release.pk)) == before
+
+
+def test_a_release_past_the_size_limit_is_refused_naming_the_limit(publisher, items, settings):
+    settings.SKILLHUB_RELEASE_FILES = 3
+    plugin = make_plugin(skills=[items["pdf"]], user=publisher)
+    message = refused(plugin, publisher)
+    assert "a release holds at most 3 files" in message
+    assert "Split the plugin in two" in message

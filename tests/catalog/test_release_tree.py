@@ -208,9 +208,16 @@ def test_the_readme_names_the_release_its_items_and_how_to_install_it(kit):
     assert "http" not in text  # the same bytes whatever host serves them
 
 
-@override_settings(SKILLHUB_MARKETPLACE_NAME="acme-tools")
-def test_the_readme_installs_from_the_marketplace_the_settings_name(kit):
-    assert "claude plugin install team-kit@acme-tools" in tree(kit)["README.md"].data.decode()
+def test_the_readme_installs_from_the_marketplace_named_when_it_was_released(publisher):
+    review = make_skill("command", "review", author=publisher, publish=True)
+    with override_settings(SKILLHUB_MARKETPLACE_NAME="acme-tools"):
+        release = make_plugin(skills=[review], user=publisher, release=True).latest_release
+    stored = tree(release)["README.md"].data.decode()
+    assert "claude plugin install team-kit@acme-tools" in stored
+    # A release's bytes were rendered once: renaming the marketplace later changes
+    # neither them nor, so, the git commit ids installed clients pinned.
+    with override_settings(SKILLHUB_MARKETPLACE_NAME="other-tools"):
+        assert tree(release)["README.md"].data.decode() == stored
 
 
 def rendered_by_github(markdown: str) -> str:
