@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from catalog import search, skillfile
 from catalog.converters import whole_number
 from catalog.models import Plugin, Skill
+from catalog.plugin_git import release_commit
 
 # A file may be 1 MiB; JSON escaping and the other fields get this much room on top.
 VALIDATE_ENVELOPE_BYTES = 64 * 1024
@@ -217,8 +218,6 @@ def _validate_request(request) -> dict:
 
 
 def _release_summary(request, release) -> dict:
-    from catalog.gitserve import release_commit
-
     name, version = release.plugin.name, release.version
     return {
         "version": version,

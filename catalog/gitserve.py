@@ -1,26 +1,14 @@
-"""Plugins as read-only git repositories over smart HTTP, built from the database.
+"""Plugin repositories (catalog.plugin_git) served read-only over git's smart HTTP.
 
-    /plugins/<name>.git   one commit per release (parent: the release before), tag
-                          v<version>, main = the latest release
-    /marketplace.git      .claude-plugin/marketplace.json with relative sources and
-                          plugins/<name>/ at each plugin's latest release; one commit per
-                          release of any plugin, in the order they were made
-
-Objects come from catalog.gitrepo (deterministic: every server gives the same commit
-ids), the protocol from dulwich's own smart-HTTP application and upload-pack handler:
-nothing here speaks git, but for one method of dulwich replaced to serve a fetch into a
-shallow clone (_shallow_request). A built repository is kept in this process, keyed by the
-newest release it holds, so a clone or fetch after the first builds nothing. Pushing
-is refused before dulwich sees the request.
+The protocol is dulwich's own smart-HTTP application and upload-pack handler: nothing
+here speaks git, but for one method of dulwich replaced to serve a fetch into a shallow
+clone (_shallow_request; dulwich is pinned to 1.2 for it). Pushing is refused before
+dulwich sees the request; request bodies are bounded before and after unpacking.
 """
 
 import io
-import threading
 import zlib
-from collections import OrderedDict
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
@@ -30,15 +18,12 @@ from dulwich.errors import GitProtocolError, NotGitRepository
 from dulwich.server import DictBackend, UploadPackHandler
 from dulwich.web import HTTPGitApplication
 
-from catalog import gitrepo, marketplace, plugin_tree
-from catalog.models import Plugin, Release
+from catalog.models import Plugin
+from catalog.plugin_git import marketplace_repo, plugin_repo
 
-REPOS_KEPT = 32
 # What a clone or fetch request (wants, haves, shallow lines) may unpack to: a fetch
 # negotiating 100,000 commits is about 5 MB.
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
-_repos: OrderedDict[tuple, object] = OrderedDict()
-_lock = threading.Lock()
 
 READ_ONLY = (
     "Skillhub serves plugins read-only: clone and fetch work, pushing does not. "
@@ -73,102 +58,6 @@ def _shallow_request(walker, wants) -> None:
 
 
 dulwich_server._ProtocolGraphWalker._handle_shallow_request = _shallow_request
-
-
-def _kept(key: tuple, build):
-    with _lock:
-        if key in _repos:
-            _repos.move_to_end(key)
-            return _repos[key]
-    repo = build()  # outside the lock: two threads may build the same repository once each
-    with _lock:
-        _repos[key] = repo
-        while len(_repos) > REPOS_KEPT:
-            _repos.popitem(last=False)
-    return repo
-
-
-def release_commit_message(release: Release) -> str:
-    return gitrepo.commit_message(f"{release.plugin.name} {release.version}", release.notes)
-
-
-def _fingerprint(releases) -> tuple:
-    """What a repository of `releases` is built from, in one query: each release's stored
-    tree digest, time, version and notes (its commit holds them all). A key made of ids
-    alone could name another database's releases (a restore, or tests that reuse ids)."""
-    rows = releases.values_list(
-        "pk", "plugin__name", "version", "released_at", "notes", "tree_sha256"
-    )
-    return (gitrepo.FORMAT, tuple(rows))
-
-
-def plugin_repo(plugin: Plugin):
-    """The plugin's repository, built once per process per state of its releases."""
-    key = ("plugin", plugin.pk, _fingerprint(plugin.releases.order_by("sequence")))
-
-    def build():
-        builder = gitrepo.Builder()
-        snapshots = [
-            gitrepo.Snapshot(
-                builder.add_tree(plugin_tree.release_tree(release)),
-                release_commit_message(release),
-                int(release.released_at.timestamp()),
-                release.tag,
-            )
-            for release in plugin.releases.select_related("plugin").order_by("sequence")
-        ]
-        return builder.commit_all(snapshots)
-
-    return _kept(key, build)
-
-
-def release_commit(release: Release) -> str:
-    """The commit id of `release` in its plugin's repository (hex), cached by release."""
-    # Everything the commit's bytes depend on besides the immutable release itself.
-    key = ":".join(
-        ["skillhub:release-commit", str(gitrepo.FORMAT), release.tree_sha256,
-         release.plugin.name, release.version, str(release.pk)]
-    )  # fmt: skip
-    commit = cache.get(key)
-    if commit is None:
-        repo = plugin_repo(release.plugin)
-        commit = repo.refs[b"refs/tags/" + release.tag.encode("ascii")].decode("ascii")
-        cache.set(key, commit, timeout=None)
-    return commit
-
-
-def marketplace_repo():
-    """The whole marketplace's repository, one commit per release of any plugin."""
-    releases = Release.objects.select_related("plugin").order_by("position")
-    # Its marketplace.json also names the owner and the description.
-    owner = (settings.SKILLHUB_MARKETPLACE_OWNER, settings.SKILLHUB_MARKETPLACE_DESCRIPTION)
-    key = ("marketplace", owner, _fingerprint(releases))
-
-    def build():
-        builder = gitrepo.Builder()
-        latest: dict[str, tuple[Release, bytes]] = {}
-        snapshots = []
-        for release in releases:
-            tree = builder.add_tree(plugin_tree.release_tree(release))
-            latest[release.plugin.name] = (release, tree)
-            shown = sorted((r for r, _ in latest.values()), key=lambda r: r.plugin.name)
-            manifest = marketplace.repository_manifest(shown)
-            root = builder.add_tree(
-                [plugin_tree.PluginFile(marketplace.MANIFEST_PATH, manifest)],
-                {f"plugins/{name}": tree for name, (_, tree) in latest.items()},
-            )
-            title = f"{release.plugin.name} {release.version}"
-            snapshots.append(
-                gitrepo.Snapshot(
-                    root,
-                    gitrepo.commit_message(title, release.notes),
-                    int(release.released_at.timestamp()),
-                    f"{release.plugin.name}/v{release.version}",
-                )
-            )
-        return builder.commit_all(snapshots)
-
-    return _kept(key, build)
 
 
 # -- smart HTTP ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """This site as a Claude Code plugin marketplace: `marketplace.json`, in two forms.
 
-- Served over HTTP (`/.claude-plugin/marketplace.json`, `/marketplace.json`): each
+- Served over HTTP (`/.claude-plugin/marketplace.json`, `/marketplace.json`, a view of
+  catalog.plugin_views): each
   released plugin with its git repository as the source, pinned by `sha` to the commit
   of its latest release. `claude plugin marketplace add <that URL>` downloads this one
   file, so relative sources would not resolve: Claude Code clones each plugin's git URL
@@ -15,16 +16,13 @@ an alternative: git is the one source, and works everywhere. Fields with no valu
 left out; the name is SKILLHUB_MARKETPLACE_NAME, checked at start.
 """
 
-import hashlib
 import json
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.http import HttpRequest
 
 from catalog import plugin_names
-from catalog.models import Plugin, Release
+from catalog.models import Release
 
 MANIFEST_PATH = ".claude-plugin/marketplace.json"
 
@@ -45,7 +43,7 @@ def _owner() -> dict:
     return {"name": owner, **({"email": email} if email else {})}
 
 
-def _entry(release: Release, source) -> dict:
+def entry(release: Release, source) -> dict:
     entry: dict[str, object] = {
         "name": release.plugin.name,
         "source": source,
@@ -63,7 +61,7 @@ def _entry(release: Release, source) -> dict:
     return entry
 
 
-def _manifest(entries: list[dict]) -> bytes:
+def document(entries: list[dict]) -> bytes:
     data = {
         "name": name(),
         "owner": _owner(),
@@ -75,29 +73,4 @@ def _manifest(entries: list[dict]) -> bytes:
 
 def repository_manifest(releases: list[Release]) -> bytes:
     """marketplace.json inside /marketplace.git: relative sources."""
-    return _manifest([_entry(r, f"./plugins/{r.plugin.name}") for r in releases])
-
-
-def http_manifest(request: HttpRequest | None) -> bytes:
-    """marketplace.json over HTTP: each plugin's git URL, pinned to its latest release."""
-    from catalog.gitserve import release_commit
-
-    base = site_url(request)
-    plugins = Plugin.objects.released().select_related("latest_release__plugin")
-    entries = []
-    for plugin in plugins.order_by("name"):
-        release = plugin.latest_release
-        url = base + reverse("plugin-git-root", args=[plugin.name])
-        source = {"source": "url", "url": url, "sha": release_commit(release)}
-        entries.append(_entry(release, source))
-    return _manifest(entries)
-
-
-@require_GET
-def manifest_view(request: HttpRequest) -> HttpResponse:
-    body = http_manifest(request)
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": "public, no-cache"}
-    if etag in request.headers.get("If-None-Match", ""):
-        return HttpResponseNotModified(headers=headers)
-    return HttpResponse(body, content_type="application/json", headers=headers)
+    return document([entry(r, f"./plugins/{r.plugin.name}") for r in releases])

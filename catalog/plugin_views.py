@@ -1,11 +1,19 @@
 """The public face of plugins: the list, a plugin, a release, its archives.
 
-The git repositories are catalog.gitserve; the marketplace file catalog.marketplace.
-What a release changed is the model's (Release.since_previous, NextRelease); this
+The marketplace file is served here (its document is catalog.marketplace); the git
+repositories are catalog.plugin_git, served by catalog.gitserve. What a release changed is the model's (Release.since_previous, NextRelease); this
 module only lays it out for pages, the editor's release preview included.
 """
 
-from django.http import Http404, StreamingHttpResponse
+import hashlib
+
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -13,6 +21,7 @@ from django.views.decorators.http import require_GET
 from catalog import diffing, marketplace, plugin_tree, skilltree
 from catalog.models import Kind, NextRelease, Plugin, Release, Version
 from catalog.models.plugins import kind_counts
+from catalog.plugin_git import release_commit
 
 ARCHIVE_TYPES = {"zip": "application/zip", "tar.gz": "application/gzip"}
 
@@ -200,3 +209,27 @@ def plugin_git_root(request, name: str):
 @require_GET
 def marketplace_git_root(request):
     return redirect("plugins")
+
+
+def _marketplace_document(request: HttpRequest | None) -> bytes:
+    """marketplace.json over HTTP: each plugin's git URL, pinned to its latest release."""
+    base = marketplace.site_url(request)
+    plugins = Plugin.objects.released().select_related("latest_release__plugin")
+    entries = []
+    for plugin in plugins.order_by("name"):
+        release = plugin.latest_release
+        url = base + reverse("plugin-git-root", args=[plugin.name])
+        source = {"source": "url", "url": url, "sha": release_commit(release)}
+        entries.append(marketplace.entry(release, source))
+    return marketplace.document(entries)
+
+
+@require_GET
+def marketplace_json(request: HttpRequest) -> HttpResponse:
+    """This site as a Claude Code marketplace (catalog.marketplace), revalidated cheaply."""
+    body = _marketplace_document(request)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "public, no-cache"}
+    if etag in request.headers.get("If-None-Match", ""):
+        return HttpResponseNotModified(headers=headers)
+    return HttpResponse(body, content_type="application/json", headers=headers)

@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from django.views.decorators.http import require_GET
 
 import catalog.converters  # noqa: F401  (registers <kind:…> and <name:…>)
-from catalog import api, gitserve, marketplace, plugin_views, views, wellknown
+from catalog import api, gitserve, plugin_views, views, wellknown
 from catalog.feeds import PublishedFeed
 
 urlpatterns = [
@@ -13,8 +13,8 @@ urlpatterns = [
     path("feed.xml", require_GET(PublishedFeed()), name="feed"),
     path(".well-known/agent-skills/index.json", wellknown.index, name="agent-skills-index"),
     path(".well-known/skills/index.json", wellknown.index, {"legacy": True}, name="skills-index"),
-    path(".claude-plugin/marketplace.json", marketplace.manifest_view, name="marketplace-json"),
-    path("marketplace.json", marketplace.manifest_view, name="marketplace-json-short"),
+    path(".claude-plugin/marketplace.json", plugin_views.marketplace_json, name="marketplace-json"),
+    path("marketplace.json", plugin_views.marketplace_json, name="marketplace-json-short"),
     re_path(r"^marketplace\.git/(?P<rest>.*)$", gitserve.marketplace_git, name="marketplace-git"),
     path("marketplace.git", plugin_views.marketplace_git_root, name="marketplace-git-root"),
     path("plugins/", plugin_views.plugins, name="plugins"),

@@ -14,7 +14,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from catalog import gitserve
+from catalog import plugin_git
 from tests import live
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -75,7 +75,7 @@ def test_a_marketplace_added_by_its_json_url_installs_updates_and_loads_the_plug
 
         assert_installed(claude, kit.latest_release)
         # cloned from /plugins/team-kit.git at the commit the marketplace pins
-        first_commit = gitserve.release_commit(kit.latest_release)
+        first_commit = plugin_git.release_commit(kit.latest_release)
         assert installed_record(claude)["gitCommitSha"] == first_commit
 
         second = live.release_next(kit, publisher)
@@ -84,7 +84,7 @@ def test_a_marketplace_added_by_its_json_url_installs_updates_and_loads_the_plug
 
         assert "from 1.0.0 to 1.1.0" in updated
         assert_installed(claude, second)
-        assert installed_record(claude)["gitCommitSha"] == gitserve.release_commit(second)
+        assert installed_record(claude)["gitCommitSha"] == plugin_git.release_commit(second)
 
         init = claude.init(project)
 

@@ -9,8 +9,8 @@ import sys
 import pytest
 from django.test import override_settings
 
-from catalog.gitserve import release_commit
 from catalog.models import Plugin
+from catalog.plugin_git import release_commit
 from tests.factories import GOOD_COMMAND, make_plugin, make_skill
 from tests.shared import REPO
 

@@ -4,8 +4,8 @@ import pytest
 from django.core.management.base import CommandError
 from django.test import Client
 
-from catalog.gitserve import release_commit
 from catalog.models import Release
+from catalog.plugin_git import release_commit
 from tests.factories import GOOD_COMMAND, make_plugin, make_skill, run_command
 
 pytestmark = pytest.mark.django_db
