@@ -1,8 +1,8 @@
-"""The public face of plugins: the list, a plugin, a release, its archives.
-
-The marketplace file is served here (its document is catalog.marketplace); the git
-repositories are catalog.plugin_git, served by catalog.gitserve. What a release changed is the model's (Release.since_previous, NextRelease); this
-module only lays it out for pages, the editor's release preview included.
+"""The public face of plugins: the list, a plugin, a release, its archives, and the
+marketplace file (its document is catalog.marketplace; the git repositories are
+catalog.plugin_git, served by catalog.gitserve). What a release changed is the model's
+(Release.since_previous, NextRelease); this module only lays it out for pages, the
+editor's release preview included.
 """
 
 import hashlib
