@@ -117,7 +117,7 @@ def _item_diffs(pairs) -> list[dict]:
             "fields": diffing.frontmatter_diff(dict(old.metadata), dict(new.metadata)),
         }
         if skill.kind == Kind.SKILL:
-            diff["file_diffs"] = skilltree.page_file_diffs(old.tree(), new.tree())
+            diff["file_diffs"] = skilltree.page_file_diffs(*old.differing_trees(new))
             diff["files_url"] = skill.get_absolute_url() + "files/"
         size = old.text.count("\n") + new.text.count("\n") + 2
         within = compared + size <= diffing.DIFF_MAX_LINES

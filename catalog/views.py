@@ -97,7 +97,7 @@ def _public_diff(skill: Skill, published: list[PublishedVersion], params) -> dic
     old, new = versions[wanted[0]], versions[wanted[1]]
     diff = {"old": old.number, "new": new.number}
     if skill.kind == Kind.SKILL:  # a skill's other files, listed even when SKILL.md is too large
-        diff["file_diffs"] = skilltree.page_file_diffs(old.tree(), new.tree())
+        diff["file_diffs"] = skilltree.page_file_diffs(*old.differing_trees(new))
         diff["files_url"] = skill.get_absolute_url() + "files/"
     hunks = diffing.page_hunks(old.text, new.text)
     if hunks is None:

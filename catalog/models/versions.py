@@ -165,6 +165,25 @@ class Version(models.Model):
             }
         return self._tree
 
+    def differing_trees(self, other: "Version") -> tuple["skilltree.Tree", "skilltree.Tree"]:
+        """This version's and `other`'s files, but only those that differ between them
+        (by digest or mode): what a diff of the two shows, reading no unchanged bytes."""
+        mine, theirs = self.file_index(), other.file_index()
+        paths = {p for p in mine.keys() | theirs.keys() if mine.get(p) != theirs.get(p)}
+        wanted = {mine[p][0] for p in paths if p in mine} | {
+            theirs[p][0] for p in paths if p in theirs
+        }
+        contents = read_blobs(wanted) if wanted else {}
+
+        def tree(index):
+            return {
+                p: skilltree.TreeFile(p, contents[index[p][0]], index[p][1])
+                for p in sorted(paths)
+                if p in index
+            }
+
+        return tree(mine), tree(theirs)
+
     def file(self, path: str) -> "skilltree.TreeFile | None":
         """One file of this version (SKILL.md too), reading only its own blob."""
         if path == skilltree.SKILL_MD:

@@ -63,6 +63,19 @@ def test_a_new_version_that_changes_one_file_of_80_stores_one_new_blob(author):
     assert result.version.analysis.file_count == 80
 
 
+def test_a_diff_of_two_versions_reads_only_the_files_that_differ(author):
+    text, files = large_skill(80, 5 * 1024 * 1024)
+    skill = Skill.create("skill", "big", text, author, files=files).version.skill
+    changed = replaced(files, "references/part-000.md", b"# Part 0, rewritten\n")
+    second = skill.save_version(text, author, "One reference", base_number=1, files=changed)
+
+    old, new = skill.versions.get(number=1).differing_trees(second.version)
+
+    assert list(old) == list(new) == ["references/part-000.md"]
+    assert new["references/part-000.md"].data == b"# Part 0, rewritten\n"
+    assert old["references/part-000.md"].data == files["references/part-000.md"].data
+
+
 def test_the_same_file_in_two_skills_is_one_blob(author, pdf):
     text, files = pdf_skill()
     Skill.create(
