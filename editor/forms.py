@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from catalog import skillfile, skilltree
 from catalog.importing import archive_limits
@@ -190,3 +191,13 @@ class ImportForm(forms.Form):
                 f"The file is {upload.size:,} bytes, over the upload limit of {limit:,} bytes."
             )
         return upload
+
+
+def add_errors(form, error: ValidationError) -> None:
+    """A model's ValidationError on the form: each field's messages by their field (the
+    form's own errors for fields it does not have)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

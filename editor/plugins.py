@@ -14,12 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from catalog import plugin_names, semver
-from catalog.models import Kind, Plugin, ReleaseError, Skill
+from catalog.models import PUBLISH_PERMISSION, Kind, Plugin, ReleaseError, Skill
 from catalog.models.plugins import DETAIL_FIELDS, MAX_KEYWORDS
 from catalog.plugin_views import change_set, item_rows
-from editor.views import _add_errors
+from editor.forms import add_errors
 
-PUBLISH_PERMISSION = "catalog.publish_skill"
 NOTES_MAX = 20_000
 
 
@@ -103,7 +102,7 @@ def plugin_new(request):
         try:
             plugin = Plugin.create(form.cleaned_data["name"], request.user, **form.details())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Created {plugin.name}: choose its items.")
             return redirect("editor:plugin-edit", name=plugin.name)
@@ -145,7 +144,7 @@ def plugin_edit(request, name: str):
                 plugin.update_details(request.user, **form.details())
                 plugin.set_items(form.chosen_skills(), request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Saved {plugin.name}.")
             return redirect("editor:plugin-edit", name=plugin.name)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog import bundles, collisions, diffing, skillfile, skilltree
 from catalog.converters import whole_number
 from catalog.importing import check_upload, confirm_import
-from catalog.models import EditConflict, Event, Kind, Skill, Tag, Version
+from catalog.models import PUBLISH_PERMISSION, EditConflict, Event, Kind, Skill, Tag, Version
 from catalog.previews import build_preview, stored_preview
 from catalog.views import file_response
 from editor import pages
@@ -27,9 +27,10 @@ from editor.forms import (
     PreviewForm,
     TagsForm,
     VersionForm,
+    add_errors,
 )
 
-publisher_required = permission_required("catalog.publish_skill", raise_exception=True)
+publisher_required = permission_required(PUBLISH_PERMISSION, raise_exception=True)
 
 
 def _get_skill(kind: str, name: str) -> Skill:
@@ -134,7 +135,7 @@ def new(request):
                 data["kind"], data["name"], data["text"], request.user, data["message"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Created {data['name']} v1.")
             return redirect(result.version.skill.get_edit_url())
@@ -169,7 +170,7 @@ def edit(request, kind, name):
             on = data["resolved_version"] or data["base_version"]
             form = EditForm(initial={**data, "base_version": on, "resolved_version": None})
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _saved_message(result))
             return redirect(skill.get_edit_url())
@@ -245,14 +246,6 @@ def _conflict_rows(conflict: EditConflict | None):
     ]
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 @login_required
 @require_POST
 def files(request, name):
@@ -281,7 +274,7 @@ def files(request, name):
             conflict, status = error, 409
             form = pages.conflict_form(form, upload)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _saved_message(result))
             target = form.target if data["action"] != "delete" else ""

@@ -23,6 +23,7 @@ from catalog.models.plugins import (
     ReleaseItem,
 )
 from catalog.models.skills import (
+    PUBLISH_PERMISSION,
     EditConflict,
     Event,
     Kind,
@@ -39,6 +40,7 @@ from catalog.models.skills import (
 from catalog.models.versions import Version, VersionFile, tree_limits
 
 __all__ = [
+    "PUBLISH_PERMISSION",
     "Analysis",
     "Blob",
     "EditConflict",

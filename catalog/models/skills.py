@@ -35,6 +35,10 @@ class Result(models.TextChoices):
     ERROR = "error", "Errors"
 
 
+# Publishing, restoring and releasing plugins: the Publishers group (migration 0002).
+PUBLISH_PERMISSION = "catalog.publish_skill"
+
+
 class Tag(models.Model):
     name = models.SlugField(max_length=50, unique=True)
 
