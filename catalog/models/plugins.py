@@ -38,14 +38,23 @@ class PluginQuerySet(models.QuerySet):
         return self.filter(latest_release__isnull=False)
 
 
-class Plugin(models.Model):
-    name = models.CharField(max_length=plugin_names.NAME_MAX, unique=True)
+class PluginDetails(models.Model):
+    """What a plugin says of itself (DETAIL_FIELDS): a Plugin's now, a Release's as it
+    was released."""
+
     description = models.CharField(max_length=500, blank=True)
     author = models.CharField(max_length=200, blank=True)  # "Name" or "Name <email>"
     homepage = models.URLField(max_length=500, blank=True)
     license = models.CharField(max_length=100, blank=True)  # an SPDX id such as MIT
     keywords = models.JSONField(default=list, blank=True)
     category = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Plugin(PluginDetails):
+    name = models.CharField(max_length=plugin_names.NAME_MAX, unique=True)
     items = models.ManyToManyField(Skill, through="PluginItem", related_name="plugins")
     latest_release = models.ForeignKey(
         "Release", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -312,7 +321,7 @@ class PluginItem(models.Model):
         return f"{self.plugin_id} {self.skill_id}"
 
 
-class Release(models.Model):
+class Release(PluginDetails):  # the details as released (the plugin may change later)
     plugin = models.ForeignKey(Plugin, on_delete=models.PROTECT, related_name="releases")
     version = models.CharField(max_length=semver.MAX_LENGTH)
     sequence = models.PositiveIntegerField()  # 1, 2, 3…: the git history's order
@@ -328,13 +337,6 @@ class Release(models.Model):
     # The digest of its stored files (ReleaseFile): what its git objects are built from.
     tree_sha256 = models.CharField(max_length=71)
     items = models.ManyToManyField(Version, through="ReleaseItem", related_name="releases")
-    # The plugin's details as they were released (the plugin may change them later).
-    description = models.CharField(max_length=500, blank=True)
-    author = models.CharField(max_length=200, blank=True)
-    homepage = models.URLField(max_length=500, blank=True)
-    license = models.CharField(max_length=100, blank=True)
-    keywords = models.JSONField(default=list, blank=True)
-    category = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["plugin", "-sequence"]
