@@ -404,7 +404,7 @@ def plugin_manifest(moved: Sequence, plugin: Plugin = Plugin()) -> bytes:
         "name": plugin.name,
         "version": f"1.0.0+{lock_digest(moved)[:12]}",
         "description": description + (f" at {plugin.site}" if plugin.site else ""),
-        "author": {"name": plugin.author, **({"email": plugin.email} if plugin.email else {})},
+        "author": plugin_names.person_of(plugin.author, plugin.email),
     }
     if plugin.homepage:
         manifest["homepage"] = plugin.homepage

@@ -39,20 +39,18 @@ def site_url(request: HttpRequest | None) -> str:
 
 
 def _owner() -> dict:
-    owner, email = plugin_names.split_author(settings.SKILLHUB_MARKETPLACE_OWNER or "Skillhub")
-    return {"name": owner, **({"email": email} if email else {})}
+    return plugin_names.person(settings.SKILLHUB_MARKETPLACE_OWNER or "Skillhub")
 
 
 def entry(release: Release, source) -> dict:
     entry: dict[str, object] = {
         "name": release.plugin.name,
         "source": source,
-        "description": release.description or f"{release.plugin.name}, released on Skillhub",
+        "description": plugin_names.described(release.plugin.name, release.description),
         "version": release.version,
     }
     if release.author:
-        author, email = plugin_names.split_author(release.author)
-        entry["author"] = {"name": author, **({"email": email} if email else {})}
+        entry["author"] = plugin_names.person(release.author)
     for key in ("homepage", "license", "category"):
         if value := getattr(release, key):
             entry[key] = value

@@ -81,3 +81,19 @@ def split_author(text: str) -> tuple[str, str]:
     if match := _AUTHOR_WITH_EMAIL.fullmatch(text):
         return match["name"] or match["email"], match["email"]
     return text, ""
+
+
+def person(text: str) -> dict:
+    """An author or owner ("Name <email>") as plugin.json and marketplace.json write one."""
+    return person_of(*split_author(text))
+
+
+def person_of(name: str, email: str) -> dict:
+    """{"name", "email"?}: the e-mail only when there is one."""
+    return {"name": name, **({"email": email} if email else {})}
+
+
+def described(name: str, description: str) -> str:
+    """A plugin's description, or the one it gets when it has none (Claude Code's
+    validator wants one)."""
+    return description or f"{name}, released on Skillhub"

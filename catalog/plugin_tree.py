@@ -98,16 +98,16 @@ def render_tree(release: Release, versions) -> list[PluginFile]:
 def manifest(release: Release) -> bytes:
     """`.claude-plugin/plugin.json` of a release; fields with no value are left out."""
     signer = exporting.Plugin.configured(name=release.plugin.name)  # SKILLHUB_PLUGIN_AUTHOR
-    name, email = (
-        plugin_names.split_author(release.author)
+    author = (
+        plugin_names.person(release.author)
         if release.author
-        else (signer.author, signer.email)
+        else plugin_names.person_of(signer.author, signer.email)
     )
     data: dict[str, object] = {
         "name": release.plugin.name,
         "version": release.version,
-        "description": release.description or f"{release.plugin.name}, released on Skillhub",
-        "author": {"name": name, **({"email": email} if email else {})},
+        "description": plugin_names.described(release.plugin.name, release.description),
+        "author": author,
     }
     if release.homepage:
         data["homepage"] = release.homepage
