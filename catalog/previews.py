@@ -121,3 +121,73 @@ def stored_preview(version) -> StoredPreview:
         result=version.result,
         metadata=version.metadata,
     )
+
+
+@dataclass(frozen=True)
+class Risk:
+    """What a reader should know about before installing an item, as a badge on the
+    catalog and on the item page, from the lint problems its version stored."""
+
+    key: str
+    label: str
+    explanation: str
+    codes: frozenset[str]
+
+
+RISKS = (
+    Risk(
+        "shell",
+        "runs shell commands",
+        "Runs a shell command before the prompt is sent, without a matching Bash rule.",
+        frozenset({"shell-not-allowed", "pipe-to-shell"}),
+    ),
+    Risk(
+        "bash",
+        "unrestricted Bash",
+        "Allows every shell command without asking.",
+        frozenset({"unrestricted-bash"}),
+    ),
+    Risk(
+        "comment",
+        "hidden HTML comments",
+        "Holds HTML comments: hidden on this page, read by the model.",
+        frozenset({"html-comment"}),
+    ),
+    Risk(
+        "invisible",
+        "invisible characters",
+        "Holds zero-width or bidi control characters that can hide or reorder text.",
+        frozenset({"invisible-character"}),
+    ),
+    # A skill's folder (catalog/skilltree.py's lint): what its files let Claude do.
+    Risk(
+        "scripts",
+        "ships executable scripts",
+        "Comes with executable files that Claude can run; the file list marks them.",
+        frozenset({"executable-file"}),
+    ),
+    Risk(
+        "download",
+        "script downloads and runs code",
+        "A script of the skill fetches something from the network and pipes it to a shell.",
+        frozenset({"script-pipes-to-shell"}),
+    ),
+    Risk(
+        "network",
+        "scripts use the network",
+        "A script of the skill reaches the network (curl, wget, an HTTP client or a URL).",
+        frozenset({"script-uses-network"}),
+    ),
+    Risk(
+        "binary",
+        "large binary files",
+        "Comes with binary files over 1 MiB, which no reviewer can read.",
+        frozenset({"large-binary"}),
+    ),
+)
+
+
+def risks_of(problems: list[dict]) -> list[Risk]:
+    """The risks that lint problems (as stored: dicts with a code) point at, in a fixed order."""
+    codes = {problem.get("code") for problem in problems}
+    return [risk for risk in RISKS if risk.codes & codes]

@@ -16,7 +16,7 @@ from catalog import collisions, diffing, exporting, search, skillfile, skilltree
 from catalog.converters import whole_number
 from catalog.downloads import count_download
 from catalog.models import Kind, PublishedVersion, Skill
-from catalog.previews import argument_hint, frontmatter_rows, prompt_html
+from catalog.previews import argument_hint, frontmatter_rows, prompt_html, risks_of
 
 # Request header of clients that only check whether an item changed: not a download.
 UPDATE_CHECK_HEADER = "X-Skills-Update-Check"
@@ -67,7 +67,7 @@ def index(request):
     rows = list(page.object_list)
     clashes = collisions.clashes(rows, Skill.objects.public())
     for skill in rows:
-        skill.risks = skillfile.risks_of(skill.published.problems)
+        skill.risks = risks_of(skill.published.problems)
         skill.clashes = clashes[skill.pk]
     context = {
         "query": query,
@@ -139,7 +139,7 @@ def skill(request, kind, name):
         )
         if arguments
         else None,
-        "risks": skillfile.risks_of(version.problems),
+        "risks": risks_of(version.problems),
         "clashes": collisions.clashes([item], Skill.objects.public())[item.pk],
         "published_versions": published,
         "downloads": next((v.downloads for v in published if v.number == version.number), 0),
