@@ -305,7 +305,7 @@ def find_collisions(items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
 
 # The slash commands, skills and agents Claude Code brings by itself, as the pinned CLI
 # lists them in an empty folder; scripts/claude_builtins.py writes the file.
-BUILTINS_FILE = Path(__file__).with_name("claude_builtins.json")
+BUILTINS_FILE = Path(__file__).parents[1] / "claude_builtins.json"
 
 
 @functools.cache
