@@ -11,8 +11,9 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
-from catalog import plugin_names
+from catalog import archives, plugin_names, skilltree
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -22,15 +23,29 @@ def env_str(name: str, default: str = "") -> str:
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """Unset or empty is the default; anything but the usual spellings of yes and no
+    stops the start: USE_TLS=ture must not quietly turn secure cookies and HSTS off."""
+    value = os.environ.get(name, "").strip()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is neither true nor false: use 1, true, yes or on, "
+        "or 0, false, no or off (or leave it empty for the default)."
+    )
 
 
 def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    return int(value) if value.strip() else default
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -38,17 +53,20 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+# The suite's settings (tests/settings.py) switch this on, and so do the tests and the
+# bench (bench/run.py) that start a Python on these settings to see what an environment
+# does to them: a made-up key, the test client's host, no TLS, static files uncollected.
+# Lowercase, so it is no Django setting that code could branch on.
+testing = env_bool("SKILLHUB_TESTING")
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and not env_bool("SKILLHUB_TESTING"):
-        from django.core.exceptions import ImproperlyConfigured
-
+    if not DEBUG and not testing:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "django-insecure-local-development-only"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
-if env_bool("SKILLHUB_TESTING"):
+if testing:
     ALLOWED_HOSTS += ["testserver"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -175,7 +193,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or env_bool("SKILLHUB_TESTING")
+            if DEBUG or testing
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -187,7 +205,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-USE_TLS = env_bool("USE_TLS", not DEBUG and not env_bool("SKILLHUB_TESTING"))
+USE_TLS = env_bool("USE_TLS", not DEBUG and not testing)
 SESSION_COOKIE_SECURE = USE_TLS
 CSRF_COOKIE_SECURE = USE_TLS
 SECURE_SSL_REDIRECT = USE_TLS and env_bool("SECURE_SSL_REDIRECT", True)
@@ -225,32 +243,36 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 11 * 1024 * 1024)
 
-# Skillhub's own limits (see ../shared/adversarial/archives.md). One .md item is at most
-# 1 MiB (catalog/skillfile.py's MAX_FILE_BYTES, docs/skill-format.md §3).
+# Skillhub's own limits (see ../shared/adversarial/archives.md). Each has its default in
+# the pure module that enforces it, which imports no Django; here the environment may
+# change it. One .md item is at most 1 MiB (catalog/skillfile's MAX_FILE_BYTES,
+# docs/skill-format.md §3), which nothing here changes.
 # A skill's folder (catalog/skilltree.py): per file, per version (the Skills API's
 # limit) and files per skill, SKILL.md included.
+_tree = skilltree.DEFAULT_TREE_LIMITS
 SKILLHUB_SKILL_LIMITS = {
-    "max_file_bytes": env_int("SKILLHUB_SKILL_FILE_BYTES", 10 * 1024 * 1024),
-    "max_total_bytes": env_int("SKILLHUB_SKILL_TOTAL_BYTES", 30 * 1024 * 1024),
-    "max_files": env_int("SKILLHUB_SKILL_FILES", 1000),
+    "max_file_bytes": env_int("SKILLHUB_SKILL_FILE_BYTES", _tree.max_file_bytes),
+    "max_total_bytes": env_int("SKILLHUB_SKILL_TOTAL_BYTES", _tree.max_total_bytes),
+    "max_files": env_int("SKILLHUB_SKILL_FILES", _tree.max_files),
 }
 # A plugin release (catalog/models/plugins.py) is rendered, stored, zipped and cloned
 # whole, in memory: files and bytes in all.
 SKILLHUB_RELEASE_FILES = env_int("SKILLHUB_RELEASE_FILES", 10_000)
 SKILLHUB_RELEASE_BYTES = env_int("SKILLHUB_RELEASE_BYTES", 64 * 1024 * 1024)
 # Uploads and folders given to import_skills (catalog/archives.py): room for a whole
-# skills repository (Anthropic's: 17 skills of up to 83 files, about 20 MB, folders 7
-# deep) and for a skill at its limits; a file may be as large as a skill's file may be.
-# The import page takes the file as an upload, which DATA_UPLOAD_MAX_MEMORY_SIZE does
-# not count; an upload over FILE_UPLOAD_MAX_MEMORY_SIZE waits in a temporary file, and
-# the form refuses one over max_upload_bytes before reading it.
+# skills repository and for a skill at its limits; a file may be as large as a skill's
+# file may be. The import page takes the file as an upload, which
+# DATA_UPLOAD_MAX_MEMORY_SIZE does not count; an upload over FILE_UPLOAD_MAX_MEMORY_SIZE
+# waits in a temporary file, and the form refuses one over max_upload_bytes before
+# reading it.
+_archive = archives.DEFAULT_LIMITS
 SKILLHUB_ARCHIVE_LIMITS = {
-    "max_upload_bytes": env_int("SKILLHUB_MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
-    "max_entries": env_int("SKILLHUB_MAX_ENTRIES", 5000),
+    "max_upload_bytes": env_int("SKILLHUB_MAX_UPLOAD_BYTES", _archive.max_upload_bytes),
+    "max_entries": env_int("SKILLHUB_MAX_ENTRIES", _archive.max_entries),
     "max_file_bytes": SKILLHUB_SKILL_LIMITS["max_file_bytes"],
-    "max_total_bytes": env_int("SKILLHUB_MAX_TOTAL_BYTES", 128 * 1024 * 1024),
-    "max_path_chars": 255,
-    "max_path_depth": env_int("SKILLHUB_MAX_PATH_DEPTH", 12),
+    "max_total_bytes": env_int("SKILLHUB_MAX_TOTAL_BYTES", _archive.max_total_bytes),
+    "max_path_chars": _archive.max_path_chars,
+    "max_path_depth": env_int("SKILLHUB_MAX_PATH_DEPTH", _archive.max_path_depth),
 }
 # Where the bytes of skills' files go (catalog/blobs.py): empty keeps them in the
 # database, the only thing to back up; "s3" puts them in an S3-compatible bucket through
@@ -258,8 +280,6 @@ SKILLHUB_ARCHIVE_LIMITS = {
 SKILLHUB_BLOB_STORAGE = env_str("SKILLHUB_BLOB_STORAGE", "")
 if SKILLHUB_BLOB_STORAGE == "s3":
     if not env_str("SKILLHUB_S3_BUCKET"):
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured(
             "SKILLHUB_BLOB_STORAGE=s3 needs SKILLHUB_S3_BUCKET, the name of an existing bucket "
             "(and SKILLHUB_S3_ENDPOINT_URL for a store other than AWS, such as MinIO)."
@@ -283,8 +303,6 @@ if SKILLHUB_BLOB_STORAGE == "s3":
         },
     }
 elif SKILLHUB_BLOB_STORAGE:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         f"SKILLHUB_BLOB_STORAGE={SKILLHUB_BLOB_STORAGE!r} is not a blob store: leave it empty "
         "to keep files in the database, or set it to s3 (with SKILLHUB_S3_BUCKET)."
@@ -296,8 +314,6 @@ SKILLHUB_PAGE_SIZE = 50
 # id such as MIT) goes into plugin.json only when set.
 SKILLHUB_PLUGIN_NAME = env_str("SKILLHUB_PLUGIN_NAME", "skillhub")
 if not plugin_names.is_kebab(SKILLHUB_PLUGIN_NAME):
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         f"SKILLHUB_PLUGIN_NAME={SKILLHUB_PLUGIN_NAME!r} is not kebab-case: use 1-64 lowercase "
         "letters and digits in words joined by single hyphens, such as backend-kit."
@@ -311,8 +327,6 @@ SKILLHUB_PLUGIN_LICENSE = env_str("SKILLHUB_PLUGIN_LICENSE")
 # out absolute on that origin; unset, they are on the host a request came to.
 SKILLHUB_MARKETPLACE_NAME = env_str("SKILLHUB_MARKETPLACE_NAME", "skillhub")
 if problem := plugin_names.marketplace_name_problem(SKILLHUB_MARKETPLACE_NAME):
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(f"SKILLHUB_MARKETPLACE_NAME: {problem}")
 SKILLHUB_MARKETPLACE_OWNER = env_str("SKILLHUB_MARKETPLACE_OWNER", "Skillhub")
 SKILLHUB_MARKETPLACE_DESCRIPTION = env_str(
@@ -320,8 +334,6 @@ SKILLHUB_MARKETPLACE_DESCRIPTION = env_str(
 )
 SKILLHUB_PUBLIC_URL = env_str("SKILLHUB_PUBLIC_URL").rstrip("/")
 if SKILLHUB_PUBLIC_URL and not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", SKILLHUB_PUBLIC_URL):
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         f"SKILLHUB_PUBLIC_URL={SKILLHUB_PUBLIC_URL!r} is not a site URL: use one such as "
         "https://skills.example.com"

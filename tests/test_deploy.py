@@ -75,6 +75,77 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def started(environment: dict[str, str]) -> subprocess.CompletedProcess:
+    """Import the production settings in a fresh Python with `environment`."""
+    return subprocess.run(
+        [sys.executable, "-c", "import skillhub.settings"],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("USE_TLS", "ture", "USE_TLS='ture' is neither true nor false: use 1, true, yes or on"),
+        ("DEBUG", "maybe", "DEBUG='maybe' is neither true nor false"),
+        ("SKILLHUB_DOWNLOAD_WINDOW", "1h", "SKILLHUB_DOWNLOAD_WINDOW='1h' is not a whole number."),
+        ("SKILLHUB_SKILL_FILE_BYTES", "10MB", "SKILLHUB_SKILL_FILE_BYTES='10MB' is not a whole"),
+    ],
+)
+def test_a_setting_it_cannot_read_stops_the_start_naming_the_variable_and_value(
+    tmp_path, variable, value, message
+):
+    result = started(production_environment(tmp_path, **{variable: value}))
+
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: ")
+    assert message in last_line
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [
+        *[(yes, True) for yes in ["1", "true", "True", "YES", "on", " On "]],
+        *[(no, False) for no in ["0", "false", "FALSE", "no", "Off", " off "]],
+        ("", None),  # the default
+        ("  ", None),
+    ],
+)
+def test_a_yes_or_no_setting_takes_the_usual_spellings_in_any_case(monkeypatch, value, read):
+    from skillhub.settings import env_bool
+
+    monkeypatch.setenv("SKILLHUB_EXAMPLE_SWITCH", value)
+
+    assert env_bool("SKILLHUB_EXAMPLE_SWITCH", True) is (True if read is None else read)
+    assert env_bool("SKILLHUB_EXAMPLE_SWITCH", False) is (False if read is None else read)
+
+
+@pytest.mark.parametrize(("value", "read"), [("12", 12), (" 12 ", 12), ("-1", -1), ("", 7)])
+def test_a_number_setting_reads_a_whole_number_or_keeps_the_default(monkeypatch, value, read):
+    from skillhub.settings import env_int
+
+    monkeypatch.setenv("SKILLHUB_EXAMPLE_NUMBER", value)
+
+    assert env_int("SKILLHUB_EXAMPLE_NUMBER", 7) == read
+
+
+def test_each_limit_left_unset_is_the_default_of_the_pure_module_that_enforces_it():
+    from django.conf import settings
+
+    from catalog import archives, skilltree
+
+    skill = skilltree.TreeLimits(**settings.SKILLHUB_SKILL_LIMITS)
+    archive = archives.Limits(**settings.SKILLHUB_ARCHIVE_LIMITS)
+
+    assert skill == skilltree.DEFAULT_TREE_LIMITS
+    assert archive == archives.DEFAULT_LIMITS
+
+
 # -- TLS behind a proxy ---------------------------------------------------------------
 
 TLS_PROBE = f"""
