@@ -1,8 +1,9 @@
-"""Line, word and frontmatter-field diffs, and three-way merge.
+"""Line and word diffs: the hunks a diff page shows, unified or side by side.
 
 Pure Python: imports no Django. Texts are the normalised stored form (LF line ends); a
 text may or may not end with a newline, and every function here keeps that difference
-visible instead of smoothing it over.
+visible instead of smoothing it over. Three-way merge is catalog.merging, which shares
+split_lines and match_work; frontmatter-field diffs are catalog.field_diffs.
 """
 
 from __future__ import annotations
@@ -14,22 +15,17 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Literal
 
-import merge3
-
 __all__ = [
-    "Conflict",
     "DiffLine",
-    "FieldChange",
     "Hunk",
-    "MergeResult",
     "Row",
     "Segment",
-    "TooLargeToMerge",
-    "frontmatter_diff",
-    "merge",
+    "hunk_stats",
+    "match_work",
     "page_hunks",
-    "reverted",
+    "rows",
     "side_by_side",
+    "split_lines",
     "stats",
     "unified",
 ]
@@ -38,7 +34,7 @@ __all__ = [
 # quadratic in the worst case) nor readable: such a pair is shown as wholly changed.
 WORD_DIFF_LIMIT = 2000
 
-# Above this many pairs of equal elements (see _match_work), exact matching gets slow:
+# Above this many pairs of equal elements (see match_work), exact matching gets slow:
 # tens of milliseconds, growing with the square of the repeats.
 LINE_MATCH_BUDGET = 10_000
 WORD_MATCH_BUDGET = 5_000
@@ -51,7 +47,7 @@ _TOKEN = re.compile(r"(?P<space>\s+)|\w+|[^\w\s]")
 _Opcode = tuple[str, int, int, int, int]
 
 
-def _split_lines(text: str) -> list[str]:
+def split_lines(text: str) -> list[str]:
     """Lines with their "\\n" kept; only the last one may lack it.
 
     str.splitlines would also break on \\r, \\f, U+2028 and friends, which in stored
@@ -65,170 +61,6 @@ def _split_lines(text: str) -> list[str]:
     else:
         lines[-1] = lines[-1][:-1]
     return lines
-
-
-# --------------------------------------------------------------------------- merge
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """One region both sides changed differently; each field is that side's text there."""
-
-    base_start: int  # 1-based line in base where the region starts (or, if empty, would)
-    base: str
-    theirs: str
-    mine: str
-
-
-@dataclass(frozen=True)
-class MergeResult:
-    text: str | None  # the merged text when clean, else None
-    conflicts: list[Conflict]
-
-    @property
-    def clean(self) -> bool:
-        return not self.conflicts
-
-
-@dataclass(frozen=True)
-class _Side:
-    """A text as merge3 sees it: every line ends with "\\n", and whether the text did.
-
-    Merging the final newline as its own tiny three-way value keeps it from turning the
-    last line into a change (and so a spurious conflict) on a side that never touched it.
-    """
-
-    lines: list[str]
-    final_newline: bool
-
-    @classmethod
-    def of(cls, text: str) -> _Side:
-        lines = _split_lines(text)
-        final_newline = not lines or lines[-1].endswith("\n")
-        if not final_newline:
-            lines[-1] += "\n"
-        return cls(lines, final_newline)
-
-    def text(self, start: int, end: int) -> str:
-        joined = "".join(self.lines[start:end])
-        if end == len(self.lines) and not self.final_newline:
-            joined = joined[:-1]
-        return joined
-
-
-def merge(base: str, theirs: str, mine: str, *, mine_wins: bool = False) -> MergeResult:
-    """Three-way merge of `mine` (the author's text) with `theirs` (what landed since base).
-
-    Changes on one side only are taken; identical changes on both sides are taken once;
-    different changes to the same or to adjacent lines are conflicts (merge3, like diff3
-    and git, needs an unchanged line between two edits to keep them apart) unless
-    `mine_wins`, when mine is taken there: the author resolved those regions by hand, and
-    their other changes still come through. Raises TooLargeToMerge past MERGE_MATCH_BUDGET.
-    """
-    sides = _Side.of(base), _Side.of(theirs), _Side.of(mine)
-    base_side, their_side, my_side = sides
-    merger = _merger(base_side, their_side, my_side)
-    merged: list[str] = []
-    conflicts: list[Conflict] = []
-    for region in merger.merge_regions():
-        kind = region[0]
-        if kind == "unchanged":
-            merged.extend(base_side.lines[region[1] : region[2]])
-        elif kind in ("a", "same"):
-            merged.extend(their_side.lines[region[1] : region[2]])
-        elif kind == "b":
-            merged.extend(my_side.lines[region[1] : region[2]])
-        elif mine_wins:
-            merged.extend(my_side.lines[region[5] : region[6]])
-        else:
-            conflicts.append(_region(sides, *region[1:]))
-    if conflicts:
-        return MergeResult(text=None, conflicts=conflicts)
-    text = "".join(merged)
-    if text and not _merge_flag(*(side.final_newline for side in sides)):
-        text = text[:-1]
-    return MergeResult(text=text, conflicts=[])
-
-
-def _region(sides, base_start, base_end, their_start, their_end, my_start, my_end) -> Conflict:
-    """One region of a three-way comparison, each side's text in its range."""
-    base_side, their_side, my_side = sides
-    return Conflict(
-        base_start=base_start + 1,
-        base=base_side.text(base_start, base_end),
-        theirs=their_side.text(their_start, their_end),
-        mine=my_side.text(my_start, my_end),
-    )
-
-
-def reverted(base: str, theirs: str, mine: str) -> list[Conflict]:
-    """The changes `theirs` made to `base` that `mine` undoes: each region `theirs` changed
-    where `mine` holds exactly what `base` had (changed lines put back, added lines gone,
-    deleted lines back), and the final newline if `theirs` changed it and `mine` did not.
-
-    Regions are `merge`'s: lines that all three share separate them, so edits to adjacent
-    lines are one region. A region `mine` changed as well, differently from both, is an
-    edit of its own (`merge` calls it a conflict), and one where `mine` made the same
-    change keeps it: neither is an undo. Each comes as a Conflict whose `mine` is `base`.
-    """
-    base_side, their_side, my_side = _Side.of(base), _Side.of(theirs), _Side.of(mine)
-    merger = _merger(base_side, their_side, my_side)
-    undone: list[Conflict] = []
-    base_at = their_at = my_at = 0
-    undone_to_end = False
-    # Between two runs of lines all three share lies a region each side may have changed
-    # (merge3's own walk, in merge_regions); its base range is what they replaced.
-    for sync in merger.find_sync_regions():
-        base_match, base_end, their_match, their_end, my_match, my_end = sync
-        base_lines = base_side.lines[base_at:base_match]
-        if (
-            their_side.lines[their_at:their_match] != base_lines
-            and my_side.lines[my_at:my_match] == base_lines
-        ):
-            ranges = (base_at, base_match, their_at, their_match, my_at, my_match)
-            undone.append(_region((base_side, their_side, my_side), *ranges))
-            undone_to_end = base_match == len(base_side.lines)
-        base_at, their_at, my_at = base_end, their_end, my_end
-    newline_undone = their_side.final_newline != base_side.final_newline == my_side.final_newline
-    if newline_undone and not undone_to_end:
-        ends = [len(side.lines) for side in (base_side, their_side, my_side)]
-        base_end, their_end, my_end = ends
-        undone.append(
-            Conflict(
-                base_start=max(base_end, 1),
-                base=base_side.text(max(base_end - 1, 0), base_end),
-                theirs=their_side.text(max(their_end - 1, 0), their_end),
-                mine=my_side.text(max(my_end - 1, 0), my_end),
-            )
-        )
-    return undone
-
-
-# merge3 matches lines with difflib, whose work grows with the square of lines that
-# repeat just under its 1% junk threshold: two such 1 MiB texts take minutes. Every save
-# from a stale page merges, inside the item's row lock, so past this many pairs of equal
-# lines (see _match_work) Skillhub asks the author to merge by hand instead.
-MERGE_MATCH_BUDGET = 2_000_000
-
-
-class TooLargeToMerge(ValueError):
-    """Texts whose three-way merge would cost more than MERGE_MATCH_BUDGET."""
-
-
-def _merger(base: _Side, theirs: _Side, mine: _Side) -> merge3.Merge3:
-    work = _match_work(base.lines, theirs.lines) + _match_work(base.lines, mine.lines)
-    if work > MERGE_MATCH_BUDGET:
-        raise TooLargeToMerge(
-            f"These versions are too large to merge line by line ({work:,} pairs of equal "
-            f"lines to match; the limit is {MERGE_MATCH_BUDGET:,})."
-        )
-    return merge3.Merge3(base.lines, theirs.lines, mine.lines)
-
-
-def _merge_flag(base: bool, theirs: bool, mine: bool) -> bool:
-    # A two-valued thing cannot conflict: whichever side changed it wins, and if both
-    # changed it they changed it to the same value.
-    return mine if theirs == base else theirs
 
 
 # ---------------------------------------------------------------------- line diffs
@@ -284,11 +116,11 @@ def _line_matcher(old_lines: list[str], new_lines: list[str]) -> SequenceMatcher
     matcher's work grows with the square of those repeats (a minute for two 1 MiB
     versions with many blank lines).
     """
-    exact = _match_work(old_lines, new_lines) <= LINE_MATCH_BUDGET
+    exact = match_work(old_lines, new_lines) <= LINE_MATCH_BUDGET
     return SequenceMatcher(None, old_lines, new_lines, autojunk=not exact)
 
 
-def _match_work(a: Sequence[str], b: Sequence[str]) -> int:
+def match_work(a: Sequence[str], b: Sequence[str]) -> int:
     """How many (i, j) with a[i] == b[j]: what one pass of SequenceMatcher walks through."""
     counts = Counter(b)
     return sum(counts[item] for item in a)
@@ -301,7 +133,7 @@ def unified(old: str, new: str, context: int = 3) -> list[Hunk]:
     pair carries word-level segments marking what changed; any other line is one
     unchanged-looking segment (its op already says it is new or gone).
     """
-    old_lines, new_lines = _split_lines(old), _split_lines(new)
+    old_lines, new_lines = split_lines(old), split_lines(new)
     matcher = _line_matcher(old_lines, new_lines)
     return [_hunk(group, old_lines, new_lines) for group in matcher.get_grouped_opcodes(context)]
 
@@ -346,7 +178,7 @@ def hunk_stats(hunks: Sequence[Hunk]) -> tuple[int, int]:
 
 def stats(old: str, new: str) -> tuple[int, int]:
     """(lines added, lines removed), counted as in `unified`."""
-    matcher = _line_matcher(_split_lines(old), _split_lines(new))
+    matcher = _line_matcher(split_lines(old), split_lines(new))
     added = removed = 0
     for tag, old_from, old_to, new_from, new_to in matcher.get_opcodes():
         if tag != "equal":
@@ -506,7 +338,7 @@ def _word_opcodes(a: list[str], b: list[str]) -> list[_Opcode]:
     a_end, b_end = len(a) - tail, len(b) - tail
     opcodes: list[_Opcode] = [("equal", 0, head, 0, head)] if head else []
     middle_a, middle_b = a[head:a_end], b[head:b_end]
-    if _match_work(middle_a, middle_b) > WORD_MATCH_BUDGET:
+    if match_work(middle_a, middle_b) > WORD_MATCH_BUDGET:
         opcodes.append(("replace", head, a_end, head, b_end))
     elif middle_a or middle_b:
         matcher = SequenceMatcher(None, middle_a, middle_b, autojunk=False)
@@ -565,152 +397,3 @@ def _segments(pieces: list[tuple[str, bool]]) -> tuple[Segment, ...]:
     return tuple(Segment("".join(texts), changed) for texts, changed in runs) or (
         Segment("", False),
     )
-
-
-# --------------------------------------------------------------- frontmatter fields
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    key: str
-    change: Literal["added", "removed", "changed"]
-    old: object  # None when added
-    new: object  # None when removed
-    permission: bool  # the field governs what the item may do: a reviewer must look
-    note: str  # for permission fields, what changed in a person's words; else ""
-
-
-# Fields whose change alters what the item may do or run. `context` and `agent` are
-# skill fields (run in a forked context, as which subagent); no other kind defines them.
-PERMISSION_FIELDS = frozenset(
-    {
-        "allowed-tools",
-        "disallowed-tools",
-        "tools",
-        "disallowedTools",
-        "permissionMode",
-        "model",
-        "hooks",
-        "mcpServers",
-        "disable-model-invocation",
-        "user-invocable",
-        "shell",
-        "context",
-        "agent",
-    }
-)
-TOOL_RULE_FIELDS = frozenset({"allowed-tools", "disallowed-tools", "tools", "disallowedTools"})
-
-_UNSET = "(default)"
-
-
-def frontmatter_diff(old: dict, new: dict) -> list[FieldChange]:
-    """The fields added, removed or changed between two parsed frontmatter mappings."""
-    changes = []
-    for key in sorted({*old, *new}, key=str):
-        if key not in old:
-            change, before, after = "added", None, new[key]
-        elif key not in new:
-            change, before, after = "removed", old[key], None
-        elif _same_value(old[key], new[key]):
-            continue
-        else:
-            change, before, after = "changed", old[key], new[key]
-        permission = key in PERMISSION_FIELDS
-        note = _permission_note(key, change, before, after) if permission else ""
-        changes.append(FieldChange(str(key), change, before, after, permission, note))
-    return changes
-
-
-def _same_value(a: object, b: object) -> bool:
-    # Stricter than ==, which holds for True == 1 == 1.0: YAML `true` and `1` are
-    # different values and a validator treats them differently.
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        assert isinstance(b, dict)
-        return a.keys() == b.keys() and all(_same_value(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple):
-        assert isinstance(b, list | tuple)
-        return len(a) == len(b) and all(map(_same_value, a, b))
-    return a == b
-
-
-def _permission_note(key: str, change: str, old: object, new: object) -> str:
-    if key in TOOL_RULE_FIELDS:
-        return _rules_note(old, new)
-    if isinstance(old, dict) or isinstance(new, dict):
-        return _mapping_note(key, old, new)
-    before = _UNSET if change == "added" else _show(old)
-    after = _UNSET if change == "removed" else _show(new)
-    return f"{key} {before} → {after}"
-
-
-def _rules_note(old: object, new: object) -> str:
-    old_rules, new_rules = tool_rules(old), tool_rules(new)
-    old_set, new_set = set(old_rules), set(new_rules)
-    added = [rule for rule in new_rules if rule not in old_set]
-    removed = [rule for rule in old_rules if rule not in new_set]
-    parts = []
-    if added:
-        parts.append("adds " + ", ".join(added))
-    if removed:
-        parts.append("removes " + ", ".join(removed))
-    return "; ".join(parts) or "same rules, written differently"
-
-
-def _mapping_note(key: str, old: object, new: object) -> str:
-    """Which top-level entries (hook events, MCP servers) came, went or changed."""
-    before = old if isinstance(old, dict) else {}
-    after = new if isinstance(new, dict) else {}
-    added = [str(k) for k in after if k not in before]
-    removed = [str(k) for k in before if k not in after]
-    changed = [str(k) for k in after if k in before and not _same_value(before[k], after[k])]
-    parts = []
-    for verb, names in (("adds", added), ("removes", removed), ("changes", changed)):
-        if names:
-            parts.append(f"{verb} {', '.join(names)}")
-    return f"{key}: " + "; ".join(parts) if parts else f"{key} {_show(old)} → {_show(new)}"
-
-
-def _show(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def tool_rules(value: object) -> list[str]:
-    """The rules of an allowed-tools-like field, in order, without repeats.
-
-    The field is a string of rules separated by commas or spaces, or a list of such
-    strings; a rule is `Tool` or `Tool(specifier)`, and a specifier may hold spaces and
-    commas (`Bash(git commit -m "a, b")`), so separators only count outside parentheses.
-    """
-    if value is None:
-        return []
-    items = value if isinstance(value, list | tuple) else [value]
-    rules: dict[str, None] = {}  # an ordered set
-    for item in items:
-        if item is not None:
-            rules.update(dict.fromkeys(_split_rules(str(item))))
-    return list(rules)
-
-
-def _split_rules(text: str) -> Iterator[str]:
-    depth = 0
-    current: list[str] = []
-    for char in text:
-        if depth == 0 and (char == "," or char.isspace()):
-            if current:
-                yield "".join(current)
-                current = []
-            continue
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth = max(0, depth - 1)  # a stray ")" must not hide the separators after it
-        current.append(char)
-    if current:
-        yield "".join(current)

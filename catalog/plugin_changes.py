@@ -11,7 +11,7 @@ permissive `permissionMode`, and hooks or MCP servers added or changed.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from catalog import diffing
+from catalog import field_diffs
 
 # Fields whose rules grant (a rule added widens) and whose rules take away (a rule
 # removed widens). An agent without `tools` may use every tool, so removing the field
@@ -38,7 +38,7 @@ class PinnedItem:
 class ItemChange:
     old: PinnedItem
     new: PinnedItem
-    permissions: tuple[diffing.FieldChange, ...]  # every permission field that changed
+    permissions: tuple[field_diffs.FieldChange, ...]  # every permission field that changed
     widened: tuple[str, ...]  # what it may do now that it could not before, in words
 
 
@@ -78,7 +78,7 @@ def compare(before: list[PinnedItem], after: list[PinnedItem]) -> PluginChanges:
         if old[key].digest == new[key].digest:
             unchanged.append(new[key])
             continue
-        fields = diffing.frontmatter_diff(dict(old[key].metadata), dict(new[key].metadata))
+        fields = field_diffs.frontmatter_diff(dict(old[key].metadata), dict(new[key].metadata))
         permissions = tuple(change for change in fields if change.permission)
         changed.append(ItemChange(old[key], new[key], permissions, widenings(old[key], new[key])))
     return PluginChanges(added, removed, tuple(changed), tuple(unchanged))
@@ -95,16 +95,16 @@ def widenings(old: PinnedItem, new: PinnedItem) -> tuple[str, ...]:
             continue
         if key not in new.metadata:
             continue
-        granted = set(diffing.tool_rules(new.metadata.get(key)))
-        had = set(diffing.tool_rules(old.metadata.get(key)))
+        granted = set(field_diffs.tool_rules(new.metadata.get(key)))
+        had = set(field_diffs.tool_rules(old.metadata.get(key)))
         if unrestricted_when_absent and key not in old.metadata:
             continue  # it could use every tool before
         if extra := _beyond(granted, had):
             notes.append(f"{key} adds {', '.join(extra)}")
     for key in _DENYING:
         dropped = _beyond(
-            set(diffing.tool_rules(old.metadata.get(key))),
-            set(diffing.tool_rules(new.metadata.get(key))),
+            set(field_diffs.tool_rules(old.metadata.get(key))),
+            set(field_diffs.tool_rules(new.metadata.get(key))),
         )
         if dropped:
             notes.append(f"{key} no longer denies {', '.join(dropped)}")

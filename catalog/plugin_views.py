@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from catalog import diffing, marketplace, plugin_tree, skilltree
+from catalog import diffing, field_diffs, marketplace, plugin_tree, skilltree
 from catalog.models import Kind, NextRelease, Plugin, Release, Version
 from catalog.models.plugins import kind_counts
 from catalog.plugin_git import release_commit
@@ -114,7 +114,7 @@ def _item_diffs(pairs) -> list[dict]:
             "skill": skill,
             "old": old,
             "new": new,
-            "fields": diffing.frontmatter_diff(dict(old.metadata), dict(new.metadata)),
+            "fields": field_diffs.frontmatter_diff(dict(old.metadata), dict(new.metadata)),
         }
         if skill.kind == Kind.SKILL:
             diff["file_diffs"] = skilltree.page_file_diffs(*old.differing_trees(new))

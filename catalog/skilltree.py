@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from catalog import diffing
+from catalog import diffing, merging
 from catalog.paths import Collisions, unsafe_name_reasons
 from catalog.skillfile import Problem
 
@@ -303,7 +303,7 @@ def merge_trees(
     mine_wins: bool = False,
 ) -> TreeMerge:
     """Three-way merge, file by file. A file only one side changed takes that side; text
-    changed on both sides merges line by line (diffing.merge); the same binary changed on
+    changed on both sides merges line by line (merging.merge); the same binary changed on
     both sides, or a file changed on one side and deleted on the other, is a conflict
     (with `mine_wins`, a resolve, mine is taken instead)."""
     merged: Tree = {}
@@ -340,8 +340,8 @@ def _merge_file(
     if not (t.is_text and m.is_text and (b is None or b.is_text)):
         return m, "a binary file changed on both sides"
     try:
-        merge = diffing.merge(b.text if b else "", t.text, m.text)
-    except diffing.TooLargeToMerge:
+        merge = merging.merge(b.text if b else "", t.text, m.text)
+    except merging.TooLargeToMerge:
         return m, "changed on both sides, too large to merge line by line"
     if not merge.clean:
         return m, "changed on both sides in the same lines"

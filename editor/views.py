@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog import bundles, collisions, diffing, skillfile, skilltree
+from catalog import bundles, collisions, diffing, field_diffs, skillfile, skilltree
 from catalog.converters import whole_number
 from catalog.importing import check_upload, confirm_import
 from catalog.models import PUBLISH_PERMISSION, EditConflict, Event, Kind, Skill, Tag, Version
@@ -338,7 +338,7 @@ def diff(request, kind, name):
         "new": new,
         "new_label": new_label,
         "layout": layout,
-        "fields": diffing.frontmatter_diff(old.metadata, new_meta),
+        "fields": field_diffs.frontmatter_diff(old.metadata, new_meta),
         "hunks": hunks,
         "side": [(hunk, diffing.rows(hunk)) for hunk in hunks or []] if layout == "side" else None,
         "stats": diffing.hunk_stats(hunks or []),

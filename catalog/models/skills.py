@@ -16,7 +16,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog import diffing, skillfile, skilltree
+from catalog import merging, skillfile, skilltree
 from catalog.models.versions import Edit, Version, check_tree, same_tree
 
 write_log = logging.getLogger("skillhub.write")
@@ -290,7 +290,7 @@ class Skill(models.Model):
                 result = skill._save_on(
                     Edit(text, files, author, message), base_number, resolved_number
                 )
-            except diffing.TooLargeToMerge as error:
+            except merging.TooLargeToMerge as error:
                 again = " Reload the page, make your change to the newest version and save again."
                 raise ValidationError({"text": f"{error}{again}"}) from None
         if result.created:
@@ -318,7 +318,7 @@ class Skill(models.Model):
         if files is None:
             files = on.tree() if on else {}
         if latest and on is not latest:
-            merge = diffing.merge(on.text, latest.text, text)
+            merge = merging.merge(on.text, latest.text, text)
             tree = skilltree.merge_trees(on.tree(), latest.tree(), files)
             if not merge.clean or not tree.clean:
                 raise EditConflict(
@@ -369,7 +369,7 @@ class Skill(models.Model):
             if number not in versions:
                 raise ValidationError({form_field: f"There is no v{number}."})
         base, resolved = versions[base_number], versions[resolved_number]
-        text = diffing.merge(base.text, resolved.text, text, mine_wins=True).text
+        text = merging.merge(base.text, resolved.text, text, mine_wins=True).text
         if files is not None:
             files = skilltree.merge_trees(base.tree(), resolved.tree(), files, mine_wins=True).files
         return text, files
@@ -384,7 +384,7 @@ class Skill(models.Model):
         before = self.versions.filter(number=latest.number - 1).first()
         if before is None:
             return
-        undone = diffing.reverted(before.text, latest.text, text)
+        undone = merging.reverted(before.text, latest.text, text)
         if undone:
             raise EditConflict(before, latest, text, undone, undoes=True)
 

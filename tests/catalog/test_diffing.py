@@ -4,21 +4,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog import diffing
+from catalog import merging
 from catalog.diffing import (
     WORD_DIFF_LIMIT,
-    Conflict,
     DiffLine,
     Segment,
-    frontmatter_diff,
     hunk_stats,
-    merge,
-    reverted,
     rows,
     side_by_side,
     stats,
     unified,
 )
+from catalog.field_diffs import frontmatter_diff
+from catalog.merging import Conflict, merge, reverted
 from tests.shared import corpus_files, needs_shared
 
 BASE = "one\ntwo\nthree\nfour\nfive\nsix\nseven\n"
@@ -647,6 +645,6 @@ def test_a_merge_past_the_matching_budget_is_refused_instead_of_taking_minutes()
     # 200 lines each repeated 100 times: under difflib's 1% junk threshold, so every
     # pair of equal lines would be matched.
     base = "".join(f"line {i % 200}\n" for i in range(20_000))
-    with pytest.raises(diffing.TooLargeToMerge, match="too large to merge"):
-        diffing.merge(base, base + "theirs\n", "mine\n" + base)
-    assert diffing.merge(base[:20_000], base[:20_000] + "x\n", base[:20_000]).clean
+    with pytest.raises(merging.TooLargeToMerge, match="too large to merge"):
+        merging.merge(base, base + "theirs\n", "mine\n" + base)
+    assert merging.merge(base[:20_000], base[:20_000] + "x\n", base[:20_000]).clean

@@ -1,5 +1,6 @@
 """The pure modules import no Django, so the rules stay usable anywhere (DESIGN.md)."""
 
+import pkgutil
 import subprocess
 import sys
 
@@ -16,12 +17,22 @@ PURE_MODULES = [
     "catalog.layouts",
     "catalog.paths",
     "catalog.diffing",
+    "catalog.merging",
+    "catalog.field_diffs",
     "catalog.skilltree",
     "catalog.semver",
     "catalog.plugin_changes",
     "catalog.plugin_names",
     "catalog.gitrepo",
     "catalog.marketplace_layout",
+]
+# Every module of a pure package on its own too, so a module its __init__ does not import
+# is checked as well.
+PURE_PACKAGES = ["catalog.skillfile"]
+PURE_MODULES += [
+    f"{package}.{module.name}"
+    for package in PURE_PACKAGES
+    for module in pkgutil.iter_modules([str(REPO.joinpath(*package.split(".")))])
 ]
 
 
