@@ -7,6 +7,7 @@ off, no SKILLHUB_TESTING), because the suite's own settings are the testing ones
 import json
 import logging
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -222,6 +223,22 @@ def test_pages_forbid_sniffing_framing_and_leaking_the_referrer(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+def test_every_script_is_a_file_of_this_site_and_htmx_is_django_htmxs_copy(client, debug):
+    """No inline script, which the policy would block: htmx comes from django-htmx's
+    static files ({% htmx_script %}), and with DEBUG on so does its error-page helper."""
+    with override_settings(DEBUG=debug):
+        page = client.get("/").content.decode()
+
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", page, flags=re.DOTALL)
+    sources = [re.search(r'src="([^"]+)"', attributes).group(1) for attributes, _ in scripts]
+    assert all(body.strip() == "" for _, body in scripts)
+    assert sources[0] == "/static/django_htmx/htmx-2.min.js"
+    assert sources[-1] == "/static/js/skillhub.js"
+    assert ("/static/django_htmx/django-htmx.js" in sources) is debug
 
 
 # -- the 500 page -----------------------------------------------------------------------
