@@ -1,4 +1,5 @@
 import re
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -151,6 +152,10 @@ def _text_bytes(text: str, old: skilltree.TreeFile | None) -> bytes:
 
 
 class PreviewForm(forms.Form):
+    """What the live preview is sent as someone types. The preview never refuses: it
+    answers whatever it is sent with a fragment (tests/test_hostile_input.py), so read it
+    through sent(), not is_valid()."""
+
     text = forms.CharField(strip=False, required=False)
     kind = forms.ChoiceField(choices=Kind.choices, required=False)
     name = forms.CharField(max_length=255, required=False)
@@ -159,6 +164,13 @@ class PreviewForm(forms.Form):
     # preview lints against that version's files (and previews other files as such).
     base_version = forms.IntegerField(min_value=1, required=False)
     path = forms.CharField(max_length=1000, required=False, strip=False)
+
+    def sent(self) -> dict[str, Any]:
+        """The fields that validated. One that did not (an unknown kind, a name or
+        arguments over their limit, a version that is no number) counts as not sent, and
+        the preview uses its default."""
+        self.full_clean()
+        return self.cleaned_data
 
 
 class VersionForm(forms.Form):

@@ -100,9 +100,7 @@ def dashboard(request):
 @login_required
 @require_POST
 def preview(request):
-    form = PreviewForm(request.POST)
-    form.is_valid()
-    data = form.cleaned_data
+    data = PreviewForm(request.POST).sent()
     text, kind, name = data.get("text") or "", data.get("kind") or Kind.COMMAND, data.get("name")
     on = _edited_version(kind, name, data.get("base_version"))
     path = data.get("path") or skilltree.SKILL_MD
