@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from catalog import diffing, rendering, skillfile, skilltree
+from catalog import diffing, highlighting, rendering, skillfile, skilltree
 from catalog.blobs import Blob, read_blobs
 from catalog.converters import whole_number
 from catalog.models import EditConflict, Skill, Version
@@ -22,7 +22,7 @@ def file_preview(skill: Skill, path: str, text: str) -> str:
     """A text file beside the editor: markdown rendered (its relative links resolved from
     its own folder), anything else highlighted by its name."""
     if not path.lower().endswith(".md"):
-        return rendering.highlight_file(path, text)
+        return highlighting.highlight_file(path, text)
     folder = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
     hosts = settings.SKILLHUB_IMAGE_HOSTS
     return rendering.render_markdown(skillfile.normalise(text), hosts, files_url(skill) + folder)

@@ -11,6 +11,9 @@ from tests.shared import REPO
 PURE_MODULES = [
     "catalog.skillfile",
     "catalog.rendering",
+    "catalog.markdown_rules",
+    "catalog.sanitising",
+    "catalog.highlighting",
     "catalog.bundles",
     "catalog.locks",
     "catalog.archives",

@@ -5,11 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from catalog.markdown_rules import HIGHLIGHT_MAX_BYTES, TABLE_CELLS_MAX, TABLE_FILLED_CELLS_MAX
 from catalog.rendering import (
-    HIGHLIGHT_MAX_BYTES,
     RENDER_BUDGET,
-    TABLE_CELLS_MAX,
-    TABLE_FILLED_CELLS_MAX,
     render_markdown,
     render_prompt,
     render_prompt_bounded,
