@@ -76,18 +76,6 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def started(environment: dict[str, str]) -> subprocess.CompletedProcess:
-    """Import the production settings in a fresh Python with `environment`."""
-    return subprocess.run(
-        [sys.executable, "-c", "import skillhub.settings"],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
@@ -100,7 +88,7 @@ def started(environment: dict[str, str]) -> subprocess.CompletedProcess:
 def test_a_setting_it_cannot_read_stops_the_start_naming_the_variable_and_value(
     tmp_path, variable, value, message
 ):
-    result = started(production_environment(tmp_path, **{variable: value}))
+    result = manage(production_environment(tmp_path, **{variable: value}), "check")
 
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
