@@ -172,6 +172,16 @@ def test_preview_shows_body_frontmatter_problems_and_the_prompt_with_arguments(b
     assert "Fix issue 123 at priority very high with" in prompt.text
 
 
+def test_a_preview_field_that_does_not_validate_counts_as_not_sent(browser):
+    text = "---\ndescription: Fix an issue\n---\nFix issue $ARGUMENTS now.\n"
+
+    sent_nonsense = preview(browser, text, kind="no-such-kind", arguments="9" * 2001)
+    sent_nothing = preview(browser, text)
+
+    assert one(sent_nonsense, data_prompt=True).text == one(sent_nothing, data_prompt=True).text
+    assert "9999" not in sent_nonsense
+
+
 def test_preview_of_invalid_yaml_shows_an_error_on_its_line(browser):
     html = preview(browser, "---\nargument-hint: x\ndescription: a: b\n---\nBody\n")
     errors = select(html, data_severity="error")
