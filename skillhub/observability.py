@@ -2,15 +2,48 @@
 
 Fields travel in the log record's ``extra`` under ``fields`` so that the text
 formatter (for people) and the JSON formatter (for machines) print the same
-facts.
+facts. Every record made while a request is being answered carries that request's
+id (``record.request_id``, printed by both formatters), so an error logged deep in
+the domain (a parser's caught bug, say) can be found beside its request line.
 """
 
+import contextvars
 import json
 import logging
 import time
 import uuid
 
+from django.core.signals import request_finished
+
 request_log = logging.getLogger("skillhub.request")
+current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "current_request_id", default=""
+)
+_make_record = logging.getLogRecordFactory()
+
+
+def _record_with_request_id(*args, **kwargs) -> logging.LogRecord:
+    record = _make_record(*args, **kwargs)
+    if request_id := current_request_id.get():
+        record.request_id = request_id
+    return record
+
+
+logging.setLogRecordFactory(_record_with_request_id)
+
+
+def _request_finished(**kwargs) -> None:
+    current_request_id.set("")
+
+
+request_finished.connect(_request_finished, dispatch_uid="skillhub-request-id")
+
+
+def _fields(record: logging.LogRecord) -> dict:
+    fields = dict(getattr(record, "fields", {}))
+    if getattr(record, "request_id", "") and "request_id" not in fields:
+        fields["request_id"] = record.request_id
+    return fields
 
 
 class JsonFormatter(logging.Formatter):
@@ -20,7 +53,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "event": record.getMessage(),
-            **getattr(record, "fields", {}),
+            **_fields(record),
         }
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
@@ -29,7 +62,7 @@ class JsonFormatter(logging.Formatter):
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        fields = " ".join(f"{k}={_text_value(v)}" for k, v in getattr(record, "fields", {}).items())
+        fields = " ".join(f"{k}={_text_value(v)}" for k, v in _fields(record).items())
         line = f"{self.formatTime(record, '%H:%M:%S')} {record.levelname:<7} {record.name}: "
         line += f"{record.getMessage()} {fields}".rstrip()
         if record.exc_info:
@@ -51,6 +84,9 @@ class RequestLogMiddleware:
     def __call__(self, request):
         request.id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
         started = time.perf_counter()
+        # Set until the response is closed (request_finished): Django logs a 4xx or 5xx
+        # after the middleware has returned, and a streamed body is written later still.
+        current_request_id.set(request.id)
         response = self.get_response(request)
         user = getattr(request, "user", None)
         request_log.info(

@@ -191,3 +191,19 @@ def test_healthz_answers_200_ok_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_a_record_logged_while_a_request_is_answered_carries_its_id(client):
+    records = capture("django.request")
+    handler = next(records)
+    try:
+        client.get("/commands/no-such-item/", HTTP_X_REQUEST_ID="req-42")
+    finally:
+        records.close()
+    not_found = [r for r in handler.records if r.getMessage().startswith("Not Found")]
+    assert [r.request_id for r in not_found] == ["req-42"]
+    assert json.loads(JsonFormatter().format(not_found[0]))["request_id"] == "req-42"
+    assert "request_id=req-42" in TextFormatter().format(not_found[0])
+    # and none after it
+    after = logging.getLogger("django.request").makeRecord("x", logging.INFO, "f", 1, "m", (), None)
+    assert not hasattr(after, "request_id")

@@ -3,6 +3,8 @@ modules of the package; and stored(), a stored file's parts without checking it 
 
 from __future__ import annotations
 
+import logging
+
 from catalog.skillfile.fences import _check_early_end, _split
 from catalog.skillfile.fields import _missing_description, _validate_fields
 from catalog.skillfile.frontmatter import _Frontmatter, _read_frontmatter
@@ -13,6 +15,7 @@ from catalog.skillfile.text import _read_text
 from catalog.skillfile.tools import _shell_policy
 
 PROFILES = ("claude-code", "portable")
+log = logging.getLogger("skillhub.skillfile")
 
 
 def parse(
@@ -28,7 +31,12 @@ def parse(
     if readable:
         try:
             _analyse(skill, problems)
-        except Exception as error:  # a bug here must not take the caller down
+        except Exception as error:  # a bug here must not take the caller down…
+            # …nor hide: the traceback is logged (with the request's id, when there is one).
+            log.exception(
+                "skillfile.parse failed",
+                extra={"fields": {"kind": skill.kind, "name": skill.name, "chars": len(text)}},
+            )
             problems.error(
                 "internal-error",
                 f"Skillhub could not check this file ({type(error).__name__}); please report it.",
