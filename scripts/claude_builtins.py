@@ -5,7 +5,7 @@ brings by itself, as the pinned CLI reports them in an empty folder.
     .venv/bin/python scripts/claude_builtins.py --check   # exit 1 if it is out of date
 
 The version is tests/claude_code.py's pin (CLAUDE_CODE_VERSION=… to try another). Run it
-after moving the pin, and commit the file: skillfile.py warns (`builtin-name`) when a
+after moving the pin, and commit the file: catalog/skillfile/ warns (`builtin-name`) when a
 command or skill takes one of these names, and tests/catalog/test_claude_builtins.py
 fails while the file differs from what the pinned CLI says.
 

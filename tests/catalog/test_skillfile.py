@@ -1,4 +1,4 @@
-"""The skill-file core (catalog/skillfile.py) against docs/skill-format.md §1-§5."""
+"""The skill-file core (the catalog/skillfile/ package) against docs/skill-format.md §1-§5."""
 
 import csv
 import json
