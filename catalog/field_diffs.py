@@ -6,9 +6,10 @@ Pure Python: imports no Django.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
+
+from catalog.skillfile import split_tool_rules
 
 __all__ = ["FieldChange", "frontmatter_diff", "tool_rules"]
 
@@ -128,8 +129,9 @@ def tool_rules(value: object) -> list[str]:
     """The rules of an allowed-tools-like field, in order, without repeats.
 
     The field is a string of rules separated by commas or spaces, or a list of such
-    strings; a rule is `Tool` or `Tool(specifier)`, and a specifier may hold spaces and
-    commas (`Bash(git commit -m "a, b")`), so separators only count outside parentheses.
+    strings, cut the way the lint cuts it (skillfile.split_tool_rules). Unbalanced
+    parentheses, which the lint reports, still give rules here: a diff shows what
+    changed, not whether it is valid.
     """
     if value is None:
         return []
@@ -137,23 +139,5 @@ def tool_rules(value: object) -> list[str]:
     rules: dict[str, None] = {}  # an ordered set
     for item in items:
         if item is not None:
-            rules.update(dict.fromkeys(_split_rules(str(item))))
+            rules.update(dict.fromkeys(split_tool_rules(str(item))[0]))
     return list(rules)
-
-
-def _split_rules(text: str) -> Iterator[str]:
-    depth = 0
-    current: list[str] = []
-    for char in text:
-        if depth == 0 and (char == "," or char.isspace()):
-            if current:
-                yield "".join(current)
-                current = []
-            continue
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth = max(0, depth - 1)  # a stray ")" must not hide the separators after it
-        current.append(char)
-    if current:
-        yield "".join(current)

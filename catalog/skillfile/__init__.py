@@ -17,6 +17,7 @@ Public interface (models, views, commands and tests rely on these names):
     bundle_path(kind, name) -> str      ".claude/commands/frontend/component.md" ...
     locate(path: str) -> tuple[kind, name | None] | None   kind and name from a file path
     find_collisions(items) -> list[tuple[command name, skill name]]
+    split_tool_rules(text) -> (rules, balanced)   an allowed-tools value cut into its rules
     claude_builtins() -> dict           catalog/claude_builtins.json: what Claude Code brings
     builtin_name(kind, name) -> str | None   "skill"/"command" if /name is one of Claude Code's
     expand(skill: SkillFile, arguments: str) -> str        the prompt Claude Code would send
@@ -78,6 +79,7 @@ from catalog.skillfile.results import Problem, SkillFile
 from catalog.skillfile.strict_yaml import StrictLoader
 from catalog.skillfile.strict_yaml import _load_yaml as _load_yaml  # for the tests
 from catalog.skillfile.text import decode, normalise
+from catalog.skillfile.tools import split_tool_rules
 
 if yaml.__with_libyaml__:  # the tests hold the two loaders to each other
     from catalog.skillfile.strict_yaml import _FastStrictLoader as _FastStrictLoader
@@ -116,5 +118,6 @@ __all__ = [
     "parse",
     "slash_name",
     "split_arguments",
+    "split_tool_rules",
     "stored",
 ]

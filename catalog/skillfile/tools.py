@@ -61,9 +61,12 @@ _RULE = re.compile(r"(?P<tool>[^()\s,]+)(?:\((?P<spec>.*)\))?", re.DOTALL)
 _ALLOW_FIELDS = ("allowed-tools", "tools")
 
 
-def _split_rules(text: str) -> tuple[list[str], bool]:
+def split_tool_rules(text: str) -> tuple[list[str], bool]:
     """Rules separated by commas or whitespace outside parentheses; and whether the
-    parentheses balance."""
+    parentheses balance. A specifier may hold spaces and commas
+    (`Bash(git commit -m "a, b")`), so separators only count outside parentheses; a
+    stray ")" does not hide the separators after it. The lint checks the balance, the
+    field diffs (catalog.field_diffs) only compare the rules, so both split here."""
     rules: list[str] = []
     current: list[str] = []
     depth = 0
@@ -98,7 +101,7 @@ def _rules_with_lines(value, node, line: int, front: _Frontmatter) -> list[tuple
 
 
 def _check_rule(text: str, key: str, line: int, problems: _Problems) -> None:
-    rules, balanced = _split_rules(text)
+    rules, balanced = split_tool_rules(text)
     if not balanced:
         problems.error(
             "unbalanced-parentheses",
@@ -232,7 +235,7 @@ def _shell_policy(front: _Frontmatter | None) -> _ShellPolicy:
     texts = [] if not _is_rules(value) else [value] if isinstance(value, str) else value
     specs: list[str | None] = []
     for text in texts:
-        rules, balanced = _split_rules(text)
+        rules, balanced = split_tool_rules(text)
         for rule in rules if balanced else []:
             match = _RULE.fullmatch(rule)
             if match and match["tool"] == "Bash":
