@@ -13,7 +13,6 @@ from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_GET
 
 from catalog import collisions, diffing, exporting, search, skillfile, skilltree
-from catalog.converters import whole_number
 from catalog.downloads import count_download
 from catalog.models import Kind, PublishedVersion, Skill
 from catalog.previews import argument_hint, frontmatter_rows, prompt_html, risks_of
@@ -89,12 +88,9 @@ def _public_diff(skill: Skill, published: list[PublishedVersion], params) -> dic
     """The diff the page was asked for (`from`, `to`), between versions that were published."""
     if "from" not in params and "to" not in params:
         return None
-    numbers = {v.number for v in published}
-    wanted = [whole_number(params.get(key)) for key in ("from", "to")]
-    if not all(number in numbers for number in wanted):
+    old, new = (skill.published_version_named(params.get(key), published) for key in ("from", "to"))
+    if old is None or new is None:
         raise Http404("Only versions that were published can be compared here.")
-    versions = {v.number: v for v in skill.versions.filter(number__in=wanted)}
-    old, new = versions[wanted[0]], versions[wanted[1]]
     diff = {"old": old.number, "new": new.number}
     if skill.kind == Kind.SKILL:  # a skill's other files, listed even when SKILL.md is too large
         diff["file_diffs"] = skilltree.page_file_diffs(*old.differing_trees(new))
@@ -173,13 +169,10 @@ def raw(request, kind, name):
 
 
 def _raw_version(item: Skill, wanted: str | None):
-    if wanted is None:
-        return item.published
-    published = {v.number for v in item.published_history()}
-    number = whole_number(wanted)
-    if number not in published:
+    version = item.published if wanted is None else item.published_version_named(wanted)
+    if version is None:
         raise Http404("Only versions that were published can be downloaded here.")
-    return item.versions.get(number=number)
+    return version
 
 
 FORMATS = {

@@ -13,7 +13,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog import bundles, collisions, diffing, field_diffs, skillfile, skilltree
-from catalog.converters import whole_number
 from catalog.importing import check_upload, confirm_import
 from catalog.models import PUBLISH_PERMISSION, EditConflict, Event, Kind, Skill, Tag, Version
 from catalog.previews import build_preview, stored_preview
@@ -45,15 +44,8 @@ def _get_skill(kind: str, name: str) -> Skill:
 
 
 def _get_version(skill: Skill, ref: str | None) -> Version:
-    """A version by number, or `latest` / `published`."""
-    if ref in (None, "", "latest"):
-        version = skill.latest
-    elif ref == "published":
-        version = skill.published
-    elif (number := whole_number(ref)) is not None:
-        version = skill.versions.filter(number=number).first()
-    else:
-        version = None
+    """A version by number, or `latest` / `published` (Skill.version_named), else 404."""
+    version = skill.version_named(ref)
     if version is None:
         raise Http404(f"{skill.display_name} has no version {ref!r}.")
     return version

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog import merging, skillfile, skilltree
+from catalog.converters import whole_number
 from catalog.models.versions import Edit, Version, check_tree, same_tree
 
 write_log = logging.getLogger("skillhub.write")
@@ -206,6 +207,30 @@ class Skill(models.Model):
             PublishedVersion(number, first_published[number], counts.get(number, 0), previous)
             for number, previous in zip(numbers, older, strict=True)
         ]
+
+    def version_named(self, label: str | None) -> "Version | None":
+        """The version a URL names (`?version=`, `?from=`, `?to=`): `latest` (also when the
+        label is absent or empty), `published`, or a number; None if there is no such one."""
+        if label in (None, "", "latest"):
+            return self.latest
+        if label == "published":
+            return self.published
+        if (number := whole_number(label)) is None:
+            return None
+        return self.versions.filter(number=number).first()
+
+    def published_version_named(
+        self, label: str | None, history: list["PublishedVersion"] | None = None
+    ) -> "Version | None":
+        """The version a public URL names by its number, if that version was ever
+        published (drafts do not exist on the public pages), else None. `history` is
+        published_history() when the caller already has it."""
+        number = whole_number(label)
+        if history is None:
+            history = self.published_history()
+        if number is None or number not in {v.number for v in history}:
+            return None
+        return self.versions.filter(number=number).first()
 
     # -- writing ----------------------------------------------------------
 
