@@ -117,12 +117,7 @@ def _page_url(request, number: int) -> str:
 def skill_detail(request, kind, name):
     """One published item with its text, metadata and time of publication."""
     try:
-        skill = (
-            Skill.objects.public()
-            .select_related("published__analysis")
-            .prefetch_related("tags")
-            .lookup(kind, name)
-        )
+        skill = Skill.objects.prefetch_related("tags").published_item(kind, name)
     except Skill.DoesNotExist:
         return error(404, "not-found", f"No published {kind} called {name}.")
     version = skill.published

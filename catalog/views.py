@@ -24,7 +24,7 @@ UPDATE_CHECK_HEADER = "X-Skills-Update-Check"
 def _get_published(kind: str, name: str) -> Skill:
     """The published item, or 404: drafts and unpublished items do not exist here."""
     try:
-        return Skill.objects.public().select_related("published__analysis").lookup(kind, name)
+        return Skill.objects.published_item(kind, name)
     except Skill.DoesNotExist:
         raise Http404(f"No published {kind} called {name}.") from None
 

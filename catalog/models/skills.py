@@ -129,6 +129,11 @@ class SkillQuerySet(models.QuerySet):
         """The item called `name` of `kind`; names are unique case-insensitively."""
         return self.named(kind, name).get()
 
+    def published_item(self, kind: str, name: str) -> "Skill":
+        """The published item called `name` of `kind`, with its published version's
+        analysis; drafts and archived items do not exist here (Skill.DoesNotExist)."""
+        return self.public().select_related("published__analysis").lookup(kind, name)
+
 
 class Skill(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)

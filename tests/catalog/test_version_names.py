@@ -1,7 +1,9 @@
-"""How a URL's version label (`latest`, `published`, a number) names a version."""
+"""How a URL names an item (the public lookup) and a version (`latest`, `published`, a
+number)."""
 
 import pytest
 
+from catalog.models import Skill
 from tests.factories import GOOD_COMMAND, make_skill, make_user
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +49,16 @@ def test_a_version_published_once_stays_named_after_a_newer_one_is(skill):
 @pytest.mark.parametrize("label", [None, "", "latest", "published", "9"])
 def test_a_public_label_is_a_number_only(skill, label):
     assert skill.published_version_named(label) is None
+
+
+def test_the_public_lookup_finds_a_published_item_whatever_its_case(skill):
+    assert Skill.objects.published_item("command", "REVIEW") == skill
+
+
+def test_the_public_lookup_finds_no_draft_and_no_archived_item():
+    make_skill(name="draft")
+    archived = make_skill(name="gone", publish=True)
+    archived.archive(make_user("pub", publisher=True))
+    for name in ("draft", "gone"):
+        with pytest.raises(Skill.DoesNotExist):
+            Skill.objects.published_item("command", name)
