@@ -1,11 +1,15 @@
 """URL converters for `/<kind>s/<name>/` paths (DESIGN.md's contract), and the one
 reading of a number in a query string."""
 
+import re
+
 from django.urls import register_converter
+
+from catalog import plugin_names, skillfile
 
 
 class KindConverter:
-    regex = "command|skill|agent|output-style"
+    regex = "|".join(re.escape(kind) for kind in skillfile.KINDS)
 
     def to_python(self, value: str) -> str:
         return value
@@ -15,8 +19,8 @@ class KindConverter:
 
 
 class NameConverter:
-    # Command names are colon-joined path segments; the others are slugs.
-    regex = r"[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+)*"
+    # Command names are colon-joined path segments; every other kind's name is one too.
+    regex = skillfile.COMMAND_NAME_PATTERN
 
     def to_python(self, value: str) -> str:
         return value
@@ -26,7 +30,7 @@ class NameConverter:
 
 
 class PluginConverter:
-    regex = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # catalog.plugin_names: kebab-case
+    regex = plugin_names.NAME_PATTERN
 
     def to_python(self, value: str) -> str:
         return value

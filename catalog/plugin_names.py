@@ -15,7 +15,9 @@ NAME_RULE = (
     f"1-{NAME_MAX} lowercase letters and digits in words joined by single hyphens "
     "(kebab-case), such as backend-kit"
 )
-_KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# A name as a regular expression, also the URL converter's (catalog.converters).
+NAME_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+_KEBAB = re.compile(NAME_PATTERN)
 
 # Claude Code 2.1.332: official marketplace names, and its plugin sources' own names.
 RESERVED = frozenset(

@@ -1,8 +1,8 @@
 from django.urls import path, re_path
 from django.views.decorators.http import require_GET
 
-import catalog.converters  # noqa: F401  (registers <kind:…> and <name:…>)
 from catalog import api, gitserve, plugin_views, views, wellknown
+from catalog.converters import PluginConverter  # importing it registers <kind:…>, <name:…>…
 from catalog.feeds import PublishedFeed
 
 urlpatterns = [
@@ -20,7 +20,7 @@ urlpatterns = [
     path("plugins/", plugin_views.plugins, name="plugins"),
     path("plugins/<plugin:name>.git", plugin_views.plugin_git_root, name="plugin-git-root"),
     re_path(
-        r"^plugins/(?P<name>[a-z0-9]+(?:-[a-z0-9]+)*)\.git/(?P<rest>.*)$",
+        rf"^plugins/(?P<name>{PluginConverter.regex})\.git/(?P<rest>.*)$",
         gitserve.plugin_git,
         name="plugin-git",
     ),

@@ -23,11 +23,16 @@ from catalog.models.versions import Edit, Version, check_tree, same_tree
 write_log = logging.getLogger("skillhub.write")
 
 
-class Kind(models.TextChoices):
-    COMMAND = "command", "Command"
-    SKILL = "skill", "Skill"
-    AGENT = "agent", "Agent"
-    OUTPUT_STYLE = "output-style", "Output style"
+# The kinds are skillfile.KINDS, in its order; a member is named after its value
+# (OUTPUT_STYLE = "output-style") and labelled in words ("Output style").
+Kind = models.TextChoices(
+    "Kind",
+    [
+        (kind.upper().replace("-", "_"), (kind, kind.replace("-", " ").capitalize()))
+        for kind in skillfile.KINDS
+    ],
+    module=__name__,
+)
 
 
 class Result(models.TextChoices):

@@ -13,6 +13,7 @@ Public interface (models, views, commands and tests rely on these names):
     parse(data: str | bytes, kind="command", name=None, profile="claude-code") -> SkillFile
     stored(text, kind, name, metadata) -> SkillFile      a stored file's body, without parsing
     is_valid_name(kind, name) -> bool
+    COMMAND_NAME_PATTERN, SKILL_NAME_PATTERN   §1's name rules as regexes (no lengths)
     slash_name(kind, name) -> str       "/frontend:component", "/deploy", "" for agents/styles
     bundle_path(kind, name) -> str      ".claude/commands/frontend/component.md" ...
     locate(path: str) -> tuple[kind, name | None] | None   kind and name from a file path
@@ -63,7 +64,9 @@ from catalog.skillfile.limits import (
 )
 from catalog.skillfile.names import (
     BUILTINS_FILE,
+    COMMAND_NAME_PATTERN,
     KINDS,
+    SKILL_NAME_PATTERN,
     builtin_name,
     bundle_path,
     claude_builtins,
@@ -88,6 +91,7 @@ __all__ = [
     "BUILTINS_FILE",
     "COMMAND_MAX_SEGMENTS",
     "COMMAND_NAME_MAX",
+    "COMMAND_NAME_PATTERN",
     "COMPATIBILITY_MAX",
     "DESCRIPTION_MAX",
     "FRONTMATTER_MAX_BYTES",
@@ -101,6 +105,7 @@ __all__ = [
     "PROFILES",
     "PROMPT_MAX_CHARS",
     "SKILL_NAME_MAX",
+    "SKILL_NAME_PATTERN",
     "Problem",
     "SkillFile",
     "StrictLoader",

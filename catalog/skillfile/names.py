@@ -16,8 +16,13 @@ from catalog.skillfile.limits import COMMAND_MAX_SEGMENTS, COMMAND_NAME_MAX, SKI
 KINDS = ("command", "skill", "agent", "output-style")
 
 
-_COMMAND_NAME = re.compile(r"[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+)*")
-_SKILL_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# The §1 name rules as regular expressions (lengths are checked apart). A command name
+# is colon-joined path segments, and every other kind's name is also one, so the URL
+# converter for names (catalog.converters) uses COMMAND_NAME_PATTERN.
+COMMAND_NAME_PATTERN = r"[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+)*"
+SKILL_NAME_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+_COMMAND_NAME = re.compile(COMMAND_NAME_PATTERN)
+_SKILL_NAME = re.compile(SKILL_NAME_PATTERN)
 _AREAS = {
     "commands": "command",
     "skills": "skill",
