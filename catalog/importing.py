@@ -313,6 +313,30 @@ def confirm_import(packed: str, user) -> ImportReport | None:
     return import_entries(entries, user, label=label)
 
 
+class SessionPendingImport:
+    """The dry run a user's session keeps for its confirm: PendingImport.packed under
+    its token, which the confirm form carries, so a second tab cannot swap it. Only the
+    newest dry run can be confirmed, and only once."""
+
+    SESSION_KEY = "pending_imports"
+
+    def __init__(self, session):
+        self.session = session
+        self.by_token = session.setdefault(self.SESSION_KEY, {})
+
+    def keep(self, waiting: PendingImport) -> None:
+        self.by_token.clear()  # only the newest dry run can be confirmed
+        self.by_token[waiting.token] = waiting.packed
+        self.session.modified = True
+
+    def confirm(self, token: str, user) -> ImportReport | None:
+        """Apply the dry run kept under `token`, which leaves the session; None if no
+        dry run is kept under it (or its entries are gone)."""
+        packed = self.by_token.pop(token, None)
+        self.session.modified = True
+        return confirm_import(packed, user) if packed else None
+
+
 # -- planning and applying -----------------------------------------------------------------
 
 

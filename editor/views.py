@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog import bundles, collisions, diffing, field_diffs, skillfile, skilltree
-from catalog.importing import check_upload, confirm_import
+from catalog.importing import SessionPendingImport, check_upload
 from catalog.models import PUBLISH_PERMISSION, EditConflict, Event, Kind, Skill, Tag, Version
 from catalog.previews import build_preview, stored_preview
 from catalog.views import file_response
@@ -451,14 +451,12 @@ def audit(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_view(request):
-    """Upload → dry-run report → confirm. The checked entries wait in the session,
-    under a token the confirm form carries, so a second tab cannot swap them."""
+    """Upload → dry-run report → confirm; the checked entries wait in the session
+    (SessionPendingImport) for the confirm."""
     form, report, error_lines = ImportForm(), None, None
-    pending = request.session.setdefault("pending_imports", {})
+    session_import = SessionPendingImport(request.session)
     if request.method == "POST" and "confirm" in request.POST:
-        packed = pending.pop(request.POST["confirm"], None)
-        request.session.modified = True
-        report = confirm_import(packed, request.user) if packed else None
+        report = session_import.confirm(request.POST["confirm"], request.user)
         if report is None:
             messages.error(request, "Nothing to import: upload the file again.")
             return redirect("editor:import")
@@ -475,9 +473,7 @@ def import_view(request):
                 error_lines = error.problems
             else:
                 if waiting is not None:
-                    pending.clear()  # only the newest dry run can be confirmed
-                    pending[waiting.token] = waiting.packed
-                    request.session.modified = True
+                    session_import.keep(waiting)
     status = 400 if (error_lines or form.errors or (report and report.refused)) else 200
     context = {"form": form, "report": report, "error_lines": error_lines}
     return render(request, "editor/import.html", context, status=status)
