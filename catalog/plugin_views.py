@@ -43,26 +43,15 @@ def _get_release(name: str, version: str) -> Release:
 # -- what pages show ---------------------------------------------------------------
 
 
-def marketplace_lines(request) -> dict[str, str]:
-    """The commands that add this site as a marketplace: by git (the whole repository,
-    what Claude Code prefers), by its JSON file, and the interactive client's form."""
+def marketplace_urls(request) -> dict[str, str]:
+    """What the install lines add this site as a marketplace by (the templates write the
+    commands): its git repository, what Claude Code prefers, and its JSON file; and the
+    marketplace's name, which plugins are installed under."""
     site = marketplace.site_url(request)
-    git_url = site + reverse("marketplace-git-root")
-    json_url = site + reverse("marketplace-json")
     return {
-        "add": f"claude plugin marketplace add {git_url}",
-        "add_json": f"claude plugin marketplace add {json_url}",
-        "slash_add": f"/plugin marketplace add {git_url}",
-        "update": f"claude plugin marketplace update {marketplace.name()}",
-    }
-
-
-def install_lines(name: str) -> dict[str, str]:
-    at = f"{name}@{marketplace.name()}"
-    return {
-        "install": f"claude plugin install {at}",
-        "slash_install": f"/plugin install {at}",
-        "update": f"claude plugin update {at}",
+        "marketplace": marketplace.name(),
+        "marketplace_git_url": site + reverse("marketplace-git-root"),
+        "marketplace_json_url": site + reverse("marketplace-json"),
     }
 
 
@@ -140,12 +129,7 @@ def plugins(request):
     counts = kind_counts([p.latest_release_id for p in listed])
     for found in listed:
         found.kind_counts = sorted(counts.get(found.latest_release_id, {}).items())
-        found.install = install_lines(found.name)
-    context = {
-        "plugins": listed,
-        "marketplace": marketplace.name(),
-        "lines": marketplace_lines(request),
-    }
+    context = {"plugins": listed, **marketplace_urls(request)}
     return render(request, "catalog/plugins.html", context)
 
 
@@ -159,9 +143,7 @@ def plugin(request, name: str):
         "latest": latest,
         "items": item_rows(latest.pinned()),
         "releases": releases,
-        "marketplace": marketplace.name(),
-        "lines": marketplace_lines(request),
-        "install": install_lines(found.name),
+        **marketplace_urls(request),
         "git_url": marketplace.site_url(request) + reverse("plugin-git-root", args=[name]),
     }
     return render(request, "catalog/plugin.html", context)
@@ -177,7 +159,7 @@ def release(request, name: str, version: str):
         "items": item_rows(upcoming.versions),
         "changes": change_set(upcoming),
         "is_latest": found.plugin.latest_release_id == found.pk,
-        "install": install_lines(found.plugin.name),
+        "marketplace": marketplace.name(),
         "git_url": marketplace.site_url(request) + reverse("plugin-git-root", args=[name]),
     }
     return render(request, "catalog/release.html", context)

@@ -101,21 +101,19 @@ def _public_diff(skill: Skill, published: list[PublishedVersion], params) -> dic
     return {**diff, "hunks": hunks, "stats": diffing.hunk_stats(hunks)}
 
 
-def _install_lines(request, skill: Skill) -> dict[str, str]:
-    site = request.build_absolute_uri("/").rstrip("/")
-    raw_url = request.build_absolute_uri(reverse("raw", args=[skill.kind, skill.name]))
-    folder = skill.bundle_path.rsplit("/", 1)[0]
-    file_line = f"mkdir -p {folder} && curl -fsSL -o {skill.bundle_path} '{raw_url}'"
-    if skill.published.has_files:  # SKILL.md alone would lose the rest of the folder
-        archive = request.build_absolute_uri(reverse("skill-tar-gz", args=[skill.name]))
-        file_line = f"mkdir -p {folder} && curl -fsSL '{archive}' | tar xz -C {folder}"
-    lines = {
-        "file": file_line,
-        "bundle": f"curl -fsSL '{site}/export.tar.gz?item={skill.kind}/{skill.name}' | tar xz",
+def _install(request, skill: Skill) -> dict[str, str | bool]:
+    """What the install lines fetch and where they put it (the template writes them)."""
+    install: dict[str, str | bool] = {
+        "site": request.build_absolute_uri("/").rstrip("/"),
+        "folder": skill.bundle_path.rsplit("/", 1)[0],
+        "raw_url": request.build_absolute_uri(reverse("raw", args=[skill.kind, skill.name])),
+        "archive_url": "",
+        "npx": skill.kind == Kind.SKILL,  # the skills tool installs skills only
     }
-    if skill.kind == Kind.SKILL:
-        lines["npx"] = f"npx skills add {site} --skill {skill.name}"
-    return lines
+    if skill.published.has_files:  # SKILL.md alone would lose the rest of the folder
+        archive = reverse("skill-tar-gz", args=[skill.name])
+        install["archive_url"] = request.build_absolute_uri(archive)
+    return install
 
 
 @require_GET
@@ -140,7 +138,7 @@ def skill(request, kind, name):
         "published_versions": published,
         "downloads": next((v.downloads for v in published if v.number == version.number), 0),
         "diff": _public_diff(item, published, request.GET),
-        "install": _install_lines(request, item),
+        "install": _install(request, item),
         "file_name": item.bundle_path.rsplit("/", 1)[-1],
         "files": version.files.values("path", "executable", "blob__size")
         if version.has_files
