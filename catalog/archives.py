@@ -267,7 +267,11 @@ def _read_capped(stream: _Readable, cap: int) -> bytes | None:
 
 
 def _text_reasons(entry: UploadEntry) -> list[str]:
-    """Why an item's file is not text; a binary SKILL.md says what it should have been."""
+    """Why an item's file is not text; a binary SKILL.md says what it should have been.
+
+    This judges an archive's bytes before any item is read, and refuses the whole upload
+    with one line per file, at a byte offset; an item's text is then refused or stored
+    by skillfile.unstorable_reason like any other (catalog.importing)."""
     try:
         entry.data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -10,13 +10,13 @@ elsewhere.
 - 500 (handler500): an unexpected error; the API never answers one with a page.
 """
 
-import re
-
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views import csrf, defaults
+
+from catalog.skillfile import UNSTORABLE_CHARACTER
 
 
 def _is_api(request) -> bool:
@@ -52,21 +52,15 @@ def bad_request(request, exception=None) -> HttpResponse:
 
 # -- query strings ---------------------------------------------------------------------
 
-# What no query parameter may hold, in its name or its value, once decoded:
-# - NUL (U+0000): PostgreSQL text cannot hold it, so a filter or search with it fails
-#   inside the database (a DataError, a 500); SQLite would store it, and nothing
-#   legitimate sends it.
-# - lone surrogates (U+D800-U+DFFF): they have no UTF-8 encoding, so no database driver
-#   can send them. Django decodes the query string as UTF-8 with errors replaced, so
-#   malformed percent-encoding (%ff, an encoded surrogate %ed%a0%80, the overlong NUL
-#   %c0%80) already arrives as U+FFFD, ordinary text that is searched for like any
-#   other; the check keeps the rule true whatever the decoder.
-# Every other character, control characters included, is ordinary text to both databases.
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
-
+# No query parameter may hold, in its name or its value once decoded, a character no
+# stored text may hold (skillfile.UNSTORABLE_CHARACTER says which and why): a filter or
+# search with it would fail inside the database. Django decodes the query string as UTF-8
+# with errors replaced, so malformed percent-encoding (%ff, an encoded surrogate
+# %ed%a0%80, the overlong NUL %c0%80) already arrives as U+FFFD, ordinary text that is
+# searched for like any other; the check keeps the rule true whatever the decoder.
 def unstorable(text: str) -> bool:
-    return UNSTORABLE.search(text) is not None
+    return UNSTORABLE_CHARACTER.search(text) is not None
 
 
 def _why_unstorable(key: str) -> str:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from catalog import merging, skillfile, skilltree
 from catalog.converters import whole_number
 from catalog.models.versions import Edit, Version, check_tree, same_tree
+from catalog.skillfile import unstorable_reason  # catalog.models' name for it too
 
 write_log = logging.getLogger("skillhub.write")
 
@@ -92,19 +93,6 @@ class SaveResult:
     version: "Version"
     created: bool
     merged_with: "Version | None" = None
-
-
-def unstorable_reason(text: str) -> str | None:
-    """Why a text cannot be stored at all (as opposed to stored as a draft with errors)."""
-    if "\x00" in text:
-        return "The file contains a NUL byte."
-    try:
-        size = len(text.encode("utf-8"))
-    except UnicodeEncodeError:
-        return "The file is not valid UTF-8 (it contains a lone surrogate)."
-    if size > skillfile.MAX_FILE_BYTES:
-        return f"The file is {size:,} bytes; the limit is {skillfile.MAX_FILE_BYTES:,}."
-    return None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ Public interface (models, views, commands and tests rely on these names):
     SkillFile                           the parse result, see below
     decode(data: bytes) -> tuple[str | None, list[Problem]]
     normalise(text: str) -> str         strip one BOM, CRLF/CR -> LF
+    unstorable_reason(text) -> str | None    why a text cannot be stored at all (NUL, a lone
+                                        surrogate, over MAX_FILE_BYTES); UNSTORABLE_CHARACTER
     parse(data: str | bytes, kind="command", name=None, profile="claude-code") -> SkillFile
     stored(text, kind, name, metadata) -> SkillFile      a stored file's body, without parsing
     is_valid_name(kind, name) -> bool
@@ -81,7 +83,7 @@ from catalog.skillfile.placeholders import expand, expand_bounded, split_argumen
 from catalog.skillfile.results import Problem, SkillFile
 from catalog.skillfile.strict_yaml import StrictLoader
 from catalog.skillfile.strict_yaml import _load_yaml as _load_yaml  # for the tests
-from catalog.skillfile.text import decode, normalise
+from catalog.skillfile.text import UNSTORABLE_CHARACTER, decode, normalise, unstorable_reason
 from catalog.skillfile.tools import split_tool_rules
 
 if yaml.__with_libyaml__:  # the tests hold the two loaders to each other
@@ -106,6 +108,7 @@ __all__ = [
     "PROMPT_MAX_CHARS",
     "SKILL_NAME_MAX",
     "SKILL_NAME_PATTERN",
+    "UNSTORABLE_CHARACTER",
     "Problem",
     "SkillFile",
     "StrictLoader",
@@ -125,4 +128,5 @@ __all__ = [
     "split_arguments",
     "split_tool_rules",
     "stored",
+    "unstorable_reason",
 ]

@@ -1,7 +1,10 @@
 """Bytes and text (docs/skill-format.md §3 "File"): strict UTF-8, one normal form of line
-ends, and whether a file is fit to be read further; lines and columns of an index."""
+ends, whether a text can be stored at all and whether a file is fit to be read further;
+lines and columns of an index."""
 
 from __future__ import annotations
+
+import re
 
 from catalog.skillfile.limits import MAX_FILE_BYTES
 from catalog.skillfile.results import Problem, _Problems
@@ -37,6 +40,34 @@ def normalise(text: str) -> str:
     return text
 
 
+# The characters no stored text may hold, and no query parameter either:
+# - NUL (U+0000): PostgreSQL text cannot hold it, so a query with it fails inside the
+#   database (a DataError, a 500); SQLite would store it, and nothing legitimate sends it.
+# - lone surrogates (U+D800-U+DFFF): they have no UTF-8 encoding, so no database driver
+#   can send them. (A Python str has no surrogate pairs: every surrogate is lone.)
+# Every other character, control characters included, is ordinary text to both databases.
+UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_reason(text: str) -> str | None:
+    """Why a text cannot be stored at all (as opposed to stored as a draft with errors):
+    it holds an UNSTORABLE_CHARACTER or is over MAX_FILE_BYTES. parse() reports the same
+    three things as problems, with where they are (_read_text)."""
+    if "\x00" in text:
+        return "The file contains a NUL byte."
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "The file is not valid UTF-8 (it contains a lone surrogate)."
+    if size > MAX_FILE_BYTES:
+        return _too_large(size)
+    return None
+
+
+def _too_large(size: int) -> str:
+    return f"The file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}."
+
+
 def _line_of(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
@@ -62,11 +93,7 @@ def _read_text(data: object, problems: _Problems) -> tuple[str, bool]:
         return "", False
     text = normalise(text)
     if too_large:
-        problems.error(
-            "file-too-large",
-            f"The file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}.",
-            1,
-        )
+        problems.error("file-too-large", _too_large(size), 1)
         return text, False
     nul = text.find("\x00")
     if nul >= 0:
