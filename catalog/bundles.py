@@ -76,6 +76,7 @@ from catalog.archives import DEFAULT_LIMITS, ArchiveError, Limits, Upload, Uploa
 from catalog.locks import (
     LOCK_VERSION,
     is_version,
+    lock_bytes,
     lock_chunks,
     lock_digest,
     lock_entry,
@@ -179,8 +180,7 @@ def folder_of(item) -> str:
 
 def lock_file(items: Iterable[BundleItem]) -> bytes:
     """The `.claude/skillhub.lock.json` of a bundle of `items` (see the module docstring)."""
-    ordered = _ordered(items)[0]
-    return b"".join(lock_chunks(ordered, _digest_of(ordered)))
+    return lock_bytes(_ordered(items)[0])
 
 
 def iter_zip(items: Iterable[BundleItem]) -> Iterator[bytes]:
@@ -192,14 +192,14 @@ def iter_zip(items: Iterable[BundleItem]) -> Iterator[bytes]:
     """
     ordered, entries = _ordered(items)
     _check_zip_count(len(entries) + 1)
-    lock = _Lock(ordered, _digest_of(ordered))
+    lock = _Lock(ordered, lock_digest(ordered))
     return _rechunk(_zip_pieces(entries, lock))
 
 
 def iter_tar_gz(items: Iterable[BundleItem]) -> Iterator[bytes]:
     """A reproducible tar.gz of `items`, their files and the lock file, as it is written."""
     ordered, entries = _ordered(items)
-    lock = _Lock(ordered, _digest_of(ordered))
+    lock = _Lock(ordered, lock_digest(ordered))
     return _rechunk(_gzip_pieces(_tar_pieces(entries, lock)))
 
 
@@ -336,10 +336,6 @@ def _clashes(entries: list) -> dict[int, str]:
     names = Collisions()
     reasons = ((index, names.reason(entry.path)) for index, entry in enumerate(entries))
     return {index: reason for index, reason in reasons if reason}
-
-
-def _digest_of(ordered: list[BundleItem]) -> str:
-    return lock_digest(ordered)
 
 
 @dataclass(frozen=True)

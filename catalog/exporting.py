@@ -37,7 +37,7 @@ from django.db.models.functions import Length
 
 from catalog import bundles, plugin_names, skillfile, skilltree
 from catalog.blobs import read_blobs
-from catalog.locks import lock_digest  # the ETag of a bundle and a plugin's version
+from catalog.locks import lock_bytes, lock_digest  # lock_digest: ETags, plugin versions
 from catalog.models import Skill, Version, VersionFile
 from catalog.plugin_readme import markdown_code, markdown_text, plugin_readme  # noqa: F401 (as before)
 from catalog.skillfile import bundle_path
@@ -416,14 +416,7 @@ def plugin_manifest(moved: Sequence, plugin: Plugin = Plugin()) -> bytes:
 def plugin_lock(moved: Sequence) -> bytes:
     """The lock file of a plugin: the bundle lock format, with plugin paths and the
     sha256 of each file (and tree digest of each folder) as the plugin holds it."""
-    moved = sorted(moved, key=lambda item: item.path)
-    lock = {
-        "version": bundles.LOCK_VERSION,
-        "generator": "skillhub",
-        "digest": "sha256:" + lock_digest(moved),
-        "items": [bundles.lock_entry(item) for item in moved],
-    }
-    return (json.dumps(lock, indent=2) + "\n").encode("utf-8")
+    return lock_bytes(moved)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ sha256, files, tree_sha256), such as exporting.StoredItem or a plugin's moved it
 
     lock_line(item), lock_digest(items)     the digest's lines and their sha256
     lock_entry(item), lock_chunks(...)      the JSON, item by item
+    lock_bytes(items)                       the whole lock file (bundles and plugins)
     verify_lock(files, executable=None)     problems of an unpacked bundle, [] if good
 """
 
@@ -27,8 +28,16 @@ _FILE_MODE, _EXECUTABLE_MODE = 0o644, 0o755
 def lock_line(item) -> str:
     """The line an item adds to the lock file's digest (see the module docstring); an
     item is anything with BundleItem's attributes, such as exporting.StoredItem."""
-    tree = f"\t{item.tree_sha256}" if item.files else ""
-    return f"{item.path}\t{item.kind}\t{item.name}\t{item.version}\t{item.sha256}{tree}\n"
+    tree_sha256 = item.tree_sha256 if item.files else None
+    return _line(item.path, item.kind, item.name, item.version, item.sha256, tree_sha256)
+
+
+def _line(
+    path: str, kind: str, name: str, version: int, sha256: str, tree_sha256: str | None
+) -> str:
+    """The digest's line of an item, whether written (lock_line) or read back (_digest)."""
+    tree = "" if tree_sha256 is None else f"\t{tree_sha256}"
+    return f"{path}\t{kind}\t{name}\t{version}\t{sha256}{tree}\n"
 
 
 def lock_entry(item) -> dict:
@@ -73,6 +82,13 @@ def lock_chunks(ordered: list, digest: str) -> Iterator[bytes]:
     for number, item in enumerate(ordered):
         yield (_entry_text(item) + (",\n" if number < last else "\n")).encode()
     yield b"  ]\n}\n"
+
+
+def lock_bytes(items: Iterable) -> bytes:
+    """The lock file of `items`, listed in path order. It checks no path: a bundle's
+    (bundles.lock_file) are checked before, a plugin's are made safe by moving them."""
+    ordered = sorted(items, key=attrgetter("path"))
+    return b"".join(lock_chunks(ordered, lock_digest(ordered)))
 
 
 def _entry_text(item) -> str:
@@ -231,7 +247,6 @@ def is_version(value: object) -> bool:
 def _digest(rows: Iterable[_LockRow]) -> str:
     """Hex sha256 over the canonical lines of `rows`, which must be in path order."""
     digest = hashlib.sha256()
-    for path, kind, name, version, sha256, tree_sha256 in rows:
-        tree = "" if tree_sha256 is None else f"\t{tree_sha256}"
-        digest.update(f"{path}\t{kind}\t{name}\t{version}\t{sha256}{tree}\n".encode())
+    for row in rows:
+        digest.update(_line(*row).encode())
     return digest.hexdigest()
