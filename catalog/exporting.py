@@ -35,7 +35,7 @@ from django.core.cache import cache
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import Length
 
-from catalog import bundles, plugin_names, skillfile, skilltree
+from catalog import bundles, plugin_names, search, skillfile, skilltree
 from catalog.blobs import read_blobs
 from catalog.locks import lock_bytes, lock_digest  # lock_digest: ETags, plugin versions
 from catalog.models import Skill, Version, VersionFile
@@ -243,18 +243,15 @@ def _with_files(chosen: QuerySet, field_name: str, folders: dict, texts: _Texts)
 
 
 def bundle_items(
-    *, kinds=(), tags=(), items=(), latest: bool = False, skills=None
+    query: search.CatalogQuery | None = None, *, latest: bool = False, skills=None
 ) -> list[StoredItem]:
-    """Bundle items for the published versions (or the newest with `latest`)."""
+    """Bundle items for the published versions (or the newest with `latest`) of the
+    items `query` selects. It selects through the catalog's filter (search.filtered), as
+    GET /export.zip does, so export_skills and the HTTP export of the same filters
+    bundle the same items."""
     queryset = skills if skills is not None else Skill.objects.active()
-    if kinds:
-        queryset = queryset.filter(kind__in=kinds)
-    for tag in tags:
-        queryset = queryset.filter(tags__name=tag)
-    if items:
-        wanted = {(kind, name.casefold()) for kind, name in items}
-        found = stored_items(queryset, latest=latest)
-        return [i for i in found if (i.kind, i.name.casefold()) in wanted]
+    if query is not None:
+        queryset = search.filtered(queryset, query)
     return stored_items(queryset, latest=latest)
 
 

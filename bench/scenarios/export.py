@@ -122,7 +122,7 @@ def _over_http(ctx) -> list[Row]:
     """The view, with and without counting the download (an update check skips it)."""
     from django.test import Client
 
-    from catalog import exporting
+    from catalog import exporting, search
 
     case = f"GET /export.zip?tag={EXPORT_TAG}, {ITEMS:,} items"
     _tag_first_items(ITEMS)
@@ -134,7 +134,7 @@ def _over_http(ctx) -> list[Row]:
     if response.status_code != 200:
         raise RuntimeError(f"{url} answered {response.status_code}")
     _drain(_content(response))
-    items = exporting.bundle_items(tags=[EXPORT_TAG])
+    items = exporting.bundle_items(search.CatalogQuery(tags=(EXPORT_TAG,)))
     folder = _write_tree(ctx.tmp / "export-http", ((i.path, i.data) for i in items))
     name, baseline = zip_baseline(folder)
     n, seconds = (5, 10) if ctx.quick else (10, 40)

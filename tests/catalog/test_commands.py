@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.management.base import CommandError
 
 from catalog import bundles, skillfile
 from catalog.models import Skill
@@ -207,6 +208,11 @@ def test_export_filters_by_kind_and_tag(tmp_path):
             ".claude/commands/tagged.md",
             ".claude/skillhub.lock.json",
         ]
+
+
+def test_export_refuses_an_unknown_kind_as_the_http_export_does(tmp_path):
+    with pytest.raises(CommandError, match="Unknown kind 'commands'"):
+        run_command("export_skills", str(tmp_path / "out.zip"), "--kind", "commands")
 
 
 def test_export_is_reproducible_to_the_byte(tmp_path):

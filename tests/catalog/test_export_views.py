@@ -4,6 +4,7 @@ import io
 import json
 import tarfile
 import zipfile
+from urllib.parse import parse_qsl
 
 import pytest
 from django.db import connection
@@ -13,7 +14,7 @@ from catalog import bundles, exporting
 from catalog.immutability import allow_version_deletes
 from catalog.importing import import_entries, read_upload
 from catalog.models import Skill, Version, VersionDownloads
-from tests.factories import make_skill
+from tests.factories import make_skill, run_command
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +87,22 @@ def test_tar_gz_bundle_holds_the_same_files(client, catalog):
     tar = tar_files(body(response))
     assert tar == zip_files(body(client.get("/export.zip")))
     assert bundles.verify_lock(tar) == []
+
+
+@pytest.mark.parametrize("fmt", ["zip", "tar.gz"])
+@pytest.mark.parametrize(
+    "filters",
+    ["", "kind=command", "tag=git", "tag=git&tag=docs", "kind=command&kind=skill&tag=git",
+     "tag=+git+&tag=git", "kind=agent&tag=git"],
+)  # fmt: skip
+def test_export_skills_writes_the_bytes_get_export_sends_for_the_same_filters(
+    client, catalog, tmp_path, fmt, filters
+):
+    out = tmp_path / f"out.{fmt}"
+    options = [arg for name, value in parse_qsl(filters) for arg in (f"--{name}", value)]
+
+    assert run_command("export_skills", str(out), *options)[0] == 0
+    assert out.read_bytes() == body(client.get(f"/export.{fmt}?{filters}"))
 
 
 def test_two_requests_give_identical_bytes(client, catalog):

@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.datastructures import MultiValueDict
 
+from catalog import search
 from catalog.exporting import bundle_items, iter_bundle
 
 
@@ -24,7 +26,12 @@ class Command(BaseCommand):
             fmt = "tar.gz"
         else:
             raise CommandError("OUT must end in .zip or .tar.gz")
-        items = bundle_items(kinds=kind, tags=tag, latest=latest)
+        # Read as GET /export.zip reads its query string, so both select the same items.
+        try:
+            query = search.CatalogQuery.from_params(MultiValueDict({"kind": kind, "tag": tag}))
+        except search.BadQuery as error:
+            raise CommandError(str(error)) from error
+        items = bundle_items(query, latest=latest)
         with open(out, "wb") as file:
             for chunk in iter_bundle(items, fmt):
                 file.write(chunk)
