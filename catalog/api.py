@@ -26,6 +26,7 @@ VALIDATE_MAX_BYTES = skillfile.MAX_FILE_BYTES + VALIDATE_ENVELOPE_BYTES
 
 
 def error(status: int, code: str, message: str) -> JsonResponse:
+    """The API's one error envelope; skillhub/errors.py answers /api/ requests with it too."""
     return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 

@@ -12,19 +12,16 @@ elsewhere.
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.views import csrf, defaults
 
+from catalog.api import error as json_error  # the API's envelope, for /api/ requests
 from catalog.skillfile import UNSTORABLE_CHARACTER
 
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
-
-
-def _json_error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 
 class BadQueryString(Exception):
@@ -45,7 +42,7 @@ def _explain(exception) -> tuple[int, str, str]:
 def bad_request(request, exception=None) -> HttpResponse:
     status, code, message = _explain(exception)
     if _is_api(request):
-        return _json_error(status, code, message)
+        return json_error(status, code, message)
     html = render_to_string("400.html", {"message": message})
     return HttpResponse(html, status=status)
 
@@ -95,7 +92,7 @@ def csrf_failure(request, reason: str = "") -> HttpResponse:
     Django's page."""
     if _is_api(request):
         message = "The CSRF check failed" + (f": {reason}" if reason else ".")
-        return _json_error(403, "csrf", message)
+        return json_error(403, "csrf", message)
     return csrf.csrf_failure(request, reason)
 
 
@@ -103,7 +100,7 @@ def server_error(request) -> HttpResponse:
     """handler500: JSON under /api/, else the standalone 500.html (no context, no base
     template, so that it renders whatever broke)."""
     if _is_api(request):
-        return _json_error(
+        return json_error(
             500, "server-error", "Something went wrong on our side; the error has been logged."
         )
     return defaults.server_error(request)
