@@ -71,3 +71,30 @@ def make_plugin(name="team-kit", skills=(), user=None, release=False, **details)
     if release:
         plugin.release(user, version="" if release is True else release, notes="First release")
     return plugin
+
+
+def run_together(*actions) -> tuple[list, list[Exception]]:
+    """Run each action in a thread of its own, started at one barrier: their results and
+    their errors (for races on PostgreSQL; each thread closes its connections)."""
+    import threading
+
+    from django.db import connections
+
+    start = threading.Barrier(len(actions))
+    results, errors = [], []
+
+    def run(action):
+        try:
+            start.wait()
+            results.append(action())
+        except Exception as error:  # collected and asserted by the caller
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors

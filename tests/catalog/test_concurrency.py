@@ -5,14 +5,12 @@ lands first, the item's published version must be N and never the save's new one
 (The sixteen concurrent saves are in tests/catalog/test_models.py.)
 """
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from catalog.models import Event, Skill, VersionDownloads
 from tests.browser import Browser
-from tests.factories import GOOD_COMMAND, make_skill, make_user
+from tests.factories import GOOD_COMMAND, make_skill, make_user, run_together
 
 pytestmark = [
     pytest.mark.skipif(
@@ -24,28 +22,6 @@ pytestmark = [
 
 ROUNDS = 8
 EDIT = "/edit/commands/review/"
-
-
-def run_together(*actions) -> list[Exception]:
-    """Run each action in a thread of its own, started at one barrier; gives their errors."""
-    start = threading.Barrier(len(actions))
-    errors: list[Exception] = []
-
-    def run(action):
-        try:
-            start.wait()
-            action()
-        except Exception as error:  # collected and asserted by the caller
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 def test_a_publish_racing_a_save_publishes_exactly_the_version_asked_for():
@@ -67,7 +43,7 @@ def test_a_publish_racing_a_save_publishes_exactly_the_version_asked_for():
             response = saver.post(EDIT, {"text": text, "message": "m", "base_version": base})
             statuses.append(response.status_code)
 
-        assert run_together(publish, save) == []
+        assert run_together(publish, save)[1] == []
         skill = Skill.objects.select_related("published", "latest").get(name="review")
         assert skill.published.number == asked, f"round {round_}"
         assert skill.latest.number == asked + 1, f"round {round_}"
@@ -86,12 +62,12 @@ def test_overlapping_bundle_downloads_count_every_download_without_deadlocks():
     def download(order):
         return lambda: VersionDownloads.record(Skill.objects.filter(pk__in=order))
 
-    assert run_together(*(download(order) for order in downloads)) == []
+    assert run_together(*(download(order) for order in downloads))[1] == []
     assert set(Skill.objects.values_list("downloads", flat=True)) == {8}
 
 
 def test_two_people_creating_the_same_name_at_once_get_one_item_and_one_clear_refusal():
-    errors = run_together(
+    _, errors = run_together(
         lambda: Skill.create("command", "deploy", GOOD_COMMAND, None),
         lambda: Skill.create("command", "Deploy", GOOD_COMMAND, None),
     )

@@ -2,17 +2,16 @@
 proposed version, refusals, the audit trail, and releases that never change."""
 
 import io
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from catalog.analysis import Analysis
 from catalog.models import Event, Plugin, PluginItem, Release, ReleaseError, ReleaseItem
-from tests.factories import GOOD_COMMAND, make_plugin, make_skill, make_user
+from tests.factories import GOOD_COMMAND, make_plugin, make_skill, make_user, run_together
 from tests.trees import pdf_skill
 
 pytestmark = pytest.mark.django_db
@@ -554,29 +553,6 @@ on_postgresql = pytest.mark.skipif(
     reason="needs PostgreSQL: SQLite serialises every writer, so nothing races",
 )
 ROUNDS = 6
-
-
-def run_together(*actions) -> tuple[list, list[Exception]]:
-    """Run each action in a thread of its own, started at one barrier: their results and
-    their errors."""
-    start = threading.Barrier(len(actions))
-    results, errors = [], []
-
-    def run(action):
-        try:
-            start.wait()
-            results.append(action())
-        except Exception as error:  # collected and asserted by the caller
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 @on_postgresql
