@@ -11,7 +11,6 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseNotModified,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +21,7 @@ from catalog import diffing, field_diffs, marketplace, plugin_tree, skilltree
 from catalog.models import Kind, NextRelease, Plugin, Release, Version
 from catalog.models.plugins import kind_counts
 from catalog.plugin_git import release_commit
+from catalog.views import not_modified
 
 ARCHIVE_TYPES = {"zip": "application/zip", "tar.gz": "application/gzip"}
 
@@ -53,6 +53,11 @@ def marketplace_urls(request) -> dict[str, str]:
         "marketplace_git_url": site + reverse("marketplace-git-root"),
         "marketplace_json_url": site + reverse("marketplace-json"),
     }
+
+
+def plugin_git_url(request, name: str) -> str:
+    """A plugin's git repository, absolute on SKILLHUB_PUBLIC_URL or the request's host."""
+    return marketplace.site_url(request) + reverse("plugin-git-root", args=[name])
 
 
 def item_rows(versions: list[Version]) -> list[dict]:
@@ -144,7 +149,7 @@ def plugin(request, name: str):
         "items": item_rows(latest.pinned()),
         "releases": releases,
         **marketplace_urls(request),
-        "git_url": marketplace.site_url(request) + reverse("plugin-git-root", args=[name]),
+        "git_url": plugin_git_url(request, name),
     }
     return render(request, "catalog/plugin.html", context)
 
@@ -160,7 +165,7 @@ def release(request, name: str, version: str):
         "changes": change_set(upcoming),
         "is_latest": found.plugin.latest_release_id == found.pk,
         "marketplace": marketplace.name(),
-        "git_url": marketplace.site_url(request) + reverse("plugin-git-root", args=[name]),
+        "git_url": plugin_git_url(request, name),
     }
     return render(request, "catalog/release.html", context)
 
@@ -170,9 +175,8 @@ def release_archive(request, name: str, version: str, fmt: str):
     """A release as a plugin folder: reproducible to the byte, so its ETag is fixed."""
     found = _get_release(name, version)
     etag = f'"release-{found.tree_sha256.removeprefix("sha256:")[:32]}-{fmt}"'  # immutable
-    if request.headers.get("If-None-Match", "") == etag:
-        response = StreamingHttpResponse([], status=304)
-    else:
+    response = not_modified(request, etag)
+    if response is None:
         stream = plugin_tree.iter_release_archive(found, fmt)
         response = StreamingHttpResponse(stream, content_type=ARCHIVE_TYPES[fmt])
         filename = f"{found.plugin.name}-{found.version}.{fmt}"
@@ -195,12 +199,11 @@ def marketplace_git_root(request):
 
 def _marketplace_document(request: HttpRequest | None) -> bytes:
     """marketplace.json over HTTP: each plugin's git URL, pinned to its latest release."""
-    base = marketplace.site_url(request)
     plugins = Plugin.objects.released().select_related("latest_release__plugin")
     entries = []
     for plugin in plugins.order_by("name"):
         release = plugin.latest_release
-        url = base + reverse("plugin-git-root", args=[plugin.name])
+        url = plugin_git_url(request, plugin.name)
         source = {"source": "url", "url": url, "sha": release_commit(release)}
         entries.append(marketplace.entry(release, source))
     return marketplace.document(entries)
@@ -211,7 +214,7 @@ def marketplace_json(request: HttpRequest) -> HttpResponse:
     """This site as a Claude Code marketplace (catalog.marketplace), revalidated cheaply."""
     body = _marketplace_document(request)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": "public, no-cache"}
-    if etag in request.headers.get("If-None-Match", ""):
-        return HttpResponseNotModified(headers=headers)
-    return HttpResponse(body, content_type="application/json", headers=headers)
+    response = not_modified(request, etag) or HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, no-cache"
+    return response

@@ -33,7 +33,8 @@ def _is_update_check(request) -> bool:
     return request.headers.get(UPDATE_CHECK_HEADER, "").strip() == "1"
 
 
-def _not_modified(request, etag: str) -> HttpResponse | None:
+def not_modified(request, etag: str) -> HttpResponse | None:
+    """The 304 for a request that already holds `etag` (If-None-Match, `*` included)."""
     response = get_conditional_response(request, etag=etag)
     if response is not None:
         response["ETag"] = etag
@@ -157,7 +158,7 @@ def raw(request, kind, name):
     item = _get_published(kind, name)
     version = _raw_version(item, request.GET.get("version"))
     etag = f'"{version.sha256}"'
-    if (response := _not_modified(request, etag)) is not None:
+    if (response := not_modified(request, etag)) is not None:
         return response
     if version == item.published and not _is_update_check(request):
         count_download(request, Skill.objects.filter(pk=item.pk))
@@ -215,7 +216,7 @@ def export(request, fmt: str):
     # A plugin's bytes also follow its name and settings (Plugin.fingerprint).
     marker = f"-plugin-{plugin.fingerprint}" if plugin else ""
     etag = f'"{exporting.lock_digest(items)}{marker}"'
-    if (response := _not_modified(request, etag)) is not None:
+    if (response := not_modified(request, etag)) is not None:
         return response
     try:
         if plugin:
@@ -283,7 +284,7 @@ def skill_file(request, name, path):
     file = version.file(path)
     if file is None:
         raise Http404(f"The skill has no file {path}.")
-    if (response := _not_modified(request, f'"{file.sha256}"')) is not None:
+    if (response := not_modified(request, f'"{file.sha256}"')) is not None:
         return response
     return file_response(file)
 
@@ -297,7 +298,7 @@ def skill_archive(request, name, fmt: str):
     discovery index's archive entries point at); counted as a download like raw."""
     item = _get_published(Kind.SKILL, name)
     etag = exporting.folder_etag(item.published.analysis.tree_sha256)
-    if (response := _not_modified(request, etag)) is not None:
+    if (response := not_modified(request, etag)) is not None:
         return response
     one = Skill.objects.filter(pk=item.pk)
     try:
