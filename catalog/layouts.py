@@ -75,7 +75,7 @@ def place(paths: Iterable[str]) -> Placement:
     skills = {root: SkillFolder(root, name) for root, name in roots.items()}
     singles, loose, outside = [], [], []
     for path in paths:
-        root = _owner(path, roots)
+        root = shallowest_owner(path, roots)
         if root is not None:
             if path != skills[root].skill_md:
                 skills[root].files.append(path)
@@ -111,12 +111,12 @@ def _skill_roots(paths: list[str]) -> dict[str, str | None]:
             found[path[: -len(SKILL_MD)].rstrip("/")] = located[1]
     outermost: dict[str, str | None] = {}
     for root in sorted(found, key=lambda r: (r.count("/") if r else -1, r)):
-        if _owner(root + "/x", outermost) is None:
+        if shallowest_owner(root + "/x", outermost) is None:
             outermost[root] = found[root]
     return outermost
 
 
-def _owner(path: str, roots: dict) -> str | None:
+def shallowest_owner(path: str, roots) -> str | None:
     """The shallowest of `roots` that `path` lies in (depth steps, not a scan of roots)."""
     if "" in roots:
         return ""

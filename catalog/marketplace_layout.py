@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from catalog import plugin_names, semver
+from catalog.layouts import shallowest_owner
 
 MARKETPLACE_JSON = ".claude-plugin/marketplace.json"
 PLUGIN_JSON = ".claude-plugin/plugin.json"
@@ -401,7 +402,7 @@ def _skipped(tree, market: Marketplace) -> list[tuple[str, str]]:
     roots = [spec for spec in market.plugins if spec.folder == market.root and spec.items]
     skipped = list(market.skipped)
     for path in sorted(tree.files):
-        if path in taken or _owner(path, skills) is not None:
+        if path in taken or shallowest_owner(path, skills) is not None:
             continue
         owner = _deepest_owner(path, folders)
         spec = folders[owner] if owner is not None else (roots[0] if roots else None)
@@ -415,16 +416,6 @@ def _skipped(tree, market: Marketplace) -> list[tuple[str, str]]:
         else:
             skipped.append((path, IN_NO_PLUGIN))
     return skipped
-
-
-def _owner(path: str, folders) -> str | None:
-    """The shallowest of `folders` holding `path`."""
-    parts = path.split("/")
-    for depth in range(1, len(parts)):
-        folder = "/".join(parts[:depth])
-        if folder in folders:
-            return folder
-    return None
 
 
 def _deepest_owner(path: str, folders) -> str | None:
