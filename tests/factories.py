@@ -60,6 +60,17 @@ def run_command(*args) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+# Every detail a plugin can have, set: what tests of plugin.json and marketplace.json read.
+PLUGIN_DETAILS = {
+    "description": "What every team starts with",
+    "author": "Jane Doe <jane@example.com>",
+    "homepage": "https://example.com/kit",
+    "license": "MIT",
+    "keywords": ["git", "review"],
+    "category": "productivity",
+}
+
+
 def make_plugin(name="team-kit", skills=(), user=None, release=False, **details):
     """A plugin holding `skills` (published items), released once if `release` is true
     (True for the proposed version, or a version string)."""

@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from catalog.models import Plugin
 from catalog.plugin_git import release_commit
-from tests.factories import GOOD_COMMAND, make_plugin, make_skill
+from tests.factories import GOOD_COMMAND, PLUGIN_DETAILS, make_plugin, make_skill
 from tests.shared import REPO
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +26,7 @@ def kit(publisher):
         skills=[review],
         user=publisher,
         release=True,
-        description="What every team starts with",
-        author="Jane Doe <jane@example.com>",
-        homepage="https://example.com/kit",
-        license="MIT",
-        keywords=["git", "review"],
-        category="productivity",
+        **PLUGIN_DETAILS,
     )
 
 

@@ -16,7 +16,7 @@ from django.test import override_settings
 
 from catalog import plugin_tree
 from catalog.models import Plugin, Release
-from tests.factories import make_plugin, make_skill
+from tests.factories import PLUGIN_DETAILS, make_plugin, make_skill
 from tests.trees import pdf_skill
 
 pytestmark = pytest.mark.django_db
@@ -49,12 +49,7 @@ def kit(publisher):
         skills=skills,
         user=publisher,
         release="1.2.0",
-        description="What every team starts with",
-        author="Jane Doe <jane@example.com>",
-        homepage="https://example.com/kit",
-        license="MIT",
-        keywords=["git", "review"],
-        category="productivity",
+        **PLUGIN_DETAILS,
     ).latest_release
 
 
