@@ -91,9 +91,13 @@ def release_commit(release: Release) -> str:
 def marketplace_repo():
     """The whole marketplace's repository, one commit per release of any plugin."""
     releases = Release.objects.select_related("plugin").order_by("position")
-    # Its marketplace.json also names the owner and the description.
-    owner = (settings.SKILLHUB_MARKETPLACE_OWNER, settings.SKILLHUB_MARKETPLACE_DESCRIPTION)
-    key = ("marketplace", owner, _fingerprint(releases))
+    # Its marketplace.json also says the marketplace's name, owner and description.
+    named = (
+        marketplace.name(),
+        settings.SKILLHUB_MARKETPLACE_OWNER,
+        settings.SKILLHUB_MARKETPLACE_DESCRIPTION,
+    )
+    key = ("marketplace", named, _fingerprint(releases))
 
     def build():
         builder = gitrepo.Builder()
@@ -108,11 +112,10 @@ def marketplace_repo():
                 [plugin_tree.PluginFile(marketplace.MANIFEST_PATH, manifest)],
                 {f"plugins/{name}": tree for name, (_, tree) in latest.items()},
             )
-            title = f"{release.plugin.name} {release.version}"
             snapshots.append(
                 gitrepo.Snapshot(
                     root,
-                    gitrepo.commit_message(title, release.notes),
+                    release_commit_message(release),
                     int(release.released_at.timestamp()),
                     f"{release.plugin.name}/v{release.version}",
                 )

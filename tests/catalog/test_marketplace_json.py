@@ -274,3 +274,17 @@ def test_the_marketplace_passes_claude_codes_validation(client, kit, claude_code
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "✘" not in output and "⚠" not in output, output
+
+
+def test_the_marketplace_repository_follows_a_renamed_marketplace(kit, settings):
+    from catalog.plugin_git import marketplace_repo
+
+    def manifest_name() -> str:
+        repo = marketplace_repo()
+        tree = repo[repo[repo.refs[b"refs/heads/main"]].tree]
+        folder = repo[tree[b".claude-plugin"][1]]
+        return json.loads(repo[folder[b"marketplace.json"][1]].data)["name"]
+
+    assert manifest_name() == "skillhub"
+    settings.SKILLHUB_MARKETPLACE_NAME = "acme-tools"
+    assert manifest_name() == "acme-tools"
