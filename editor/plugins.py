@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -140,9 +139,7 @@ def plugin_edit(request, name: str):
     form = PluginForm(_posted(request), initial=initial, skills=skills)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():  # the details and the items, or neither
-                plugin.update_details(request.user, **form.details())
-                plugin.set_items(form.chosen_skills(), request.user)
+            plugin.update(request.user, form.chosen_skills(), **form.details())
         except ValidationError as error:
             add_errors(form, error)
         else:

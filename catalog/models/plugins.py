@@ -118,6 +118,12 @@ class Plugin(PluginDetails):
             Plugin.objects.filter(pk=self.pk).update(updated_at=timezone.now())
         log_plugin_write("plugin-items", self, None, user)
 
+    def update(self, user, skills, **details) -> None:
+        """The plugin's details and items together, or neither (the editor's one form)."""
+        with transaction.atomic():
+            self.update_details(user, **details)
+            self.set_items(skills, user)
+
     def releases_newest_first(self):
         return self.releases.order_by("-sequence")
 
