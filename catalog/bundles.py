@@ -59,17 +59,13 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import stat
 import struct
 import tarfile
-import zipfile
-import zlib
-from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from catalog import skilltree
+from catalog import skilltree, zipwriter
 
 # The reading side, for callers that know bundles as one module.
 from catalog.archives import DEFAULT_LIMITS, ArchiveError, Limits, Upload, UploadEntry, read_upload
@@ -121,9 +117,8 @@ MIB = 1024 * 1024
 
 # Output is handed out in pieces of about this size; reads use it too.
 _CHUNK = 64 * 1024
-_DEFLATE_LEVEL = 9
-_FILE_MODE = 0o644
-_EXECUTABLE_MODE = 0o755
+_FILE_MODE = zipwriter.FILE_MODE
+_EXECUTABLE_MODE = zipwriter.EXECUTABLE_MODE
 # A skill's files sit deeper than a .claude/ item may (archives' upload limits): the
 # writer checks them for safety (no `..`, no absolute path, …) and leaves sizes and
 # depth to the store's limits, which every stored file has passed.
@@ -191,16 +186,16 @@ def iter_zip(items: Iterable[BundleItem]) -> Iterator[bytes]:
     Raises ValueError at once if a path is unsafe, duplicated or reserved.
     """
     ordered, entries = _ordered(items)
-    _check_zip_count(len(entries) + 1)
+    zipwriter.check_count(len(entries) + 1)
     lock = _Lock(ordered, lock_digest(ordered))
-    return _rechunk(_zip_pieces(entries, lock))
+    return rechunk(_zip_pieces(entries, lock))
 
 
 def iter_tar_gz(items: Iterable[BundleItem]) -> Iterator[bytes]:
     """A reproducible tar.gz of `items`, their files and the lock file, as it is written."""
     ordered, entries = _ordered(items)
     lock = _Lock(ordered, lock_digest(ordered))
-    return _rechunk(_gzip_pieces(_tar_pieces(entries, lock)))
+    return rechunk(_gzip_pieces(_tar_pieces(entries, lock)))
 
 
 def write_zip(items: Iterable[BundleItem]) -> bytes:
@@ -215,26 +210,26 @@ def iter_folder_zip(item: BundleItem) -> Iterator[bytes]:
     """One skill's folder as a reproducible zip: SKILL.md and its files at their paths
     relative to the folder, with their modes, and no lock file."""
     entries = _folder_entries(item)
-    _check_zip_count(len(entries))
-    return _rechunk(_zip_pieces(entries, None))
+    zipwriter.check_count(len(entries))
+    return rechunk(_zip_pieces(entries, None))
 
 
 def iter_folder_tar_gz(item: BundleItem) -> Iterator[bytes]:
     """One skill's folder as a reproducible tar.gz (see iter_folder_zip)."""
-    return _rechunk(_gzip_pieces(_tar_pieces(_folder_entries(item), None)))
+    return rechunk(_gzip_pieces(_tar_pieces(_folder_entries(item), None)))
 
 
 def iter_files_zip(files: Sequence) -> Iterator[bytes]:
     """Files (each with path, data and executable) as a reproducible zip, by path, with
     their modes and no lock file: a plugin release's folder (catalog.plugin_tree)."""
     entries = sorted(files, key=attrgetter("path"))
-    _check_zip_count(len(entries))
-    return _rechunk(_zip_pieces(entries, None))
+    zipwriter.check_count(len(entries))
+    return rechunk(_zip_pieces(entries, None))
 
 
 def iter_files_tar_gz(files: Sequence) -> Iterator[bytes]:
     """The same files as a reproducible tar.gz (see iter_files_zip)."""
-    return _rechunk(_gzip_pieces(_tar_pieces(sorted(files, key=attrgetter("path")), None)))
+    return rechunk(_gzip_pieces(_tar_pieces(sorted(files, key=attrgetter("path")), None)))
 
 
 @dataclass(frozen=True)
@@ -261,13 +256,6 @@ def _folder_entries(item) -> list[_At]:
     entries = [_At(skilltree.SKILL_MD, item)]
     entries += [_At(f.path[len(folder) :], f) for f in item.files]
     return sorted(entries, key=attrgetter("path"))
-
-
-def _check_zip_count(count: int) -> None:
-    if count > 0xFFFF:
-        raise ValueError(
-            f"{count - 1:,} entries and a lock file: a zip without zip64 holds at most 65,535"
-        )
 
 
 def _ordered(items: Iterable[BundleItem]) -> tuple[list[BundleItem], list]:
@@ -366,7 +354,7 @@ def _mode(entry) -> int:
     return _EXECUTABLE_MODE if getattr(entry, "executable", False) else _FILE_MODE
 
 
-def _rechunk(pieces: Iterator[bytes]) -> Iterator[bytes]:
+def rechunk(pieces: Iterator[bytes]) -> Iterator[bytes]:
     """Join small pieces into chunks of about _CHUNK bytes."""
     buffer = bytearray()
     for piece in pieces:
@@ -378,98 +366,14 @@ def _rechunk(pieces: Iterator[bytes]) -> Iterator[bytes]:
         yield bytes(buffer)
 
 
-def _deflate(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Raw DEFLATE (no zlib header) with every parameter fixed."""
-    compressor = zlib.compressobj(_DEFLATE_LEVEL, zlib.DEFLATED, -15, 8, zlib.Z_DEFAULT_STRATEGY)
-    for chunk in chunks:
-        if out := compressor.compress(chunk):
-            yield out
-    yield compressor.flush()
-
-
-# The zip written here: version 2.0, no flags (but UTF-8 names for a file whose path
-# is not ASCII), deflate, 1980-01-01 00:00:00, made by Unix (3) so that readers take
-# the mode from the external attributes.
-_ZIP_LOCAL = struct.Struct("<IHHHHHIIIHH")
-_ZIP_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
-_ZIP_END = struct.Struct("<IHHHHIIH")
-_ZIP_VERSION = 20
-_ZIP_MADE_BY = (3 << 8) | _ZIP_VERSION
-_ZIP_DATE = (0 << 9) | (1 << 5) | 1  # years since 1980, month, day
-_ZIP_TIME = 0
-_ZIP_UTF8 = 0x800
-
-
-def _zip_name(path: str) -> tuple[bytes, int]:
-    """The name's bytes and the flags they need."""
-    if path.isascii():
-        return path.encode("ascii"), 0
-    return path.encode("utf-8"), _ZIP_UTF8
-
-
 def _zip_pieces(entries: list, lock: _Lock | None) -> Iterator[bytes]:
-    # crc, compressed size, size and offset of each entry, in order, for the central directory
-    records = array("I", [0]) * (4 * (len(entries) + 1))  # "I" holds 32 bits, as zip does
-    offset = count = 0
-    for path, entry in _members(entries, lock):
-        if entry is None:
-            # The lock file is compressed twice (sizes first, then output), never held.
-            crc, size, compressed_size = _measure_deflate(lock.chunks())
-            body: Iterable[bytes] = _deflate(lock.chunks())
-        else:
-            data = entry.data
-            compressed = b"".join(_deflate((data,)))
-            crc, size, compressed_size = zlib.crc32(data), len(data), len(compressed)
-            body = (compressed,)
-        if max(offset, compressed_size, size) > 0xFFFFFFFF:
-            raise ValueError("bundle over 4 GiB: a zip without zip64 cannot hold it")
-        name, flags = _zip_name(path)
-        header = _ZIP_LOCAL.pack(
-            0x04034B50, _ZIP_VERSION, flags, zipfile.ZIP_DEFLATED, _ZIP_TIME, _ZIP_DATE,
-            crc, compressed_size, size, len(name), 0,
-        )  # fmt: skip
-        yield header + name
-        yield from body
-        records[4 * count : 4 * count + 4] = array("I", (crc, compressed_size, size, offset))
-        count += 1
-        offset += len(header) + len(name) + compressed_size
-    directory_start = offset
-    for number, (path, entry) in enumerate(_members(entries, lock)):  # data read once
-        crc, compressed_size, size, entry_offset = records[4 * number : 4 * number + 4]
-        name, flags = _zip_name(path)
-        attributes = (stat.S_IFREG | _mode(entry)) << 16
-        record = _ZIP_CENTRAL.pack(
-            0x02014B50, _ZIP_MADE_BY, _ZIP_VERSION, flags, zipfile.ZIP_DEFLATED, _ZIP_TIME,
-            _ZIP_DATE, crc, compressed_size, size, len(name), 0, 0, 0, 0, attributes,
-            entry_offset,
-        )  # fmt: skip
-        yield record + name
-        offset += len(record) + len(name)
-    if offset > 0xFFFFFFFF:
-        raise ValueError("bundle over 4 GiB: a zip without zip64 cannot hold it")
-    yield _ZIP_END.pack(
-        0x06054B50, 0, 0, count, count, offset - directory_start, directory_start, 0
+    for_zip = (
+        zipwriter.Member(path, chunks=lock.chunks)
+        if entry is None
+        else zipwriter.Member(path, data=entry.data, mode=_mode(entry))
+        for path, entry in _members(entries, lock)
     )
-
-
-class _Checksum:
-    """crc32 and size of the chunks that pass through `tap`."""
-
-    def __init__(self) -> None:
-        self.crc = self.size = 0
-
-    def tap(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
-        for chunk in chunks:
-            self.crc = zlib.crc32(chunk, self.crc)
-            self.size += len(chunk)
-            yield chunk
-
-
-def _measure_deflate(chunks: Iterable[bytes]) -> tuple[int, int, int]:
-    """crc32, size and deflated size of a stream of chunks."""
-    checksum = _Checksum()
-    compressed_size = sum(len(out) for out in _deflate(checksum.tap(chunks)))
-    return checksum.crc, checksum.size, compressed_size
+    return zipwriter.zip_pieces(for_zip)
 
 
 def _tar_pieces(entries: list, lock: _Lock | None) -> Iterator[bytes]:
@@ -523,7 +427,7 @@ _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
 
 def _gzip_pieces(pieces: Iterable[bytes]) -> Iterator[bytes]:
     """One gzip member around `pieces`, written by hand so that the header is fixed."""
-    checksum = _Checksum()
+    checksum = zipwriter.Checksum()
     yield _GZIP_HEADER
-    yield from _deflate(checksum.tap(pieces))
+    yield from zipwriter.deflate(checksum.tap(pieces))
     yield struct.pack("<II", checksum.crc, checksum.size & 0xFFFFFFFF)

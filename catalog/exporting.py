@@ -22,9 +22,7 @@ discovery index lists for it is folder_digests, cached by the tree digest.
 """
 
 import hashlib
-import io
 import json
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import astuple, dataclass, field
 from urllib.parse import urlsplit
@@ -35,7 +33,7 @@ from django.core.cache import cache
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import Length
 
-from catalog import bundles, plugin_names, search, skillfile, skilltree
+from catalog import bundles, plugin_names, search, skillfile, skilltree, zipwriter
 from catalog.blobs import read_blobs
 from catalog.locks import lock_bytes, lock_digest  # lock_digest: ETags, plugin versions
 from catalog.models import Skill, Version, VersionFile
@@ -57,7 +55,6 @@ PLUGIN_FORMAT = 2
 # The same for one skill's folder archive: its digest is cached under this and the tree
 # digest, and the discovery index hands it out.
 FOLDER_FORMAT = 1
-_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 class _Texts:
@@ -453,32 +450,32 @@ def iter_plugin_zip(items: Sequence, plugin: Plugin = Plugin()) -> Iterator[byte
     """A reproducible zip of `items` laid out as a Claude Code plugin, yielded entry by entry.
 
     The items and their files come first, in path order, then README.md, plugin.json and
-    the lock file, which hold the digests of what was written before them.
+    the lock file, which hold the digests of what was written before them. Entries carry
+    their sizes in data descriptors (the README is made as it is written), as this zip
+    always has.
     """
-    sink = _Sink()
+    entries = sorted([*items, *(f for item in items for f in item.files)], key=plugin_path)
+    zipwriter.check_count(len(entries) + 3)
+    members = _plugin_members(items, entries, plugin)
+    return bundles.rechunk(zipwriter.zip_pieces(members, descriptors=True))
+
+
+def _plugin_members(items: Sequence, entries: list, plugin: Plugin) -> Iterator[zipwriter.Member]:
     moved: list[_Moved] = []
     owned = {id(file) for item in items for file in item.files}
-    entries = sorted([*items, *(f for item in items for f in item.files)], key=plugin_path)
-    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
-        for entry in entries:
-            path = plugin_path(entry)
-            if id(entry) in owned:  # a skill's file, as stored, with its mode
-                info = _zip_info(path, 0o755 if entry.executable else 0o644)
-                archive.writestr(info, entry.data, compresslevel=9)
-            else:
-                data = plugin_file(entry.kind, entry.data, entry.described)
-                archive.writestr(_zip_info(path), data, compresslevel=9)
-                moved.append(as_held(entry, path, data))
-            yield sink.take()
-        with archive.open(_zip_info(PLUGIN_README), "w") as readme:
-            for chunk in _rechunked(plugin_readme(items, plugin, PLUGIN_LOCK)):
-                readme.write(chunk)
-                yield sink.take()
-        for path, data in ((PLUGIN_MANIFEST, plugin_manifest(moved, plugin)),
-                           (PLUGIN_LOCK, plugin_lock(moved))):  # fmt: skip
-            archive.writestr(_zip_info(path), data, compresslevel=9)
-            yield sink.take()
-    yield sink.take()
+    for entry in entries:
+        path = plugin_path(entry)
+        if id(entry) in owned:  # a skill's file, as stored, with its mode
+            mode = zipwriter.EXECUTABLE_MODE if entry.executable else zipwriter.FILE_MODE
+            yield zipwriter.Member(path, data=entry.data, mode=mode)
+        else:
+            data = plugin_file(entry.kind, entry.data, entry.described)
+            moved.append(as_held(entry, path, data))
+            yield zipwriter.Member(path, data=data)
+    readme = lambda: _rechunked(plugin_readme(items, plugin, PLUGIN_LOCK))  # noqa: E731
+    yield zipwriter.Member(PLUGIN_README, chunks=readme)
+    yield zipwriter.Member(PLUGIN_MANIFEST, data=plugin_manifest(moved, plugin))
+    yield zipwriter.Member(PLUGIN_LOCK, data=plugin_lock(moved))
 
 
 def _rechunked(lines: Iterable[str], size: int = 64 * 1024) -> Iterator[bytes]:
@@ -492,32 +489,3 @@ def _rechunked(lines: Iterable[str], size: int = 64 * 1024) -> Iterator[bytes]:
             buffer, held = [], 0
     if buffer:
         yield "".join(buffer).encode("utf-8")
-
-
-def _zip_info(path: str, mode: int = 0o644) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(path, date_time=_ZIP_EPOCH)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.create_system = 3  # Unix, so that readers take the mode from external_attr
-    info.external_attr = (0o100000 | mode) << 16
-    info._compresslevel = 9  # what ZipFile.open(info, "w") compresses at (writestr sets it too)
-    return info
-
-
-class _Sink(io.RawIOBase):
-    """A write-only stream that hands over what was written so far (zipfile streams into it)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._chunks: list[bytes] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        self._chunks.append(bytes(data))
-        return len(data)
-
-    def take(self) -> bytes:
-        out = b"".join(self._chunks)
-        self._chunks.clear()
-        return out

@@ -28,6 +28,7 @@ PURE_MODULES = [
     "catalog.plugin_names",
     "catalog.gitrepo",
     "catalog.marketplace_layout",
+    "catalog.zipwriter",
 ]
 # Every module of a pure package on its own too, so a module its __init__ does not import
 # is checked as well.
