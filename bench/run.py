@@ -79,10 +79,10 @@ def _configure(database_url: str) -> dict[str, str]:
     """Set up this process for Django (DEBUG off, a random key for this run only) and return
     the environment for the servers it starts."""
     os.environ.update(
-        DJANGO_SETTINGS_MODULE="skillhub.settings",
+        DJANGO_SETTINGS_MODULE="bench.settings",
         SECRET_KEY=secrets.token_urlsafe(50),
-        SKILLHUB_TESTING="1",
         DEBUG="0",
+        USE_TLS="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=database_url,
         LOG_LEVEL="WARNING",  # the write log would bury the table; servers keep theirs

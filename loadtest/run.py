@@ -174,7 +174,6 @@ def server_environment(url: str) -> dict[str, str]:
         "ALLOWED_HOSTS": traffic.HOST,
         "USE_TLS": "0",
         "DEBUG": "0",
-        "SKILLHUB_TESTING": "",
     }
 
 

@@ -53,21 +53,14 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The suite's settings (tests/settings.py) switch this on, and so do the tests and the
-# bench (bench/run.py) that start a Python on these settings to see what an environment
-# does to them: a made-up key, the test client's host, no TLS, static files uncollected.
-# Lowercase, so it is no Django setting that code could branch on.
-testing = env_bool("SKILLHUB_TESTING")
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and not testing:
+    if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "django-insecure-local-development-only"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
-if testing:
-    ALLOWED_HOSTS += ["testserver"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -193,7 +186,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or testing
+            if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -205,7 +198,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-USE_TLS = env_bool("USE_TLS", not DEBUG and not testing)
+USE_TLS = env_bool("USE_TLS", not DEBUG)
 SESSION_COOKIE_SECURE = USE_TLS
 CSRF_COOKIE_SECURE = USE_TLS
 SECURE_SSL_REDIRECT = USE_TLS and env_bool("SECURE_SSL_REDIRECT", True)

@@ -11,6 +11,13 @@ SHARED = Path(os.environ.get("SKILLHUB_SHARED", REPO.parent / "shared"))
 ADVERSARIAL = SHARED / "adversarial"
 CORPUS = SHARED / "corpus" / "files"
 
+# The environment of a fresh Python on the production settings (skillhub.settings): what
+# a deployment must give them, a key, and nothing of the suite's.
+PRODUCTION_ENV = {"SECRET_KEY": "suite-only-" + "not-a-secret-" * 4, "PATH": "/usr/bin:/bin"}
+# The environment of a fresh Python on the suite's settings (tests/settings.py), for a
+# `manage.py` the suite runs as a real process.
+SUITE_ENV = {"DJANGO_SETTINGS_MODULE": "tests.settings", "PATH": "/usr/bin:/bin"}
+
 needs_shared = pytest.mark.skipif(
     not SHARED.is_dir(), reason=f"shared test inputs not found at {SHARED}"
 )
@@ -34,7 +41,7 @@ def settings_printed(expression: str, env: dict) -> str:
     import sys
 
     code = f"from skillhub import settings as s; print({expression})"
-    env = {"SKILLHUB_TESTING": "1", "PATH": "/usr/bin:/bin", **env}
+    env = {**PRODUCTION_ENV, **env}
     process = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, check=True
     )

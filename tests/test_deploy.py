@@ -1,7 +1,7 @@
 """Production settings: Django's deploy checks, security headers, TLS, and the 500 page.
 
 The deploy checks run in a subprocess with the environment production has (DEBUG
-off, no SKILLHUB_TESTING), because the suite's own settings are the testing ones.
+off, skillhub.settings), because the suite runs on its own (tests/settings.py).
 """
 
 import json
@@ -26,7 +26,7 @@ PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
 
 
 def production_environment(tmp_path: Path, **overrides: str) -> dict[str, str]:
-    # Only what any process needs: the suite's own variables (SKILLHUB_TESTING,
+    # Only what any process needs: the suite's own variables (SECRET_KEY, USE_TLS,
     # DJANGO_SETTINGS_MODULE, DJANGO_ALLOW_ASYNC_UNSAFE from the browser tests) stay out.
     environment = {key: os.environ[key] for key in PASSED_THROUGH if key in os.environ}
     environment.update(
@@ -74,6 +74,24 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = deploy_check(production_environment(tmp_path, SECRET_KEY=""))
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_production_settings_have_no_switch_that_waives_the_secret_key(tmp_path):
+    # The suite's old switch, and the suite's own settings module's name, change nothing.
+    result = deploy_check(production_environment(tmp_path, SECRET_KEY="", SKILLHUB_TESTING="1"))
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_production_settings_keep_secure_cookies_on_by_default(tmp_path):
+    code = (
+        "from skillhub import settings as s; print(s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    )
+    environment = production_environment(tmp_path, USE_TLS="", SKILLHUB_TESTING="1")
+    printed = subprocess.run(
+        [sys.executable, "-c", code], env=environment, cwd=REPO, capture_output=True, text=True
+    )
+    assert printed.stdout.split() == ["True", "31536000"], printed.stderr
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import pytest
 from skillhub.observability import JsonFormatter, TextFormatter
 from tests.browser import Browser
 from tests.factories import GOOD_COMMAND, make_skill, make_user
-from tests.shared import REPO
+from tests.shared import PRODUCTION_ENV, REPO
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +175,7 @@ def console_formatter(log_format: str) -> str:
     code = (
         "from skillhub import settings; print(settings.LOGGING['handlers']['console']['formatter'])"
     )
-    env = {"SKILLHUB_TESTING": "1", "LOG_FORMAT": log_format, "PATH": "/usr/bin:/bin"}
+    env = {**PRODUCTION_ENV, "LOG_FORMAT": log_format}
     process = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, check=True
     )

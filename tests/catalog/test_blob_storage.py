@@ -17,7 +17,7 @@ from catalog.blobs import Blob, BlobCorrupted, storage_name
 from catalog.models import Skill, Version
 from catalog.skilltree import TreeFile
 from tests.s3 import KEYS, REGION
-from tests.shared import REPO, settings_printed
+from tests.shared import PRODUCTION_ENV, REPO, settings_printed
 from tests.trees import TEMPLATE_JSON, pdf_skill
 
 pytestmark = pytest.mark.django_db
@@ -184,7 +184,7 @@ def test_the_database_is_the_blob_store_when_nothing_is_set():
 
 def settings_error(env: dict) -> str:
     code = "from skillhub import settings"
-    env = {"SKILLHUB_TESTING": "1", "PATH": "/usr/bin:/bin", **env}
+    env = {**PRODUCTION_ENV, **env}
     process = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO
     )
@@ -217,8 +217,7 @@ def test_the_storage_configured_from_the_environment_writes_blobs_into_a_real_bu
         f"assert read_stored({sha256!r}) == {data!r}\n"
     )
     env = {
-        "SKILLHUB_TESTING": "1",
-        "PATH": "/usr/bin:/bin",
+        **PRODUCTION_ENV,
         "DJANGO_SETTINGS_MODULE": "skillhub.settings",
         "SKILLHUB_BLOB_STORAGE": "s3",
         "SKILLHUB_S3_BUCKET": bucket.name,

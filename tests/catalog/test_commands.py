@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from catalog import bundles, skillfile
 from catalog.models import Skill
 from tests.factories import GOOD_COMMAND, make_skill, make_user, run_command
-from tests.shared import ADVERSARIAL, CORPUS, SHARED, jsonl, needs_shared
+from tests.shared import ADVERSARIAL, CORPUS, SHARED, SUITE_ENV, jsonl, needs_shared
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ def test_lint_as_a_real_process_exits_one_without_a_traceback(tmp_path):
         capture_output=True,
         text=True,
         cwd=Path(__file__).resolve().parents[2],
-        env={"SKILLHUB_TESTING": "1", "PATH": "/usr/bin:/bin"},
+        env=SUITE_ENV,
         check=False,
     )
     assert process.returncode == 1, process.stderr

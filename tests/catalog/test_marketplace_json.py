@@ -223,7 +223,7 @@ def test_the_marketplace_is_read_only(client, kit, method):
 
 def started_with(name: str) -> subprocess.CompletedProcess:
     """Import the settings in a fresh Python with SKILLHUB_MARKETPLACE_NAME=name."""
-    env = {**os.environ, "SKILLHUB_TESTING": "1", "SKILLHUB_MARKETPLACE_NAME": name}
+    env = {**os.environ, "SKILLHUB_MARKETPLACE_NAME": name}
     return subprocess.run(
         [sys.executable, "-c", "import tests.settings as s; print(s.SKILLHUB_MARKETPLACE_NAME)"],
         cwd=REPO,

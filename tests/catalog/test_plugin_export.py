@@ -137,7 +137,7 @@ def test_an_author_without_an_email_is_just_a_name(client, catalog):
 
 
 def test_a_plugin_name_setting_that_is_not_kebab_case_stops_the_site_from_starting():
-    env = {**os.environ, "SKILLHUB_TESTING": "1", "SKILLHUB_PLUGIN_NAME": "Team Tools"}
+    env = {**os.environ, "SKILLHUB_PLUGIN_NAME": "Team Tools"}
     started = subprocess.run(
         [sys.executable, "-c", "import tests.settings"],
         cwd=REPO,

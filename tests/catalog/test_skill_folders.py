@@ -17,7 +17,7 @@ from catalog.blobs import Blob
 from catalog.models import EditConflict, Skill, VersionFile
 from catalog.skilltree import TreeFile
 from tests.factories import GOOD_COMMAND, make_user
-from tests.shared import REPO
+from tests.shared import REPO, SUITE_ENV
 from tests.trees import font_bytes, large_skill, pdf_skill
 
 pytestmark = pytest.mark.django_db
@@ -316,8 +316,7 @@ def test_migration_0006_carries_every_derived_value_over_and_keeps_the_guards(tm
     database = tmp_path / "old.sqlite3"
     env = {
         "DATABASE_URL": f"sqlite:///{database}",
-        "SKILLHUB_TESTING": "1",
-        "PATH": "/usr/bin:/bin",
+        **SUITE_ENV,
     }
 
     def manage(*args):
