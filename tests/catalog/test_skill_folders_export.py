@@ -41,6 +41,15 @@ def pdf(publisher) -> Skill:
     return publish_folder(publisher, "pdf", text, files)
 
 
+@pytest.fixture(params=[("pdf", pdf_skill), ("big", large_skill)], ids=["pdf", "big"])
+def folder_skill(request, publisher) -> tuple[str, str, dict[str, TreeFile]]:
+    """A published folder skill, small and large: its name, SKILL.md text and files."""
+    name, make = request.param
+    text, files = make()
+    publish_folder(publisher, name, text, files)
+    return name, text, files
+
+
 def get(url: str, **headers):
     return Client(enforce_csrf_checks=True).get(url, headers=headers)
 
@@ -99,14 +108,10 @@ def lock_and_files(data: bytes) -> tuple[dict, dict[str, bytes], dict[str, bool]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("fixture", [pdf_skill, large_skill])
 def test_a_bundle_gives_back_every_file_of_a_skill_byte_for_byte_with_its_mode(
-    publisher, fmt, fixture, tmp_path
+    folder_skill, fmt, tmp_path
 ):
-    text, files = fixture()
-    name = "pdf" if fixture is pdf_skill else "big"
-    publish_folder(publisher, name, text, files)
-
+    name, text, files = folder_skill
     data = body(get(f"/export.{fmt}?item=skill/{name}"))
 
     assert archive_tree(data, fmt, f".claude/skills/{name}/") == expected_tree(text, files)
@@ -311,14 +316,8 @@ def test_claude_code_validates_the_plugin_of_a_folder_skill_and_loads_it(
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("fixture", [pdf_skill, large_skill])
-def test_one_skill_downloads_as_its_folder_with_skill_md_at_the_root(
-    publisher, fmt, fixture, tmp_path
-):
-    text, files = fixture()
-    name = "pdf" if fixture is pdf_skill else "big"
-    publish_folder(publisher, name, text, files)
-
+def test_one_skill_downloads_as_its_folder_with_skill_md_at_the_root(folder_skill, fmt, tmp_path):
+    name, text, files = folder_skill
     response = get(f"/skills/{name}.{fmt}")
     data = body(response)
 
@@ -373,23 +372,27 @@ def test_a_draft_or_another_kind_has_no_folder_download(publisher):
 # -- single files ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "path, data, content_type",
-    [
-        ("scripts/run.py", b"print('hi')\n", "text/plain; charset=utf-8"),
-        ("references/guide.md", b"# Guide\n<script>x()</script>\n", "text/plain; charset=utf-8"),
-        ("LICENSE.txt", b"MIT\n", "text/plain; charset=utf-8"),
-        ("Makefile", b"all:\n\techo\n", "text/plain; charset=utf-8"),
-    ],
-)  # fmt: skip
-def test_a_text_file_is_served_inline_as_plain_text_with_nosniff(
-    publisher, path, data, content_type
-):
+def served_file(publisher, path: str, data: bytes):
+    """The response to /skills/pdf/files/<path> once pdf is published with only that file."""
     publish_folder(publisher, "pdf", pdf_skill()[0], {path: TreeFile(path, data)})
     response = get(f"/skills/pdf/files/{path}")
     assert response.status_code == 200
     assert response.content == data
-    assert response["Content-Type"] == content_type
+    return response
+
+
+@pytest.mark.parametrize(
+    "path, data",
+    [
+        ("scripts/run.py", b"print('hi')\n"),
+        ("references/guide.md", b"# Guide\n<script>x()</script>\n"),
+        ("LICENSE.txt", b"MIT\n"),
+        ("Makefile", b"all:\n\techo\n"),
+    ],
+)  # fmt: skip
+def test_a_text_file_is_served_inline_as_plain_text_with_nosniff(publisher, path, data):
+    response = served_file(publisher, path, data)
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert "Content-Disposition" not in response
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
@@ -408,10 +411,7 @@ def test_a_text_file_is_served_inline_as_plain_text_with_nosniff(
 def test_anything_but_plain_text_is_an_attachment_of_its_type_with_nosniff(
     publisher, path, data, content_type
 ):
-    publish_folder(publisher, "pdf", pdf_skill()[0], {path: TreeFile(path, data)})
-    response = get(f"/skills/pdf/files/{path}")
-    assert response.status_code == 200
-    assert response.content == data
+    response = served_file(publisher, path, data)
     assert response["Content-Type"] == content_type
     file_name = path.rsplit("/", 1)[-1]
     assert response["Content-Disposition"] == f"attachment; filename*=UTF-8''{file_name}"
