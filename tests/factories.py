@@ -2,10 +2,13 @@
 
 import io
 
+import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
 
 from catalog.models import Skill
+from tests.trees import pdf_skill
 
 GOOD_COMMAND = """---
 description: Review the staged diff
@@ -13,6 +16,7 @@ allowed-tools: Bash(git diff:*)
 ---
 Review the staged diff and list risky changes.
 """
+HELPER_AGENT = "---\nname: helper\ndescription: Helps\ntools: Read, Grep\n---\nYou help.\n"
 
 
 def make_user(username="member", publisher=False, **extra) -> User:
@@ -38,6 +42,15 @@ def make_skill(kind="command", name="review", text=GOOD_COMMAND, author=None, pu
     if publish:
         skill.publish(result.version, author)
     return skill
+
+
+def publish_pdf_folder(author) -> Skill:
+    """The pdf skill published at version 2: its SKILL.md alone, then with its files."""
+    text, files = pdf_skill()
+    pdf = make_skill("skill", "pdf", text, author=author)
+    pdf.save_version(text, author, files=files)
+    pdf.publish(pdf.latest, author)
+    return pdf
 
 
 def numbered_lines(count: int, prefix: str = "line") -> str:
@@ -109,3 +122,16 @@ def run_together(*actions) -> tuple[list, list[Exception]]:
     for thread in threads:
         thread.join()
     return results, errors
+
+
+def raw(sql: str, params: list) -> None:
+    """Run SQL past the ORM, as a script or a psql session would."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def raw_refused(sql: str, params: list) -> str:
+    """Run raw SQL in a savepoint and return the database's refusal."""
+    with pytest.raises(DatabaseError) as refusal, transaction.atomic():
+        raw(sql, params)
+    return str(refusal.value)

@@ -2,25 +2,13 @@
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from catalog.immutability import allow_version_deletes
 from catalog.models import Skill, Version
-from tests.factories import GOOD_COMMAND, make_skill
+from tests.factories import GOOD_COMMAND, make_skill, raw, raw_refused
 
 pytestmark = pytest.mark.django_db
-
-
-def raw(sql: str, params: list) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def refused(sql: str, params: list) -> DatabaseError:
-    """Run raw SQL in a savepoint and return the database's refusal."""
-    with pytest.raises(DatabaseError) as refusal, transaction.atomic():
-        raw(sql, params)
-    return refusal.value
 
 
 def stored_row(version: Version) -> tuple:
@@ -31,9 +19,11 @@ def test_a_raw_update_of_a_version_is_refused_and_leaves_the_row_unchanged():
     version = make_skill().latest
     before = stored_row(version)
 
-    error = refused("UPDATE catalog_version SET text = %s WHERE id = %s", ["tampered", version.pk])
+    error = raw_refused(
+        "UPDATE catalog_version SET text = %s WHERE id = %s", ["tampered", version.pk]
+    )
 
-    assert "append-only" in str(error)
+    assert "append-only" in error
     assert stored_row(version) == before
 
 
@@ -41,9 +31,9 @@ def test_a_raw_delete_of_a_version_is_refused_and_leaves_the_row_in_place():
     version = make_skill().latest
     before = stored_row(version)
 
-    error = refused("DELETE FROM catalog_version WHERE id = %s", [version.pk])
+    error = raw_refused("DELETE FROM catalog_version WHERE id = %s", [version.pk])
 
-    assert "append-only" in str(error)
+    assert "append-only" in error
     assert stored_row(version) == before
 
 
@@ -75,7 +65,7 @@ def test_versions_can_be_deleted_only_inside_allow_version_deletes():
         raw("DELETE FROM catalog_version WHERE id = %s", [wiped.pk])
 
     assert not Version.objects.filter(pk=wiped.pk).exists()
-    refused("DELETE FROM catalog_version WHERE id = %s", [kept.pk])
+    raw_refused("DELETE FROM catalog_version WHERE id = %s", [kept.pk])
     assert Version.objects.filter(pk=kept.pk).exists()
 
 
@@ -84,7 +74,7 @@ def test_allow_version_deletes_still_refuses_updates():
     before = stored_row(version)
 
     with allow_version_deletes():
-        refused("UPDATE catalog_version SET text = %s WHERE id = %s", ["tampered", version.pk])
+        raw_refused("UPDATE catalog_version SET text = %s WHERE id = %s", ["tampered", version.pk])
 
     assert stored_row(version) == before
 
@@ -95,7 +85,7 @@ def test_an_error_inside_allow_version_deletes_leaves_the_guard_closed():
     with pytest.raises(ZeroDivisionError), allow_version_deletes():
         raise ZeroDivisionError("the wipe failed half-way")
 
-    refused("DELETE FROM catalog_version WHERE id = %s", [version.pk])
+    raw_refused("DELETE FROM catalog_version WHERE id = %s", [version.pk])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -107,5 +97,5 @@ def test_flushing_the_database_wipes_versions_and_leaves_the_guard_closed():
     assert Version.objects.count() == 0
     assert Skill.objects.count() == 0
     version = make_skill(name="after-flush").latest
-    refused("DELETE FROM catalog_version WHERE id = %s", [version.pk])
+    raw_refused("DELETE FROM catalog_version WHERE id = %s", [version.pk])
     assert Version.objects.filter(pk=version.pk).exists()

@@ -11,26 +11,30 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.analysis import Analysis
 from catalog.models import Event, Plugin, PluginItem, Release, ReleaseError, ReleaseItem
-from tests.factories import GOOD_COMMAND, make_plugin, make_skill, make_user, run_together
-from tests.trees import pdf_skill
+from tests.factories import (
+    GOOD_COMMAND,
+    HELPER_AGENT,
+    make_plugin,
+    make_skill,
+    make_user,
+    publish_pdf_folder,
+    raw,
+    raw_refused,
+    run_together,
+)
 
 pytestmark = pytest.mark.django_db
 
-AGENT = "---\nname: helper\ndescription: Helps\ntools: Read, Grep\n---\nYou help.\n"
 OTHER_COMMAND = "---\ndescription: Ship it\n---\nShip the release.\n"
 
 
 @pytest.fixture
 def items(publisher):
     """A published command, skill folder and agent."""
-    text, files = pdf_skill()
-    pdf = make_skill("skill", "pdf", text, author=publisher)
-    pdf.save_version(text, publisher, files=files)
-    pdf.publish(pdf.latest, publisher)
     return {
         "review": make_skill("command", "review", author=publisher, publish=True),
-        "pdf": pdf,
-        "helper": make_skill("agent", "helper", AGENT, author=publisher, publish=True),
+        "pdf": publish_pdf_folder(publisher),
+        "helper": make_skill("agent", "helper", HELPER_AGENT, author=publisher, publish=True),
     }
 
 
@@ -289,14 +293,14 @@ def test_a_changed_item_proposes_a_patch(publisher, items):
 
 def test_an_item_given_more_tools_proposes_a_major(publisher, items):
     def widen(plugin):
-        edit(items["helper"], AGENT.replace("Read, Grep", "Read, Grep, Bash"), publisher)
+        edit(items["helper"], HELPER_AGENT.replace("Read, Grep", "Read, Grep, Bash"), publisher)
 
     assert proposal_after(widen, publisher, items) == "2.0.0"
 
 
 def test_an_item_given_fewer_tools_proposes_a_patch(publisher, items):
     def narrow(plugin):
-        edit(items["helper"], AGENT.replace("Read, Grep", "Read"), publisher)
+        edit(items["helper"], HELPER_AGENT.replace("Read, Grep", "Read"), publisher)
 
     assert proposal_after(narrow, publisher, items) == "1.0.1"
 
@@ -310,7 +314,7 @@ def test_changed_details_alone_propose_a_patch(publisher, items):
 
 def test_the_next_release_lists_what_changed(publisher, items):
     plugin = make_plugin(skills=[items["review"], items["helper"]], user=publisher, release=True)
-    edit(items["helper"], AGENT.replace("Read, Grep", "Read, Grep, Bash"), publisher)
+    edit(items["helper"], HELPER_AGENT.replace("Read, Grep", "Read, Grep, Bash"), publisher)
     plugin.set_items([items["helper"], items["pdf"]], publisher)
 
     upcoming = plugin.next_release()
@@ -363,7 +367,7 @@ def test_a_pre_release_of_the_proposed_version_may_come_first(publisher, items):
     plugin.set_items([items["review"], items["helper"]], publisher)
 
     assert plugin.release(publisher, version="1.1.0-rc.1").version == "1.1.0-rc.1"
-    edit(items["helper"], AGENT + "Fixed.\n", publisher)
+    edit(items["helper"], HELPER_AGENT + "Fixed.\n", publisher)
     assert str(plugin.next_release().proposed) == "1.1.0"
     assert "lower" in refused(plugin, publisher, "1.1.0-beta")
     assert plugin.release(publisher, version="1.1.0-rc.2").version == "1.1.0-rc.2"
@@ -459,17 +463,6 @@ def test_a_release_writes_the_write_log(publisher, items, caplog):
 
 
 # -- releases never change ----------------------------------------------------------------
-
-
-def raw(sql: str, params: list) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def raw_refused(sql: str, params: list) -> str:
-    with pytest.raises(DatabaseError) as refusal, transaction.atomic():
-        raw(sql, params)
-    return str(refusal.value)
 
 
 def stored(release: Release) -> tuple:

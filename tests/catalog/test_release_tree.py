@@ -16,7 +16,13 @@ from django.test import override_settings
 
 from catalog import plugin_tree
 from catalog.models import Plugin, Release
-from tests.factories import PLUGIN_DETAILS, make_plugin, make_skill
+from tests.factories import (
+    HELPER_AGENT,
+    PLUGIN_DETAILS,
+    make_plugin,
+    make_skill,
+    publish_pdf_folder,
+)
 from tests.trees import pdf_skill
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +32,6 @@ HOSTILE = (
     " <script>alert(1)</script> <https://evil.example> www.evil.example https://evil.example"
     " admin@evil.example &lt;b&gt; **bold** _em_ ~~gone~~ `code` # heading | a | [^1] <!-- c -->"
 )
-AGENT = "---\nname: helper\ndescription: Helps\ntools: Read, Grep\n---\nYou help.\n"
 STYLE = "---\nname: terse\ndescription: Short answers\n---\nBe terse.\n"
 UNDESCRIBED = "Review the staged diff.\n"
 
@@ -34,15 +39,12 @@ UNDESCRIBED = "Review the staged diff.\n"
 @pytest.fixture
 def kit(publisher):
     """A plugin of every kind of item, the skill a folder with executables, released."""
-    text, files = pdf_skill()
-    pdf = make_skill("skill", "pdf", text, author=publisher)
-    pdf.save_version(text, publisher, files=files)
-    pdf.publish(pdf.latest, publisher)
+    pdf = publish_pdf_folder(publisher)
     skills = [
         make_skill("command", "review", author=publisher, publish=True),
         make_skill("command", "git:commit", UNDESCRIBED, author=publisher, publish=True),
         pdf,
-        make_skill("agent", "helper", AGENT, author=publisher, publish=True),
+        make_skill("agent", "helper", HELPER_AGENT, author=publisher, publish=True),
         make_skill("output-style", "terse", STYLE, author=publisher, publish=True),
     ]
     return make_plugin(
@@ -90,7 +92,7 @@ def test_every_item_file_is_its_pinned_bytes(kit):
     assert found["skills/pdf/SKILL.md"].data == text.encode()
     for path, file in files.items():
         assert found[f"skills/pdf/{path}"].data == file.data, path
-    assert found["agents/helper.md"].data == AGENT.encode()
+    assert found["agents/helper.md"].data == HELPER_AGENT.encode()
     assert found["output-styles/terse.md"].data == STYLE.encode()
 
 
