@@ -64,25 +64,35 @@ def assert_installed(session, release) -> None:
     assert Path(record["installPath"]) == folder
 
 
+def add_marketplace_and_install(claude, url: str) -> None:
+    """`claude plugin marketplace add <url>`, then install team-kit from it."""
+    added = succeeded(claude.run("plugin", "marketplace", "add", url))
+    assert f"Successfully added marketplace: {MARKETPLACE}" in added
+    succeeded(claude.run("plugin", "install", f"team-kit@{MARKETPLACE}"))
+
+
+def release_and_update(claude, kit, publisher):
+    """Release team-kit 1.1.0 in Skillhub, then update the marketplace and the plugin."""
+    second = live.release_next(kit, publisher)
+    succeeded(claude.run("plugin", "marketplace", "update", MARKETPLACE))
+    updated = succeeded(claude.run("plugin", "update", f"team-kit@{MARKETPLACE}"))
+    assert "from 1.0.0 to 1.1.0" in updated
+    return second
+
+
 def test_a_marketplace_added_by_its_json_url_installs_updates_and_loads_the_plugin(
     claude_code, site, publisher, project
 ):
     kit = live.publish_team_kit(publisher)
     with claude_code.session() as claude:
-        added = succeeded(claude.run("plugin", "marketplace", "add", f"{site}/marketplace.json"))
-        assert f"Successfully added marketplace: {MARKETPLACE}" in added
-        succeeded(claude.run("plugin", "install", f"team-kit@{MARKETPLACE}"))
+        add_marketplace_and_install(claude, f"{site}/marketplace.json")
 
         assert_installed(claude, kit.latest_release)
         # cloned from /plugins/team-kit.git at the commit the marketplace pins
         first_commit = plugin_git.release_commit(kit.latest_release)
         assert installed_record(claude)["gitCommitSha"] == first_commit
 
-        second = live.release_next(kit, publisher)
-        succeeded(claude.run("plugin", "marketplace", "update", MARKETPLACE))
-        updated = succeeded(claude.run("plugin", "update", f"team-kit@{MARKETPLACE}"))
-
-        assert "from 1.0.0 to 1.1.0" in updated
+        second = release_and_update(claude, kit, publisher)
         assert_installed(claude, second)
         assert installed_record(claude)["gitCommitSha"] == plugin_git.release_commit(second)
 
@@ -104,9 +114,7 @@ def test_a_marketplace_added_by_its_git_url_installs_and_updates_the_plugin(
 ):
     kit = live.publish_team_kit(publisher)
     with claude_code.session() as claude:
-        added = succeeded(claude.run("plugin", "marketplace", "add", f"{site}/marketplace.git"))
-        assert f"Successfully added marketplace: {MARKETPLACE}" in added
-        succeeded(claude.run("plugin", "install", f"team-kit@{MARKETPLACE}"))
+        add_marketplace_and_install(claude, f"{site}/marketplace.git")
 
         assert_installed(claude, kit.latest_release)
         # the relative source ./plugins/team-kit of the marketplace's clone
@@ -115,11 +123,7 @@ def test_a_marketplace_added_by_its_git_url_installs_and_updates_the_plugin(
             kit.latest_release
         )
 
-        second = live.release_next(kit, publisher)
-        succeeded(claude.run("plugin", "marketplace", "update", MARKETPLACE))
-        updated = succeeded(claude.run("plugin", "update", f"team-kit@{MARKETPLACE}"))
-
-        assert "from 1.0.0 to 1.1.0" in updated
+        second = release_and_update(claude, kit, publisher)
         assert_installed(claude, second)
 
 
