@@ -168,10 +168,17 @@ def timed_row(
     baseline: Samples,
     *,
     limit: float | None = None,
+    seconds: float | None = None,
     note: str = "",
 ) -> Row:
-    """A row comparing two sets of durations by their medians."""
+    """A row comparing two sets of durations by their medians: `limit` bounds their
+    ratio, `seconds` (if given) the subject's median as well."""
     ratio = subject.median / baseline.median
+    verdict = verdict_for(ratio, limit)
+    budget = budget_text(limit)
+    if seconds is not None:
+        budget = f"{budget}, <= {seconds:g} s" if limit is not None else f"<= {seconds:g} s"
+        verdict = MISS if subject.median > seconds else verdict if limit is not None else PASS
     return Row(
         scenario,
         case,
@@ -179,9 +186,21 @@ def timed_row(
         spread=ms_spread(subject),
         baseline=f"{baseline_name} {ms(baseline.median)}",
         ratio=ratio,
-        budget=budget_text(limit),
-        verdict=verdict_for(ratio, limit),
+        budget=budget,
+        verdict=verdict,
         note=note,
+    )
+
+
+def seconds_row(scenario: str, case: str, samples: Samples, seconds: float) -> Row:
+    """A row of durations against a limit on their median alone."""
+    return Row(
+        scenario,
+        case,
+        median=ms(samples.median),
+        spread=ms_spread(samples),
+        budget=f"<= {seconds:g} s",
+        verdict=PASS if samples.median <= seconds else MISS,
     )
 
 

@@ -9,7 +9,7 @@ refused unread past 64 KiB). Budget: at most 1 s at the larger size, and a ratio
 most 6 (linear cost gives 4; quadratic gives 16). Timed in CPU time: pure computation.
 """
 
-from measure import CPU, MISS, PASS, Row, ms, ms_spread, sample
+from measure import CPU, Row, sample, timed_row
 
 from catalog.previews import build_preview
 from tests.pathological import GENERATORS
@@ -37,18 +37,11 @@ def run(ctx) -> list[Row]:
 
             timings[size] = sample(preview, n=n, max_seconds=10, min_n=n, warmup=1, clock=CPU)
         large, small = timings[large_size], timings[small_size]
-        ratio = large.median / small.median
-        passed = ratio <= RATIO_LIMIT and large.median <= SECONDS_LIMIT
+        case = f"{generator.name}, {large_size // 1024} KiB"
+        baseline = f"{small_size // 1024} KiB"
         rows.append(
-            Row(
-                SCENARIO,
-                f"{generator.name}, {large_size // 1024} KiB",
-                median=ms(large.median),
-                spread=ms_spread(large),
-                baseline=f"{small_size // 1024} KiB {ms(small.median)}",
-                ratio=ratio,
-                budget=f"<= {RATIO_LIMIT:g}x, <= {SECONDS_LIMIT:g} s",
-                verdict=PASS if passed else MISS,
+            timed_row(
+                SCENARIO, case, large, baseline, small, limit=RATIO_LIMIT, seconds=SECONDS_LIMIT
             )
         )
     return rows

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from measure import MISS, PASS, Row, Samples, interleave, ms, ms_spread, timed_row
+from measure import Row, Samples, interleave, seconds_row, timed_row
 from server import Gunicorn
 
 SCENARIO = "10 plugins"
@@ -92,24 +92,13 @@ def _rows(ctx, git: "_Git", release, rounds: int, cold_rounds: int) -> list[Row]
             case = f"{label} /plugins/{PLUGIN}.git, warm, {what}"
             rows.append(timed_row(SCENARIO, case, ours, f"{label} file://", theirs))
             if "--no-checkout" not in options:
-                rows.append(_seconds_row(f"{label}, warm: time", ours))
+                rows.append(seconds_row(SCENARIO, f"{label}, warm: time", ours, SECONDS_LIMIT))
             git.clean()
     cold, warm = _cold_and_warm(ctx, git, cold_rounds)
     case = f"git clone, cold (server just started: repository built) against warm, {what}"
     rows.append(timed_row(SCENARIO, case, cold, "warm", warm, note=COLD_NOTE))
-    rows.append(_seconds_row("git clone, cold: time", cold))
+    rows.append(seconds_row(SCENARIO, "git clone, cold: time", cold, SECONDS_LIMIT))
     return rows
-
-
-def _seconds_row(case: str, samples: Samples) -> Row:
-    return Row(
-        SCENARIO,
-        case,
-        median=ms(samples.median),
-        spread=ms_spread(samples),
-        budget=f"< {SECONDS_LIMIT:g} s",
-        verdict=PASS if samples.median < SECONDS_LIMIT else MISS,
-    )
 
 
 def _cold_and_warm(ctx, git: "_Git", rounds: int) -> tuple[Samples, Samples]:
