@@ -30,6 +30,17 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture
+def scaled_limits(settings):
+    """Archive limits below the sizes of the archives make_archives.py builds at scale 0.05,
+    as archives.md asks, so that its size bombs meet them."""
+    settings.SKILLHUB_ARCHIVE_LIMITS = {
+        **settings.SKILLHUB_ARCHIVE_LIMITS,
+        "max_file_bytes": 256 * 1024,
+        "max_total_bytes": 4 * 1024 * 1024,
+    }
+
+
 @pytest.fixture(scope="session")
 def claude_code():
     """The pinned Claude Code CLI (tests/claude_code.py), installed once into the cache."""

@@ -30,6 +30,26 @@ def jsonl(name: str) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+# The archives of make_archives.py that are no attack on an importer, only a matter of
+# policy: an import keeps their markdown entries and skips (or refuses) the rest.
+ARCHIVES_ACCEPTED_BY_POLICY = {"zip-non-md-files", "zip-nested-zip", "zip-polyglot-html-prefix"}
+
+
+def make_hostile_archives(folder: Path) -> list[dict]:
+    """Build every archive of make_archives.py into `folder`, at scale 0.05: the cases of
+    its manifest, each with its `id` and its `file` (a name inside `folder`)."""
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, str(ADVERSARIAL / "make_archives.py"), str(folder), "--scale", "0.05"],
+        check=True,
+        capture_output=True,
+    )
+    manifest = json.loads((folder / "manifest.json").read_text())
+    return manifest if isinstance(manifest, list) else manifest.get("cases", manifest)
+
+
 def corpus_files() -> list[Path]:
     return sorted(p for p in CORPUS.glob("*") if p.suffix == ".md") if CORPUS.is_dir() else []
 

@@ -10,8 +10,6 @@ add the other doors and the other public pages. Rules that hold at every door: n
 
 import io
 import json
-import subprocess
-import sys
 import zipfile
 from dataclasses import dataclass
 from xml.etree import ElementTree
@@ -27,7 +25,12 @@ from hypothesis import strategies as st
 from catalog.models import Event, Skill, Version, unstorable_reason
 from tests.browser import Browser, one, select
 from tests.factories import GOOD_COMMAND, make_plugin, make_skill, make_user, run_command
-from tests.shared import ADVERSARIAL, jsonl, needs_shared
+from tests.shared import (
+    ARCHIVES_ACCEPTED_BY_POLICY,
+    jsonl,
+    make_hostile_archives,
+    needs_shared,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -306,31 +309,13 @@ def test_a_published_hostile_item_is_served_soundly_on_every_public_page(client,
 
 # -- hostile archives on the import page ---------------------------------------------------
 
-POLICY_CASES = {"zip-non-md-files", "zip-nested-zip", "zip-polyglot-html-prefix"}
-
 
 @pytest.fixture(scope="module")
 def hostile_archives(tmp_path_factory) -> list[tuple[str, bytes, str]]:
     """(case id, bytes, file name) of every archive make_archives.py builds."""
     out = tmp_path_factory.mktemp("archives")
-    subprocess.run(
-        [sys.executable, str(ADVERSARIAL / "make_archives.py"), str(out), "--scale", "0.05"],
-        check=True,
-        capture_output=True,
-    )
-    manifest = json.loads((out / "manifest.json").read_text())
-    entries = manifest if isinstance(manifest, list) else manifest.get("cases", manifest)
-    return [(case["id"], (out / case["file"]).read_bytes(), case["file"]) for case in entries]
-
-
-@pytest.fixture
-def scaled_limits(settings):
-    """Limits below the sizes of the archives built at scale 0.05, as archives.md asks."""
-    settings.SKILLHUB_ARCHIVE_LIMITS = {
-        **settings.SKILLHUB_ARCHIVE_LIMITS,
-        "max_file_bytes": 256 * 1024,
-        "max_total_bytes": 4 * 1024 * 1024,
-    }
+    cases = make_hostile_archives(out)
+    return [(case["id"], (out / case["file"]).read_bytes(), case["file"]) for case in cases]
 
 
 @needs_shared
@@ -342,7 +327,7 @@ def test_every_hostile_archive_posted_by_a_member_is_refused_and_writes_nothing(
         response = browser.post("/edit/import", {"file": SimpleUploadedFile(filename, data)})
         html = assert_sound(response)
         assert counts() == (0, 0, 0), case_id
-        if case_id in POLICY_CASES:
+        if case_id in ARCHIVES_ACCEPTED_BY_POLICY:
             # A dry-run report of the markdown entries; whatever else is listed as skipped.
             assert response.status_code == 200, case_id
             assert select(html, "tr", class_="outcome-created"), case_id

@@ -13,7 +13,15 @@ from django.core.management.base import CommandError
 from catalog import bundles, skillfile
 from catalog.models import Skill
 from tests.factories import GOOD_COMMAND, make_skill, make_user, run_command
-from tests.shared import ADVERSARIAL, CORPUS, SHARED, SUITE_ENV, jsonl, needs_shared
+from tests.shared import (
+    ARCHIVES_ACCEPTED_BY_POLICY,
+    CORPUS,
+    SHARED,
+    SUITE_ENV,
+    jsonl,
+    make_hostile_archives,
+    needs_shared,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -225,25 +233,14 @@ def test_export_is_reproducible_to_the_byte(tmp_path):
 
 
 @needs_shared
-def test_every_hostile_archive_is_refused_by_import_skills_and_imports_nothing(tmp_path, settings):
-    settings.SKILLHUB_ARCHIVE_LIMITS = {
-        **settings.SKILLHUB_ARCHIVE_LIMITS,
-        "max_file_bytes": 256 * 1024,
-        "max_total_bytes": 4 * 1024 * 1024,
-    }
-    subprocess.run(
-        [sys.executable, str(ADVERSARIAL / "make_archives.py"), str(tmp_path), "--scale", "0.05"],
-        check=True,
-        capture_output=True,
-    )
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
-    cases = manifest if isinstance(manifest, list) else manifest.get("cases", manifest)
-    accepted = {"zip-non-md-files", "zip-nested-zip", "zip-polyglot-html-prefix"}
-    for case in cases:
+def test_every_hostile_archive_is_refused_by_import_skills_and_imports_nothing(
+    tmp_path, scaled_limits
+):
+    for case in make_hostile_archives(tmp_path):
         archive = tmp_path / case["file"]
         code, out, err = run_command("import_skills", str(archive), "--dry-run")
         assert "Traceback" not in err, case["id"]
-        if case["id"] in accepted:
+        if case["id"] in ARCHIVES_ACCEPTED_BY_POLICY:
             continue
         assert code == 1, (case["id"], out, err)
         assert err.count("refused") >= 1, case["id"]
