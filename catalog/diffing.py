@@ -108,7 +108,7 @@ class Row:
     right: DiffLine | None
 
 
-def _line_matcher(old_lines: list[str], new_lines: list[str]) -> SequenceMatcher:
+def _line_matcher(old_lines: list[str], new_lines: list[str]) -> SequenceMatcher[str]:
     """Exact matching while it is cheap, difflib's autojunk heuristic past that.
 
     autojunk makes a line seen in over 1% of a long text (blank lines, code fences)

@@ -6,8 +6,9 @@ Pure Python: imports no Django.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from catalog.skillfile import split_tool_rules
 
@@ -48,10 +49,13 @@ TOOL_RULE_FIELDS = frozenset({"allowed-tools", "disallowed-tools", "tools", "dis
 _UNSET = "(default)"
 
 
-def frontmatter_diff(old: dict, new: dict) -> list[FieldChange]:
+def frontmatter_diff(old: Mapping[Any, object], new: Mapping[Any, object]) -> list[FieldChange]:
     """The fields added, removed or changed between two parsed frontmatter mappings."""
     changes = []
     for key in sorted({*old, *new}, key=str):
+        change: Literal["added", "removed", "changed"]
+        before: object
+        after: object
         if key not in old:
             change, before, after = "added", None, new[key]
         elif key not in new:

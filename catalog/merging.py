@@ -75,13 +75,14 @@ def merge(base: str, theirs: str, mine: str, *, mine_wins: bool = False) -> Merg
     merger = _merger(base_side, their_side, my_side)
     merged: list[str] = []
     conflicts: list[Conflict] = []
+    # Comparing region[0] itself (not a copy of it) lets mypy narrow the region's tuple
+    # type, so what is left after the simple kinds is a conflict with all six bounds.
     for region in merger.merge_regions():
-        kind = region[0]
-        if kind == "unchanged":
+        if region[0] == "unchanged":
             merged.extend(base_side.lines[region[1] : region[2]])
-        elif kind in ("a", "same"):
+        elif region[0] == "a" or region[0] == "same":
             merged.extend(their_side.lines[region[1] : region[2]])
-        elif kind == "b":
+        elif region[0] == "b":
             merged.extend(my_side.lines[region[1] : region[2]])
         elif mine_wins:
             merged.extend(my_side.lines[region[5] : region[6]])
@@ -95,7 +96,15 @@ def merge(base: str, theirs: str, mine: str, *, mine_wins: bool = False) -> Merg
     return MergeResult(text=text, conflicts=[])
 
 
-def _region(sides, base_start, base_end, their_start, their_end, my_start, my_end) -> Conflict:
+def _region(
+    sides: tuple[_Side, _Side, _Side],
+    base_start: int,
+    base_end: int,
+    their_start: int,
+    their_end: int,
+    my_start: int,
+    my_end: int,
+) -> Conflict:
     """One region of a three-way comparison, each side's text in its range."""
     base_side, their_side, my_side = sides
     return Conflict(
@@ -160,7 +169,7 @@ class TooLargeToMerge(ValueError):
     """Texts whose three-way merge would cost more than MERGE_MATCH_BUDGET."""
 
 
-def _merger(base: _Side, theirs: _Side, mine: _Side) -> merge3.Merge3:
+def _merger(base: _Side, theirs: _Side, mine: _Side) -> merge3.Merge3[str]:
     work = match_work(base.lines, theirs.lines) + match_work(base.lines, mine.lines)
     if work > MERGE_MATCH_BUDGET:
         raise TooLargeToMerge(

@@ -10,6 +10,7 @@ permissive `permissionMode`, and hooks or MCP servers added or changed.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from catalog import field_diffs
 
@@ -27,7 +28,7 @@ class PinnedItem:
     name: str
     version: int
     digest: str  # the item's content: its file's sha256, or a skill folder's tree digest
-    metadata: Mapping = field(default_factory=dict, compare=False)
+    metadata: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -116,7 +117,7 @@ def widenings(old: PinnedItem, new: PinnedItem) -> tuple[str, ...]:
 _PERMISSIVE_MODES = frozenset({"acceptEdits", "bypassPermissions", "dontAsk"})
 
 
-def _other_widenings(old: Mapping, new: Mapping) -> list[str]:
+def _other_widenings(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """Widenings beyond tool rules: a more permissive permissionMode, and hooks or MCP
     servers added or changed (each runs code or reaches services the item could not)."""
     notes = []
@@ -124,9 +125,10 @@ def _other_widenings(old: Mapping, new: Mapping) -> list[str]:
     if mode in _PERMISSIVE_MODES and mode != old.get("permissionMode"):
         notes.append(f"permissionMode {mode}")
     for key in ("hooks", "mcpServers"):
-        before = old.get(key) if isinstance(old.get(key), dict) else {}
-        after = new.get(key) if isinstance(new.get(key), dict) else {}
-        if not isinstance(new.get(key), dict) and key in new and new.get(key) != old.get(key):
+        old_value, new_value = old.get(key), new.get(key)
+        before = old_value if isinstance(old_value, dict) else {}
+        after = new_value if isinstance(new_value, dict) else {}
+        if not isinstance(new_value, dict) and key in new and new_value != old_value:
             notes.append(f"{key} changed")
             continue
         grown = sorted(str(k) for k in after if k not in before or after[k] != before[k])

@@ -85,12 +85,12 @@ def split_author(text: str) -> tuple[str, str]:
     return text, ""
 
 
-def person(text: str) -> dict:
+def person(text: str) -> dict[str, str]:
     """An author or owner ("Name <email>") as plugin.json and marketplace.json write one."""
     return person_of(*split_author(text))
 
 
-def person_of(name: str, email: str) -> dict:
+def person_of(name: str, email: str) -> dict[str, str]:
     """{"name", "email"?}: the e-mail only when there is one."""
     return {"name": name, **({"email": email} if email else {})}
 

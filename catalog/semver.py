@@ -57,7 +57,7 @@ class SemVer:
     def __lt__(self, other: "SemVer") -> bool:
         return self._key() < other._key()
 
-    def _key(self) -> tuple:
+    def _key(self) -> tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]:
         # A pre-release sorts before its release; numeric identifiers before others.
         pre = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in self.pre)
         return (self.major, self.minor, self.patch, 0 if self.pre else 1, pre)

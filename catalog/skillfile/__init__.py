@@ -49,6 +49,7 @@ to the package; its modules share it):
 
 import yaml
 
+from catalog.skillfile.arguments import split_arguments
 from catalog.skillfile.fields import PORTABLE_FIELDS
 from catalog.skillfile.limits import (
     COMMAND_MAX_SEGMENTS,
@@ -79,7 +80,7 @@ from catalog.skillfile.names import (
     slash_name,
 )
 from catalog.skillfile.parsing import PROFILES, parse, stored
-from catalog.skillfile.placeholders import expand, expand_bounded, split_arguments
+from catalog.skillfile.placeholders import expand, expand_bounded
 from catalog.skillfile.results import Problem, SkillFile
 from catalog.skillfile.strict_yaml import StrictLoader
 from catalog.skillfile.strict_yaml import _load_yaml as _load_yaml  # for the tests

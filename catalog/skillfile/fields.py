@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from catalog.skillfile.frontmatter import _check_retyped, _describe, _Frontmatter
 from catalog.skillfile.limits import COMPATIBILITY_MAX, DESCRIPTION_MAX, LISTING_MAX
@@ -119,7 +119,9 @@ def _validate_fields(
     for key, value in front.data.items():
         line = front.key_lines.get(key, front.first_line)
         spec = _FIELDS.get(key)
-        known = spec is not None and kind in spec.kinds
+        if spec is not None and kind not in spec.kinds:
+            spec = None  # a field of other kinds is unknown on this one
+        known = spec is not None
         if portable and key not in PORTABLE_FIELDS:
             problems.error(
                 "not-portable",
@@ -133,7 +135,7 @@ def _validate_fields(
             )
             _check_retyped(key, front.value_nodes.get(key), front.first_line, problems)
             _check_type_on_every_kind(key, value, kind, line, problems)
-        if known and value is not None:
+        if spec is not None and value is not None:
             _check_field(key, value, spec, kind, name, line, front, problems)
         elif known and key != "description":
             problems.warning(
@@ -148,7 +150,9 @@ def _validate_fields(
         )
 
 
-def _check_type_on_every_kind(key: str, value: Any, kind: str, line: int, problems: _Problems):
+def _check_type_on_every_kind(
+    key: str, value: Any, kind: str, line: int, problems: _Problems
+) -> None:
     spec = _TYPED_ON_EVERY_KIND.get(key)
     if spec is not None and value is not None and not spec.check(value):
         problems.error(
@@ -159,7 +163,16 @@ def _check_type_on_every_kind(key: str, value: Any, kind: str, line: int, proble
         )
 
 
-def _check_field(key, value, spec, kind, name, line, front, problems: _Problems) -> None:
+def _check_field(
+    key: str,
+    value: Any,
+    spec: _Field,
+    kind: str,
+    name: str | None,
+    line: int,
+    front: _Frontmatter,
+    problems: _Problems,
+) -> None:
     if key == "argument-hint" and isinstance(value, list):
         problems.warning(
             "argument-hint-list",
@@ -192,7 +205,9 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _check_name_field(value: str, *, kind, name, line, problems: _Problems, **_) -> None:
+def _check_name_field(
+    value: str, *, kind: str, name: str | None, line: int, problems: _Problems, **_: object
+) -> None:
     if not is_valid_name(kind, value):
         problems.error(
             "invalid-name", f"The name {value!r} breaks the naming rule: {name_rule(kind)}.", line
@@ -214,7 +229,7 @@ def _check_name_field(value: str, *, kind, name, line, problems: _Problems, **_)
         )
 
 
-def _check_description_length(value: str, *, line, problems: _Problems, **_) -> None:
+def _check_description_length(value: str, *, line: int, problems: _Problems, **_: object) -> None:
     if len(value) > DESCRIPTION_MAX:
         problems.error(
             "description-too-long",
@@ -223,7 +238,7 @@ def _check_description_length(value: str, *, line, problems: _Problems, **_) -> 
         )
 
 
-def _check_compatibility(value: str, *, line, problems: _Problems, **_) -> None:
+def _check_compatibility(value: str, *, line: int, problems: _Problems, **_: object) -> None:
     if not 1 <= len(value) <= COMPATIBILITY_MAX:
         problems.error(
             "compatibility-length",
@@ -232,7 +247,7 @@ def _check_compatibility(value: str, *, line, problems: _Problems, **_) -> None:
         )
 
 
-def _check_model(value: str, *, line, problems: _Problems, **_) -> None:
+def _check_model(value: str, *, line: int, problems: _Problems, **_: object) -> None:
     if value not in _MODELS and not value.startswith("claude-"):
         problems.warning(
             "unknown-model",
@@ -242,7 +257,7 @@ def _check_model(value: str, *, line, problems: _Problems, **_) -> None:
         )
 
 
-def _check_arguments(value, *, line, problems: _Problems, **_) -> None:
+def _check_arguments(value: Any, *, line: int, problems: _Problems, **_: object) -> None:
     for argument in _argument_names(value):
         if not _IDENTIFIER.fullmatch(argument):
             problems.warning(
@@ -253,12 +268,12 @@ def _check_arguments(value, *, line, problems: _Problems, **_) -> None:
             )
 
 
-def _check_max_turns(value: int, *, line, problems: _Problems, **_) -> None:
+def _check_max_turns(value: int, *, line: int, problems: _Problems, **_: object) -> None:
     if value < 1:
         problems.error("field-value", "`maxTurns` must be 1 or more.", line)
 
 
-def _check_shell_field(value: str, *, line, problems: _Problems, **_) -> None:
+def _check_shell_field(value: str, *, line: int, problems: _Problems, **_: object) -> None:
     if value.strip().lower() not in _SHELLS:
         problems.error(
             "unknown-shell",
@@ -267,12 +282,30 @@ def _check_shell_field(value: str, *, line, problems: _Problems, **_) -> None:
         )
 
 
-def _check_tool_field(value, *, key, line, front, problems: _Problems, **_) -> None:
+def _check_tool_field(
+    value: Any, *, key: str, line: int, front: _Frontmatter, problems: _Problems, **_: object
+) -> None:
     for rule, rule_line in _rules_with_lines(value, front.value_nodes.get(key), line, front):
         _check_rule(rule, key, rule_line, problems)
 
 
-_FIELD_RULES: dict[str, Callable[..., None]] = {
+class _FieldRule(Protocol):
+    """A field's value check, called with every keyword; each takes those it needs."""
+
+    def __call__(
+        self,
+        value: Any,
+        *,
+        kind: str,
+        name: str | None,
+        line: int,
+        front: _Frontmatter,
+        key: str,
+        problems: _Problems,
+    ) -> None: ...
+
+
+_FIELD_RULES: dict[str, _FieldRule] = {
     "name": _check_name_field,
     "description": _check_description_length,
     "compatibility": _check_compatibility,

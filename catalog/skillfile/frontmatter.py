@@ -73,7 +73,7 @@ def _read_frontmatter(block: str, problems: _Problems) -> _Frontmatter | None:
         return None
     try:
         data, root = _load_yaml(block)
-        if data is None:
+        if data is None or root is None:  # an empty block (no root), or only a null
             return _Frontmatter({}, {}, {}, {}, first_line)
         if not isinstance(data, dict):
             problems.error(
@@ -97,7 +97,7 @@ _PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _BOOL_WORDS = ("true", "false")
 
 
-def _check_retyped(key: str, node: yaml.Node | None, first_line: int, problems: _Problems):
+def _check_retyped(key: str, node: yaml.Node | None, first_line: int, problems: _Problems) -> None:
     """Warn once per unknown field whose plain values YAML silently changes type."""
     pending = [node] if node is not None else []
     while pending:

@@ -115,14 +115,16 @@ def _track_code_fence(line: str, fence: str | None) -> str | None:
     match = _CODE_FENCE.match(line)
     if fence is None:
         return match[1] if match else None
-    closes = match and match[1][0] == fence[0] and len(match[1]) >= len(fence)
+    if match is None:
+        return fence
+    closes = match[1][0] == fence[0] and len(match[1]) >= len(fence)
     if closes and not line[match.end() :].strip():
         return None
     return fence
 
 
 def _check_shell(
-    command: str, shell: _ShellPolicy, line: int, problems: _Problems, column=None
+    command: str, shell: _ShellPolicy, line: int, problems: _Problems, column: int | None = None
 ) -> None:
     if shell.allows(command):
         return

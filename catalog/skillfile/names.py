@@ -160,7 +160,8 @@ BUILTINS_FILE = Path(__file__).parents[1] / "claude_builtins.json"
 @functools.cache
 def claude_builtins() -> dict[str, Any]:
     """{"claude_code_version", "slash_commands", "skills", "agents"} of the pinned CLI."""
-    return json.loads(BUILTINS_FILE.read_text(encoding="utf-8"))
+    builtins: dict[str, Any] = json.loads(BUILTINS_FILE.read_text(encoding="utf-8"))
+    return builtins
 
 
 def builtin_name(kind: str, name: str | None) -> str | None:

@@ -4,6 +4,7 @@ modules of the package; and stored(), a stored file's parts without checking it 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from catalog.skillfile.fences import _check_early_end, _split
 from catalog.skillfile.fields import _missing_description, _validate_fields
@@ -109,7 +110,7 @@ def _check_builtin_name(
     )
 
 
-def stored(text: str, kind: str, name: str | None, metadata: dict) -> SkillFile:
+def stored(text: str, kind: str, name: str | None, metadata: dict[str, Any]) -> SkillFile:
     """A file that was parsed when it was stored, from what was kept: the metadata as
     stored and the body split off again (one scan for the closing fence); no lint.
     Pages that only need the body and the arguments use this instead of parse()."""
@@ -128,7 +129,7 @@ def stored(text: str, kind: str, name: str | None, metadata: dict) -> SkillFile:
 
 
 def _checked_kind(kind: object, problems: _Problems) -> str:
-    if kind in KINDS:
+    if isinstance(kind, str) and kind in KINDS:
         return kind
     problems.error("unknown-kind", f"Unknown kind {kind!r}; checked as a command.", 1)
     return "command"

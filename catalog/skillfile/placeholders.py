@@ -130,7 +130,7 @@ def _placeholder_names(value: Any) -> list[tuple[str, int]]:
     return sorted(names[:_NAMES_MAX], key=lambda item: -len(item[0]))
 
 
-def _placeholder_pattern(names: tuple[str, ...]) -> re.Pattern:
+def _placeholder_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     """All the placeholders of a file with these `arguments` names, in Claude Code's order
     of priority (re caches the compiled pattern). Its \\w and \\d are ASCII: `$1é` is
     $1 followed by é."""

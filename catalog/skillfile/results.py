@@ -35,7 +35,7 @@ class SkillFile:
     text: str
     has_frontmatter: bool = False
     frontmatter: str = ""
-    metadata: dict = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
     body: str = ""
     body_line: int = 1
     problems: list[Problem] = field(default_factory=list)
@@ -59,7 +59,7 @@ class SkillFile:
         return _argument_names(self.metadata.get("arguments"))
 
 
-class _Problems(list):
+class _Problems(list[Problem]):
     """The problems of one file, collected in any order and sorted at the end.
 
     What one file can produce is bounded, whatever its size: a message quotes at most
@@ -67,11 +67,13 @@ class _Problems(list):
     at most, then summed up in one more problem ("and 4,812 more like this").
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.counts: dict[str, int] = {}  # problems added per code, kept or not
 
-    def add(self, severity: str, code: str, message: str, line: int, column: int | None = None):
+    def add(
+        self, severity: str, code: str, message: str, line: int, column: int | None = None
+    ) -> None:
         # Past one more than the listed number (the first left out marks where the
         # summary goes), a problem is only counted: 6,000 unknown fields make 51 objects.
         count = self.counts[code] = self.counts.get(code, 0) + 1
@@ -81,13 +83,13 @@ class _Problems(list):
             message = f"{message[: MESSAGE_MAX - 120]} … {message[-100:]}"
         self.append(Problem(severity, code, message, max(1, line), column))
 
-    def error(self, code: str, message: str, line: int, column: int | None = None):
+    def error(self, code: str, message: str, line: int, column: int | None = None) -> None:
         self.add("error", code, message, line, column)
 
-    def warning(self, code: str, message: str, line: int, column: int | None = None):
+    def warning(self, code: str, message: str, line: int, column: int | None = None) -> None:
         self.add("warning", code, message, line, column)
 
-    def info(self, code: str, message: str, line: int, column: int | None = None):
+    def info(self, code: str, message: str, line: int, column: int | None = None) -> None:
         self.add("info", code, message, line, column)
 
     def in_order(self) -> list[Problem]:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from typing import Any
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
@@ -27,28 +28,47 @@ def _short_tag(tag: str) -> str:
     return tag.replace("tag:yaml.org,2002:", "!!", 1)
 
 
+if TYPE_CHECKING:
+    from yaml._yaml import Mark as _LibyamlMark
+
+    class _Loader(yaml.composer.Composer, yaml.constructor.SafeConstructor):
+        """What _StrictRules finds in the loaders it is mixed into (a parser's events
+        below the composer, the safe constructor above it); only mypy sees this class."""
+
+        def __init__(self, stream: str) -> None: ...
+        def peek_event(self) -> yaml.Event | None: ...
+        def dispose(self) -> None: ...
+
+else:
+    _Loader = object
+
+
 class _Refused(yaml.MarkedYAMLError):
     """Valid YAML that Skillhub refuses; `code` says which rule."""
 
-    def __init__(self, code: str, problem: str, mark):
-        super().__init__(problem=problem, problem_mark=mark)
+    def __init__(self, code: str, problem: str, mark: yaml.Mark | _LibyamlMark | None) -> None:
+        # Events from the C parser carry libyaml's Mark, which has the same fields as
+        # PyYAML's; the error only reads them, though its stub allows PyYAML's alone.
+        super().__init__(problem=problem, problem_mark=cast("yaml.Mark | None", mark))
         self.code = code
 
 
-class _StrictRules:
+class _StrictRules(_Loader):
     """What a strict loader refuses: anchors, aliases, merge keys, duplicate or non-string
     keys, deep nesting, and any explicit tag beyond the core schema (so no !!binary,
     !!python/…, !local). Mixed into a loader ahead of its composer and constructor."""
 
     depth = 0
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         event = self.peek_event()
-        mark = event.start_mark
+        # There is always an event here: the composer asks for a node only where one is.
+        mark = event.start_mark if event is not None else None
         if isinstance(event, yaml.AliasEvent):
             raise _Refused("yaml-alias", f"the alias *{event.anchor} is not allowed", mark)
-        if getattr(event, "anchor", None) is not None:
-            raise _Refused("yaml-anchor", f"the anchor &{event.anchor} is not allowed", mark)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused("yaml-anchor", f"the anchor &{anchor} is not allowed", mark)
         tag = getattr(event, "tag", None)
         if tag is not None and tag not in _CORE_TAGS:
             raise _Refused("yaml-tag", f"the tag {_short_tag(tag)} is not allowed", mark)
@@ -61,7 +81,7 @@ class _StrictRules:
         finally:
             self.depth -= 1
 
-    def flatten_mapping(self, node):
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
         for key_node, _ in node.value:
             if key_node.tag == _MERGE_TAG:
                 raise _Refused(
@@ -69,11 +89,11 @@ class _StrictRules:
                 )
         super().flatten_mapping(node)
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Hashable, Any]:
         if not isinstance(node, yaml.MappingNode):
             raise _Refused("yaml-syntax", "expected a mapping", node.start_mark)
         self.flatten_mapping(node)
-        mapping: dict[str, Any] = {}
+        mapping: dict[Hashable, Any] = {}  # of str keys only
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=deep)
             if not isinstance(key, str):
@@ -85,7 +105,7 @@ class _StrictRules:
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
 
-    def construct_object(self, node, deep=False):
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         # Base-60 integers (1:1:1:…) are built by repeated multiplication: a few KB give
         # an int of thousands of digits that JSON cannot write, and 1 MB takes minutes.
         if node.tag in _NUMBER_TAGS and len(node.value) > NUMBER_MAX_CHARS:
@@ -106,14 +126,15 @@ class StrictLoader(_StrictRules, yaml.SafeLoader):
     """yaml.SafeLoader with the strict rules, all in Python."""
 
 
-_LOADER: type = StrictLoader
+_LOADER: type[_StrictRules] = StrictLoader
 
 if yaml.__with_libyaml__:
+    from yaml._yaml import CParser  # what yaml.cyaml's loaders are built on
 
     class _FastStrictLoader(
         _StrictRules,
         yaml.composer.Composer,
-        yaml.cyaml.CParser,
+        CParser,
         yaml.constructor.SafeConstructor,
         yaml.resolver.Resolver,
     ):
@@ -121,7 +142,7 @@ if yaml.__with_libyaml__:
         Composing stays in Python so the rules above still see every event."""
 
         def __init__(self, stream: str):
-            yaml.cyaml.CParser.__init__(self, stream)
+            CParser.__init__(self, stream)
             yaml.composer.Composer.__init__(self)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
@@ -129,7 +150,9 @@ if yaml.__with_libyaml__:
     _LOADER = _FastStrictLoader
 
 
-def _load_yaml(block: str, loader_class: type | None = None) -> tuple[Any, yaml.Node | None]:
+def _load_yaml(
+    block: str, loader_class: type[_StrictRules] | None = None
+) -> tuple[Any, yaml.Node | None]:
     """The block's data and its root node; raises whatever the loader raises."""
     _refuse_deep_flow(block)
     loader = (loader_class or _LOADER)(block)
@@ -153,7 +176,7 @@ def _refuse_deep_flow(block: str) -> None:
         if depth > _MAX_YAML_DEPTH:
             index = bracket.start()
             line, column = _line_of(block, index) - 1, _column_of(block, index) - 1
-            mark = yaml.Mark("<frontmatter>", index, line, column, None, None)
+            mark = yaml.Mark("<frontmatter>", index, line, column, None, 0)  # no snippet
             raise _Refused("yaml-too-deep", "values are nested too deeply", mark)
 
 
@@ -165,7 +188,8 @@ def _yaml_problem(error: Exception, first_line: int, block: str) -> Problem:
     if isinstance(error, _Refused):
         mark = error.problem_mark
         message = f"The frontmatter uses YAML that Skillhub refuses: {error.problem}."
-        return Problem("error", error.code, message, first_line + mark.line, mark.column + 1)
+        line = first_line + mark.line if mark else first_line
+        return Problem("error", error.code, message, line, mark.column + 1 if mark else None)
     if isinstance(error, yaml.MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
         what = "; ".join(part for part in (error.context, error.problem) if part)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeAlias, TypeGuard
 
 import yaml
 
@@ -14,7 +14,7 @@ from catalog.skillfile.frontmatter import _Frontmatter
 from catalog.skillfile.results import _Problems
 
 
-def _is_rules(value: Any) -> bool:
+def _is_rules(value: Any) -> TypeGuard[str | list[str]]:
     return isinstance(value, str) or (
         isinstance(value, list) and all(isinstance(item, str) and item.strip() for item in value)
     )
@@ -89,7 +89,9 @@ def split_tool_rules(text: str) -> tuple[list[str], bool]:
     return rules, balanced and depth == 0
 
 
-def _rules_with_lines(value, node, line: int, front: _Frontmatter) -> list[tuple[str, int]]:
+def _rules_with_lines(
+    value: str | list[str], node: yaml.Node | None, line: int, front: _Frontmatter
+) -> list[tuple[str, int]]:
     """Each rule text (unsplit) with the file line of its list item or of the field."""
     if isinstance(value, str):
         return [(value, line)]
@@ -136,7 +138,7 @@ def _is_known_tool(tool: str) -> bool:
 
 
 def _check_bash_rule(spec: str | None, key: str, line: int, problems: _Problems) -> None:
-    if _is_unrestricted(spec):
+    if not _is_restricted(spec):
         if key in _ALLOW_FIELDS:
             problems.warning(
                 "unrestricted-bash",
@@ -160,11 +162,15 @@ def _check_bash_rule(spec: str | None, key: str, line: int, problems: _Problems)
         )
 
 
-def _is_unrestricted(spec: str | None) -> bool:
-    return spec is None or spec.strip() in ("", "*")
+def _is_restricted(spec: str | None) -> TypeGuard[str]:
+    """A Bash rule's specifier that names commands: none, "" and "*" allow every one."""
+    return spec is not None and spec.strip() not in ("", "*")
 
 
-_PREFIX_END = ""  # marks the end of a prefix in _ShellPolicy's trie (no char is "")
+# _ShellPolicy's trie of prefixes: a child per character, and an empty child under
+# _PREFIX_END where a prefix ends (no char is "").
+_Trie: TypeAlias = dict[str, "_Trie"]
+_PREFIX_END = ""
 
 
 class _ShellPolicy:
@@ -183,20 +189,20 @@ class _ShellPolicy:
         # `prefix:*` rules as a trie of characters, so a command is checked against all
         # of them in one walk of at most its own length (800 rules of different
         # lengths cost 800 slices per shell line before).
-        self.prefixes: dict = {}
+        self.prefixes: _Trie = {}
         self.globs: list[str] = []
         self.budget = self.GLOB_BUDGET
         for spec in specs:
             self._add(spec)
 
     def _add(self, spec: str | None) -> None:
-        if _is_unrestricted(spec):
+        if not _is_restricted(spec):
             self.unrestricted = True
         elif spec.endswith(":*"):
             node = self.prefixes
             for char in spec[:-2]:
                 node = node.setdefault(char, {})
-            node[_PREFIX_END] = True
+            node[_PREFIX_END] = {}
         elif "*" in spec:
             self.globs.append(spec)
             if spec.endswith(" *"):  # `Bash(ls *)` also allows plain `ls`
@@ -216,9 +222,10 @@ class _ShellPolicy:
         for char in command:
             if _PREFIX_END in node:
                 return True
-            node = node.get(char)
-            if node is None:
+            child = node.get(char)
+            if child is None:
                 return False
+            node = child
         return _PREFIX_END in node
 
     def _glob_allows(self, pattern: str, command: str) -> bool:
