@@ -8,9 +8,7 @@ add the other doors and the other public pages. Rules that hold at every door: n
 5xx, no traceback text, a refusal says why, and an import is all or nothing.
 """
 
-import io
 import json
-import zipfile
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
@@ -31,6 +29,7 @@ from tests.shared import (
     make_hostile_archives,
     needs_shared,
 )
+from tests.trees import zip_of
 
 pytestmark = pytest.mark.django_db
 
@@ -170,14 +169,6 @@ def test_saving_a_hostile_text_over_an_item_saves_a_version_or_says_why_not(brow
 
 
 # -- importing: the page, as a .md and as a zip, and the command ---------------------------
-
-
-def zip_of(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path, data in entries.items():
-            archive.writestr(path, data)
-    return buffer.getvalue()
 
 
 GOOD_PATH = ".claude/commands/good.md"

@@ -7,8 +7,10 @@ by real `tar` and `zip` and folders given to import_skills carry executable bits
 """
 
 import hashlib
+import io
 import os
 import random
+import zipfile
 from pathlib import Path
 
 from catalog.skilltree import TreeFile, as_tree
@@ -115,6 +117,15 @@ def write_tree(root: Path, text: str, files: dict[str, TreeFile]) -> Path:
         target.write_bytes(file.data)
         os.chmod(target, file.mode)
     return root
+
+
+def zip_of(entries: dict[str, bytes | str]) -> bytes:
+    """A zip (stored, not compressed) of `entries`, name -> data, in their order."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
 
 
 def tree_of(root: Path) -> dict[str, tuple[str, bool]]:

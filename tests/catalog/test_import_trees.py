@@ -22,7 +22,7 @@ from catalog.models import Skill, Version
 from catalog.skilltree import TreeFile, as_tree
 from tests.browser import Browser, one, select
 from tests.factories import GOOD_COMMAND, make_user, run_command
-from tests.trees import expected_tree, font_bytes, large_skill, pdf_skill, write_tree
+from tests.trees import expected_tree, font_bytes, large_skill, pdf_skill, write_tree, zip_of
 
 pytestmark = pytest.mark.django_db
 
@@ -193,11 +193,8 @@ def test_a_readme_at_the_root_and_a_git_folder_are_skipped_and_reported_not_impo
 
 
 def test_loose_markdown_files_are_still_commands_when_nothing_else_is_laid_out():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("review.md", GOOD_COMMAND)
-        archive.writestr("README.md", "# These are our commands\n")
-    report = import_upload("commands.zip", buffer.getvalue())
+    commands = zip_of({"review.md": GOOD_COMMAND, "README.md": "# These are our commands\n"})
+    report = import_upload("commands.zip", commands)
     assert report.applied
     assert list(Skill.objects.values_list("kind", "name")) == [("command", "review")]
     assert line_for(report, "README.md").outcome == "skipped"
@@ -274,14 +271,6 @@ def test_a_new_version_that_changes_one_file_of_eighty_stores_exactly_one_new_bl
 
 
 # -- hostile trees: refused, nothing written -----------------------------------------------------
-
-
-def zip_of(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 SKILL_MD = pdf_skill()[0].encode()

@@ -1,8 +1,5 @@
 """The team's editor over real HTTP: CSRF checks on, tokens read the way a browser reads them."""
 
-import io
-import zipfile
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -14,6 +11,7 @@ from catalog.skillfile import bundle_path
 from tests.browser import Browser, Found, field_value, messages_shown, one, page, select
 from tests.factories import GOOD_COMMAND, make_skill, make_user, numbered_lines
 from tests.shared import jsonl, needs_shared
+from tests.trees import zip_of
 
 pytestmark = pytest.mark.django_db
 
@@ -832,14 +830,6 @@ def test_only_the_newest_dry_run_can_be_confirmed(browser):
     response = browser.post("/edit/import", {"confirm": confirm_token(first)}, follow=True)
     assert "Nothing to import" in " ".join(messages_shown(response))
     assert counts() == (0, 0, 0)
-
-
-def zip_of(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def test_a_zip_with_a_path_that_escapes_is_refused_naming_the_entry(browser):
