@@ -66,3 +66,20 @@ def settings_printed(expression: str, env: dict) -> str:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, check=True
     )
     return process.stdout.strip()
+
+
+def suite_settings_started(env: dict, code: str = "import tests.settings"):
+    """Run `code` (by default, an import of the suite's settings) in a fresh Python whose
+    environment is this one's with `env` on top: how a start with those variables ends,
+    a subprocess.CompletedProcess with its text output, not checked."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )

@@ -2,9 +2,7 @@
 this site as a Claude Code marketplace whose plugins are git URLs pinned by sha."""
 
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 from django.test import override_settings
@@ -12,7 +10,7 @@ from django.test import override_settings
 from catalog.models import Plugin
 from catalog.plugin_git import release_commit
 from tests.factories import GOOD_COMMAND, PLUGIN_DETAILS, make_plugin, make_skill
-from tests.shared import REPO
+from tests.shared import suite_settings_started
 
 pytestmark = pytest.mark.django_db
 
@@ -223,14 +221,9 @@ def test_the_marketplace_is_read_only(client, kit, method):
 
 def started_with(name: str) -> subprocess.CompletedProcess:
     """Import the settings in a fresh Python with SKILLHUB_MARKETPLACE_NAME=name."""
-    env = {**os.environ, "SKILLHUB_MARKETPLACE_NAME": name}
-    return subprocess.run(
-        [sys.executable, "-c", "import tests.settings as s; print(s.SKILLHUB_MARKETPLACE_NAME)"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    return suite_settings_started(
+        {"SKILLHUB_MARKETPLACE_NAME": name},
+        "import tests.settings as s; print(s.SKILLHUB_MARKETPLACE_NAME)",
     )
 
 

@@ -4,11 +4,7 @@ holds them. What Claude Code makes of the plugin is in test_claude_code_exports.
 import html
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -19,10 +15,10 @@ from markdown_it import MarkdownIt
 from catalog import bundles, exporting
 from catalog.models import Skill
 from tests.factories import make_skill
+from tests.shared import suite_settings_started
 
 pytestmark = pytest.mark.django_db
 
-REPO = Path(__file__).resolve().parents[2]
 HOSTILE = (
     "[click](https://evil.example) ![x](https://evil.example/x.png) <img src=x onerror=alert(1)>"
     " <https://evil.example> www.evil.example https://evil.example admin@evil.example"
@@ -137,15 +133,7 @@ def test_an_author_without_an_email_is_just_a_name(client, catalog):
 
 
 def test_a_plugin_name_setting_that_is_not_kebab_case_stops_the_site_from_starting():
-    env = {**os.environ, "SKILLHUB_PLUGIN_NAME": "Team Tools"}
-    started = subprocess.run(
-        [sys.executable, "-c", "import tests.settings"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    started = suite_settings_started({"SKILLHUB_PLUGIN_NAME": "Team Tools"})
     assert started.returncode != 0
     assert "SKILLHUB_PLUGIN_NAME='Team Tools' is not kebab-case" in started.stderr
 
