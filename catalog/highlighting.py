@@ -89,8 +89,10 @@ def token_colours() -> str:
 def _style_rules(style: str) -> str:
     formatter = HtmlFormatter(style=get_style_by_name(style), classprefix=TOKEN_CLASS_PREFIX)
     scope = f":root .{HIGHLIGHT_CLASS}"
-    rules = [*formatter.get_background_style_defs(scope), *formatter.get_token_style_defs(scope)]
-    return "\n".join(rules)
+    # types-Pygments leaves these two unannotated; each returns a list of CSS rules.
+    background = formatter.get_background_style_defs(scope)  # type: ignore[no-untyped-call]
+    tokens = formatter.get_token_style_defs(scope)  # type: ignore[no-untyped-call]
+    return "\n".join([*background, *tokens])
 
 
 _FORMATTER = HtmlFormatter(nowrap=True, classprefix=TOKEN_CLASS_PREFIX)

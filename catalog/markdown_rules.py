@@ -26,13 +26,16 @@ replaced by a marker instead of leaving a refused address on the page.
 import importlib
 import re
 from collections import Counter
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererProtocol
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 from catalog.highlighting import HIGHLIGHT_CLASS, highlight_code, lexer_for_language
 
@@ -126,9 +129,10 @@ def _point_at_files(children: list[Token], files_url: str) -> None:
     """Relative link and image targets resolved against the skill's files."""
     for token in children:
         attribute = {"link_open": "href", "image": "src"}.get(token.type)
-        target = str(token.attrGet(attribute) or "") if attribute else ""
-        if target and not SCHEME_RE.match(target) and not target.startswith(("/", "#", "?")):
-            token.attrSet(attribute, files_url + target.removeprefix("./"))
+        if attribute is not None:
+            target = str(token.attrGet(attribute) or "")
+            if target and not SCHEME_RE.match(target) and not target.startswith(("/", "#", "?")):
+                token.attrSet(attribute, files_url + target.removeprefix("./"))
         if token.type == "image" and token.children:
             _point_at_files(token.children, files_url)
 
@@ -244,7 +248,8 @@ def _mark_references(children: list[Token]) -> list[Token]:
         for match in REFERENCE_RE.finditer(scanned, 1):
             if match.start() > position:
                 result.append(_text(scanned[position : match.start()]))
-            result.append(_marker(match.lastgroup.replace("_", "-"), match.group()))
+            group = match.lastgroup or ""  # never empty: each alternative is a named group
+            result.append(_marker(group.replace("_", "-"), match.group()))
             position = match.end()
         if position < len(scanned):
             result.append(_text(scanned[position:]))
@@ -287,7 +292,7 @@ def _task_lists(state: StateCore) -> None:
 def _alignment_as_class(token: Token) -> None:
     # markdown-it writes style="text-align:…"; the CSP forbids inline styles.
     style = token.attrGet("style")
-    if style and style.startswith("text-align:"):
+    if isinstance(style, str) and style.startswith("text-align:"):
         token.attrs.pop("style")
         token.attrSet("class", "align-" + style.removeprefix("text-align:"))
 
@@ -328,16 +333,22 @@ def marker_html(kind: str, content: str) -> str:
     return f'<span class="{kind}" title="{MARKER_TITLES[kind]}">{escapeHtml(content)}</span>'
 
 
-def _render_marker(self, tokens: list[Token], idx: int, options, env) -> str:
+def _render_marker(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
     return marker_html(tokens[idx].info, tokens[idx].content)
 
 
-def _render_checkbox(self, tokens: list[Token], idx: int, options, env) -> str:
+def _render_checkbox(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
     checked = " checked" if tokens[idx].meta["checked"] else ""
     return f'<input class="task-list-item-checkbox" type="checkbox" disabled{checked}>'
 
 
-def _render_fence(self, tokens: list[Token], idx: int, options, env) -> str:
+def _render_fence(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
     token = tokens[idx]
     language = token.info.strip().split(maxsplit=1)[0].lower() if token.info.strip() else ""
     # Claude Code runs a ```! block as shell commands; shown highlighted as shell.
@@ -359,7 +370,9 @@ def _render_fence(self, tokens: list[Token], idx: int, options, env) -> str:
     return f'<pre class="{HIGHLIGHT_CLASS}"><code>{code}</code></pre>\n'
 
 
-def _render_escaped(self, tokens: list[Token], idx: int, options, env) -> str:
+def _render_escaped(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
     # Raw HTML never reaches the page, even if a token slipped past _rewrite_tokens.
     return escapeHtml(tokens[idx].content)
 
@@ -384,10 +397,11 @@ def _bounded_tables(md: MarkdownIt) -> None:
 
     md.block.ruler.at("table", table_within_budget, {"alt": ["paragraph", "reference"]})
     # And per table: markdown-it's own guard is 65,536 filled-in cells a table, read from
-    # its module at every call (no option exists); a row past ours ends the table.
-    importlib.import_module(
-        "markdown_it.rules_block.table"
-    ).MAX_AUTOCOMPLETED_CELLS = TABLE_FILLED_CELLS_MAX
+    # its module at every call (no option exists); a row past ours ends the table. (The
+    # package's `table` is the rule function, hence importlib for the module; mypy sees a
+    # ModuleType, which declares no such constant.)
+    module = importlib.import_module("markdown_it.rules_block.table")
+    module.MAX_AUTOCOMPLETED_CELLS = TABLE_FILLED_CELLS_MAX  # type: ignore[attr-defined]  # see above
 
 
 def _keep_deep_blocks(md: MarkdownIt) -> None:
@@ -397,26 +411,31 @@ def _keep_deep_blocks(md: MarkdownIt) -> None:
     model still reads: the same hidden-instruction risk as an HTML comment."""
     tokenize = md.block.tokenize
 
-    def tokenize_or_keep(state: StateBlock, start: int, end: int) -> None:
-        if state.level < md.options["maxNesting"] or start >= end:
-            tokenize(state, start, end)
+    def tokenize_or_keep(state: StateBlock, startLine: int, endLine: int) -> None:
+        if state.level < md.options["maxNesting"] or startLine >= endLine:
+            tokenize(state, startLine, endLine)
             return
         token = state.push("code_block", "code", 0)
-        token.content = state.getLines(start, end, state.blkIndent, True)
-        token.map = [start, end]
-        state.line = end
+        token.content = state.getLines(startLine, endLine, state.blkIndent, True)
+        token.map = [startLine, endLine]
+        state.line = endLine
 
-    md.block.tokenize = tokenize_or_keep
+    # On this instance only, where the block rules that nest (quotes, lists) call it back.
+    md.block.tokenize = tokenize_or_keep  # type: ignore[method-assign]  # a deliberate wrapper
+
+
+class _EveryLink(MarkdownIt):
+    def validateLink(self, url: str) -> bool:
+        # Build every link, whatever its scheme: a refused link would otherwise show its
+        # address as text. nh3's url_schemes decides which addresses survive.
+        return True
 
 
 def build_markdown() -> MarkdownIt:
     # html=True only so that html_inline yields tokens that _rewrite_tokens makes inert;
     # html_block stays off so markdown between prompt tags is parsed as markdown.
-    md = MarkdownIt("commonmark", {"html": True})
+    md = _EveryLink("commonmark", {"html": True})
     md.enable(["table", "strikethrough"]).disable("html_block")
-    # Build every link, whatever its scheme: a refused link would otherwise show its
-    # address as text. nh3's url_schemes decides which addresses survive.
-    md.validateLink = lambda url: True
     _keep_deep_blocks(md)
     _bounded_tables(md)
     # User HTML is made inert right after inline parsing; task list checkboxes come after,

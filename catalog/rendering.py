@@ -114,7 +114,8 @@ def render_prompt_bounded(text: str, limit: int | None) -> tuple[str, bool]:
     cut = False
     for match in PROMPT_RE.finditer(text):
         before = escapeHtml(text[position : match.start()])
-        marker = marker_html(PROMPT_MARKER_KINDS[match.lastgroup], match.group())
+        group = match.lastgroup or ""  # never empty: each alternative is a named group
+        marker = marker_html(PROMPT_MARKER_KINDS[group], match.group())
         size += len(before) + len(marker)
         if limit is not None and size > limit:
             cut = True
@@ -123,8 +124,8 @@ def render_prompt_bounded(text: str, limit: int | None) -> tuple[str, bool]:
         position = match.end()
     if not cut:
         rest = escapeHtml(text[position:])
-        cut = limit is not None and size + len(rest) > limit
-        if cut:
+        if limit is not None and size + len(rest) > limit:
+            cut = True
             rest = rest[: max(0, limit - size)]
             if rest.rfind("&") > rest.rfind(";"):  # not half an entity
                 rest = rest[: rest.rfind("&")]
