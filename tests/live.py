@@ -2,9 +2,9 @@
 
 - `serve()`: a live server thread of the test process, on the test database (tests
   using it need `pytest.mark.django_db(transaction=True)`, so that what they write is
-  committed and the server sees it). One request at a time, as in
-  tests/e2e/test_skills_cli.py: an in-memory SQLite test database is one connection
-  shared with the server's thread, and threads writing through it at once fail.
+  committed and the server sees it). One request at a time: an in-memory SQLite test
+  database is one connection shared with the server's thread, and threads writing
+  through it at once fail.
 - `serve_elsewhere(folder)`: another app server, in a Python process of its own (its
   own caches, its own hash seed, nothing shared with this one but the data), on the same
   PostgreSQL test database, or on a copy of the in-memory SQLite one taken when it
@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.servers.basehttp import WSGIServer
 from django.db import connection, connections
@@ -47,8 +48,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @contextlib.contextmanager
-def serve() -> Iterator[str]:
-    """The URL (http://127.0.0.1:PORT) of a live server thread on the test database."""
+def serve(host: str = HOST) -> Iterator[str]:
+    """The URL (http://127.0.0.1:PORT, or another `host`) of a live server thread on the
+    test database; the host is allowed besides the suite's own (the test client's)."""
     shared = {
         conn.alias: conn
         for conn in connections.all()
@@ -56,15 +58,15 @@ def serve() -> Iterator[str]:
     }
     for conn in shared.values():
         conn.inc_thread_sharing()
-    server = _OneRequestAtATime(HOST, StaticFilesHandler, connections_override=shared)
+    server = _OneRequestAtATime(host, StaticFilesHandler, connections_override=shared)
     server.daemon = True
     try:
-        with override_settings(ALLOWED_HOSTS=[HOST]):
+        with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, host]):
             server.start()
             server.is_ready.wait()
             if server.error:
                 raise server.error
-            yield f"http://{HOST}:{server.port}"
+            yield f"http://{host}:{server.port}"
     finally:
         server.terminate()
         for conn in shared.values():
@@ -72,6 +74,11 @@ def serve() -> Iterator[str]:
 
 
 class _OneRequestAtATime(LiveServerThread):
+    """A live server without threads: clients (git, the skills CLI) fetch in parallel, and
+    the threads of Django's live server would share the one connection of an in-memory
+    SQLite test database, which fails concurrent writes (download counts) with "table is
+    locked"."""
+
     def _create_server(self, connections_override=None):
         return WSGIServer(
             (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False

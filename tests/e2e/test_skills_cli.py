@@ -18,16 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.contrib.staticfiles.handlers import StaticFilesHandler
-from django.core.servers.basehttp import WSGIServer
-from django.db import connections
 from django.test import Client
-from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 
 from catalog.blobs import Blob
 from catalog.importing import import_entries, read_path
 from catalog.models import Skill, VersionDownloads
 from catalog.skilltree import TreeFile
+from tests import live
 from tests.factories import make_skill
 from tests.trees import expected_tree, large_skill, pdf_skill, tree_of, write_tree
 
@@ -132,38 +129,11 @@ def skills_cli(tmp_path_factory) -> SkillsCli:
     return SkillsCli(node, root / manifest["bin"]["skills"])
 
 
-class _OneRequestAtATime(LiveServerThread):
-    """A live server without threads: the CLI fetches files in parallel, and the threads
-    of Django's live server would share the one connection of an in-memory SQLite test
-    database, which fails concurrent writes (download counts) with "table is locked"."""
-
-    def _create_server(self, connections_override=None):
-        return WSGIServer(
-            (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False
-        )
-
-
 @pytest.fixture
-def site(transactional_db, settings):
+def site(transactional_db):
     """The URL of a running Skillhub, as a user would pass it to `skills add`."""
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
-    shared = {
-        conn.alias: conn
-        for conn in connections.all()
-        if conn.vendor == "sqlite" and conn.is_in_memory_db()
-    }
-    for conn in shared.values():
-        conn.inc_thread_sharing()
-    server = _OneRequestAtATime("localhost", StaticFilesHandler, connections_override=shared)
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    if server.error:
-        raise server.error
-    yield f"http://localhost:{server.port}"
-    server.terminate()
-    for conn in shared.values():
-        conn.dec_thread_sharing()
+    with live.serve("localhost") as url:
+        yield url
 
 
 @pytest.fixture
