@@ -33,7 +33,7 @@ import tarfile
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, Self, cast
 
 from catalog import layouts, skilltree
 from catalog.paths import (
@@ -485,7 +485,7 @@ class _TooLarge(Exception):
 class _CappedReader:
     """A stream that fails once more than `cap` bytes have been read from it."""
 
-    def __init__(self, stream: BinaryIO, cap: int):
+    def __init__(self, stream: _Readable, cap: int):
         self._stream = stream
         self._cap = cap
         self._count = 0
@@ -508,10 +508,10 @@ class _StrictTarInfo(tarfile.TarInfo):
     """
 
     @classmethod
-    def fromtarfile(cls, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:
+    def fromtarfile(cls, tarfile_: tarfile.TarFile) -> Self:
         try:
             return super().fromtarfile(tarfile_)
-        except tarfile.EOFHeaderError:
+        except tarfile.EOFHeaderError:  # type: ignore[attr-defined]  # not in typeshed
             raise
         except tarfile.HeaderError as error:
             raise tarfile.ReadError(f"bad tar header ({error})") from None
@@ -528,8 +528,9 @@ def _read_tar_gz(label: str, data: bytes, limits: Limits) -> Upload:
     stream = _CappedReader(gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb"), cap)
     current = ""
     try:
+        # Stream mode ("r|") only reads from its file; typeshed asks for a whole file object.
         with tarfile.open(
-            fileobj=stream, mode="r|", tarinfo=_StrictTarInfo,
+            fileobj=cast(BinaryIO, stream), mode="r|", tarinfo=_StrictTarInfo,
             encoding="utf-8", errors="surrogateescape",
         ) as archive:  # fmt: skip
             for index, member in enumerate(archive):
@@ -540,6 +541,8 @@ def _read_tar_gz(label: str, data: bytes, limits: Limits) -> Upload:
                 name = _tar_name(member)
                 if name and (role := _admit_tar_member(intake, index, name, member)):
                     member_data = archive.extractfile(member)
+                    if member_data is None:  # only links and special files, never admitted
+                        raise tarfile.ReadError("a regular file without data")
                     intake.take(index, name, role, member_data, bool(member.mode & 0o111))
             else:
                 # tarfile stops at the end marker; the rest proves the gzip CRC and length.

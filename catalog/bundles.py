@@ -64,13 +64,16 @@ import tarfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import Protocol, cast
 
 from catalog import skilltree, zipwriter
 
 # The reading side, for callers that know bundles as one module.
-from catalog.archives import DEFAULT_LIMITS, ArchiveError, Limits, Upload, UploadEntry, read_upload
+from catalog.archives import DEFAULT_LIMITS, Limits, Upload, UploadEntry, read_upload
 from catalog.locks import (
     LOCK_VERSION,
+    LockedFile,
+    LockedItem,
     is_version,
     lock_bytes,
     lock_chunks,
@@ -81,6 +84,7 @@ from catalog.locks import (
 )
 from catalog.paths import (
     LOCK_PATH,
+    ArchiveError,
     Collisions,
     Problems,
     allowlist_reasons,
@@ -128,6 +132,35 @@ _FILE_PATH_LIMITS = Limits(max_path_chars=1024, max_path_depth=64)
 # ---------------------------------------------------------------- writing
 
 
+class Entry(Protocol):
+    """What an archive entry is written from: an item, a file, a file at another path."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def data(self) -> bytes: ...
+
+
+class File(Entry, Protocol):
+    """A file with its mode: BundleFile, exporting.StoredFile, plugin_tree.PluginFile."""
+
+    @property
+    def executable(self) -> bool: ...
+
+
+class ItemFile(File, LockedFile, Protocol):
+    """A file of a skill in a bundle: BundleFile, exporting.StoredFile."""
+
+
+class Item(LockedItem, Protocol):
+    """A bundle item: BundleItem, or anything with its attributes (exporting.StoredItem)."""
+
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def files(self) -> Sequence[ItemFile]: ...
+
+
 @dataclass(frozen=True)
 class BundleFile:
     """One file of a skill's folder besides SKILL.md, at its full bundle path."""
@@ -168,17 +201,17 @@ class BundleItem:
         return skilltree.tree_digest(self.data, {f.path[len(folder) :]: f for f in self.files})
 
 
-def folder_of(item) -> str:
+def folder_of(item: Entry) -> str:
     """The folder a skill's files sit in: its path without SKILL.md, "/" at the end."""
     return item.path.rsplit("/", 1)[0] + "/"
 
 
-def lock_file(items: Iterable[BundleItem]) -> bytes:
+def lock_file(items: Iterable[Item]) -> bytes:
     """The `.claude/skillhub.lock.json` of a bundle of `items` (see the module docstring)."""
     return lock_bytes(_ordered(items)[0])
 
 
-def iter_zip(items: Iterable[BundleItem]) -> Iterator[bytes]:
+def iter_zip(items: Iterable[Item]) -> Iterator[bytes]:
     """A reproducible zip of `items`, their files and the lock file, yielded as it is written.
 
     Memory holds one file and one compressor at a time, plus a few dozen bytes per
@@ -191,22 +224,22 @@ def iter_zip(items: Iterable[BundleItem]) -> Iterator[bytes]:
     return rechunk(_zip_pieces(entries, lock))
 
 
-def iter_tar_gz(items: Iterable[BundleItem]) -> Iterator[bytes]:
+def iter_tar_gz(items: Iterable[Item]) -> Iterator[bytes]:
     """A reproducible tar.gz of `items`, their files and the lock file, as it is written."""
     ordered, entries = _ordered(items)
     lock = _Lock(ordered, lock_digest(ordered))
     return rechunk(_gzip_pieces(_tar_pieces(entries, lock)))
 
 
-def write_zip(items: Iterable[BundleItem]) -> bytes:
+def write_zip(items: Iterable[Item]) -> bytes:
     return b"".join(iter_zip(items))
 
 
-def write_tar_gz(items: Iterable[BundleItem]) -> bytes:
+def write_tar_gz(items: Iterable[Item]) -> bytes:
     return b"".join(iter_tar_gz(items))
 
 
-def iter_folder_zip(item: BundleItem) -> Iterator[bytes]:
+def iter_folder_zip(item: Item) -> Iterator[bytes]:
     """One skill's folder as a reproducible zip: SKILL.md and its files at their paths
     relative to the folder, with their modes, and no lock file."""
     entries = _folder_entries(item)
@@ -214,12 +247,12 @@ def iter_folder_zip(item: BundleItem) -> Iterator[bytes]:
     return rechunk(_zip_pieces(entries, None))
 
 
-def iter_folder_tar_gz(item: BundleItem) -> Iterator[bytes]:
+def iter_folder_tar_gz(item: Item) -> Iterator[bytes]:
     """One skill's folder as a reproducible tar.gz (see iter_folder_zip)."""
     return rechunk(_gzip_pieces(_tar_pieces(_folder_entries(item), None)))
 
 
-def iter_files_zip(files: Sequence) -> Iterator[bytes]:
+def iter_files_zip(files: Sequence[File]) -> Iterator[bytes]:
     """Files (each with path, data and executable) as a reproducible zip, by path, with
     their modes and no lock file: a plugin release's folder (catalog.plugin_tree)."""
     entries = sorted(files, key=attrgetter("path"))
@@ -227,7 +260,7 @@ def iter_files_zip(files: Sequence) -> Iterator[bytes]:
     return rechunk(_zip_pieces(entries, None))
 
 
-def iter_files_tar_gz(files: Sequence) -> Iterator[bytes]:
+def iter_files_tar_gz(files: Sequence[File]) -> Iterator[bytes]:
     """The same files as a reproducible tar.gz (see iter_files_zip)."""
     return rechunk(_gzip_pieces(_tar_pieces(sorted(files, key=attrgetter("path")), None)))
 
@@ -237,7 +270,7 @@ class _At:
     """An entry written at another path than its own (a folder archive's relative paths)."""
 
     path: str
-    source: object = field(repr=False)
+    source: Entry = field(repr=False)
 
     @property
     def data(self) -> bytes:
@@ -248,7 +281,7 @@ class _At:
         return bool(getattr(self.source, "executable", False))
 
 
-def _folder_entries(item) -> list[_At]:
+def _folder_entries(item: Item) -> list[_At]:
     _ordered([item])  # the same checks as in a bundle
     if item.kind != "skill" or not item.path.endswith("/" + skilltree.SKILL_MD):
         raise ValueError(f"{shown(item.path)}: only a skill is a folder")
@@ -258,18 +291,21 @@ def _folder_entries(item) -> list[_At]:
     return sorted(entries, key=attrgetter("path"))
 
 
-def _ordered(items: Iterable[BundleItem]) -> tuple[list[BundleItem], list]:
+def _ordered(items: Iterable[Item]) -> tuple[list[Item], Sequence[Item | ItemFile]]:
     """Items sorted by path, and every entry (items and their files) sorted by path, after
     checking that the bundle would pass read_upload and every file is in its skill."""
     ordered = sorted(items, key=attrgetter("path"))
     problems = Problems("bundle")
     owned = [(file, item) for item in ordered for file in item.files]
     # Without files the entries are the items themselves: no second list of them.
-    entries = ordered if not owned else sorted([*ordered, *(f for f, _ in owned)], key=_path)
+    entries: Sequence[Item | ItemFile] = ordered
+    if owned:
+        entries = sorted([*ordered, *(f for f, _ in owned)], key=_path)
     owners = {id(file): item for file, item in owned}
     for index, entry in enumerate(entries):
         owner = owners.get(id(entry))
-        reasons = _item_reasons(entry) if owner is None else _file_reasons(entry, owner)
+        # An entry that no item owns is one of the items.
+        reasons = _item_reasons(cast(Item, entry)) if owner is None else _file_reasons(entry, owner)
         for reason in reasons:
             problems.add(index, entry.path, reason)
         if index and entry.path == entries[index - 1].path:
@@ -284,7 +320,7 @@ def _ordered(items: Iterable[BundleItem]) -> tuple[list[BundleItem], list]:
 _path = attrgetter("path")
 
 
-def _item_reasons(item: BundleItem) -> list[str]:
+def _item_reasons(item: Item) -> list[str]:
     reasons = unsafe_name_reasons(item.path, DEFAULT_LIMITS)
     if not reasons and not item.path.startswith(".claude/"):
         reasons.append("bundle paths start with .claude/")
@@ -299,7 +335,7 @@ def _item_reasons(item: BundleItem) -> list[str]:
     return reasons
 
 
-def _file_reasons(file: BundleFile, item: BundleItem) -> list[str]:
+def _file_reasons(file: Entry, item: Item) -> list[str]:
     folder = folder_of(item)
     if item.kind != "skill" or not item.path.endswith("/" + skilltree.SKILL_MD):
         return [f"only a skill has files, and {shown(item.path)} is not a SKILL.md"]
@@ -311,7 +347,7 @@ def _file_reasons(file: BundleFile, item: BundleItem) -> list[str]:
     return reasons
 
 
-def _clashes(entries: list) -> dict[int, str]:
+def _clashes(entries: Sequence[Entry]) -> dict[int, str]:
     """Reasons for paths equal to an earlier one after casefold + NFC.
 
     A first pass keeps only a hash of each folded path, so that a bundle of
@@ -330,27 +366,27 @@ def _clashes(entries: list) -> dict[int, str]:
 class _Lock:
     """The lock file of a bundle, written again each time it is read (never held)."""
 
-    ordered: list
+    ordered: Sequence[LockedItem]
     digest: str
 
     def chunks(self) -> Iterator[bytes]:
         return lock_chunks(self.ordered, self.digest)
 
 
-def _members(entries: list, lock: _Lock | None) -> Iterator[tuple[str, object | None]]:
-    """(path, entry) of every archive entry in path order, without reading any data; the
-    entry None stands for the lock file (if there is one)."""
-    lock_pending = lock is not None
+def _members(entries: Sequence[Entry], lock: _Lock | None) -> Iterator[tuple[str, Entry | _Lock]]:
+    """(path, entry) of every archive entry in path order, without reading any data, and
+    the lock file (if there is one) at its place."""
+    lock_pending = lock
     for entry in entries:
-        if lock_pending and entry.path > LOCK_PATH:
-            lock_pending = False
-            yield LOCK_PATH, None
+        if lock_pending is not None and entry.path > LOCK_PATH:
+            yield LOCK_PATH, lock_pending
+            lock_pending = None
         yield entry.path, entry
-    if lock_pending:
-        yield LOCK_PATH, None
+    if lock_pending is not None:
+        yield LOCK_PATH, lock_pending
 
 
-def _mode(entry) -> int:
+def _mode(entry: Entry | _Lock) -> int:
     return _EXECUTABLE_MODE if getattr(entry, "executable", False) else _FILE_MODE
 
 
@@ -366,30 +402,30 @@ def rechunk(pieces: Iterator[bytes]) -> Iterator[bytes]:
         yield bytes(buffer)
 
 
-def _zip_pieces(entries: list, lock: _Lock | None) -> Iterator[bytes]:
+def _zip_pieces(entries: Sequence[Entry], lock: _Lock | None) -> Iterator[bytes]:
     for_zip = (
-        zipwriter.Member(path, chunks=lock.chunks)
-        if entry is None
+        zipwriter.Member(path, chunks=entry.chunks)
+        if isinstance(entry, _Lock)
         else zipwriter.Member(path, data=entry.data, mode=_mode(entry))
         for path, entry in _members(entries, lock)
     )
     return zipwriter.zip_pieces(for_zip)
 
 
-def _tar_pieces(entries: list, lock: _Lock | None) -> Iterator[bytes]:
+def _tar_pieces(entries: Sequence[Entry], lock: _Lock | None) -> Iterator[bytes]:
     """An uncompressed tar: POSIX pax format (plain ustar headers for short paths)."""
     written = 0
     for path, entry in _members(entries, lock):
-        if entry is None:
-            size = sum(len(chunk) for chunk in lock.chunks())
-            body: Iterable[bytes] = lock.chunks()
+        if isinstance(entry, _Lock):
+            size = sum(len(chunk) for chunk in entry.chunks())
+            body: Iterable[bytes] = entry.chunks()
         else:
             data = entry.data
             size, body = len(data), (data,)
         # An item's header is what it always was; a skill's file gets a plain ustar
         # header whenever one can hold its path, since some readers (the skills CLI)
         # read only ustar's name and prefix, not pax records.
-        ustar = entry is not None and not hasattr(entry, "kind")
+        ustar = not isinstance(entry, _Lock) and not hasattr(entry, "kind")
         header = _tar_header(path, size, _mode(entry), ustar)
         padding = -size % tarfile.BLOCKSIZE
         yield header

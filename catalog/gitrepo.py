@@ -8,10 +8,12 @@ snapshot only (a fixed identity and the release's timestamp). A repository is
 the one before, and a lightweight tag per snapshot.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeAlias
 
-from dulwich.objects import Blob, Commit, Tree
+from dulwich.objects import Blob, Commit, ObjectID, Tree
+from dulwich.refs import Ref
 from dulwich.repo import MemoryRepo
 
 # Bumped whenever the objects built from the same snapshots change (caches key by it).
@@ -20,6 +22,21 @@ IDENTITY = b"Skillhub <skillhub@localhost>"
 FILE_MODE = 0o100644
 EXECUTABLE_MODE = 0o100755
 TREE_MODE = 0o040000
+
+
+class File(Protocol):
+    """A file of a tree: plugin_tree.PluginFile, or anything with these three."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def executable(self) -> bool: ...
+
+
+# A folder being laid out: its files, its folders, and the ids of trees written before.
+_Node: TypeAlias = "dict[str, _Node | File | bytes]"
 
 
 @dataclass(frozen=True)
@@ -39,31 +56,27 @@ class Builder:
         self.repo = MemoryRepo()
         self._store = self.repo.object_store
 
-    def add_tree(self, files: Iterable, subtrees: dict[str, bytes] | None = None) -> bytes:
+    def add_tree(self, files: Iterable[File], subtrees: Mapping[str, bytes] | None = None) -> bytes:
         """The id of the tree holding `files` (each with path, data and executable) and,
         at the given paths, trees added before (a marketplace's plugins)."""
-        root: dict = {}
+        root: _Node = {}
         for file in files:
             *folders, name = file.path.split("/")
-            node = root
-            for folder in folders:
-                node = node.setdefault(folder, {})
+            node = _folder(root, folders)
             node[name] = file
         for path, tree_id in (subtrees or {}).items():
             *folders, name = path.split("/")
-            node = root
-            for folder in folders:
-                node = node.setdefault(folder, {})
+            node = _folder(root, folders)
             node[name] = tree_id
         return self._write(root)
 
-    def _write(self, node: dict) -> bytes:
+    def _write(self, node: _Node) -> ObjectID:
         tree = Tree()
         for name, child in node.items():
             if isinstance(child, dict):
                 tree.add(name.encode("utf-8"), TREE_MODE, self._write(child))
-            elif isinstance(child, bytes):  # a subtree written before
-                tree.add(name.encode("utf-8"), TREE_MODE, child)
+            elif isinstance(child, bytes):  # a subtree written before (add_tree's id)
+                tree.add(name.encode("utf-8"), TREE_MODE, ObjectID(child))
             else:
                 blob = Blob.from_string(child.data)
                 self._store.add_object(blob)
@@ -74,10 +87,10 @@ class Builder:
 
     def commit_all(self, snapshots: Sequence[Snapshot]) -> MemoryRepo:
         """Commit each snapshot on top of the one before; main and HEAD at the last."""
-        parent: bytes | None = None
+        parent: ObjectID | None = None
         for snapshot in snapshots:
             commit = Commit()
-            commit.tree = snapshot.tree
+            commit.tree = ObjectID(snapshot.tree)
             commit.parents = [parent] if parent else []
             commit.author = commit.committer = IDENTITY
             commit.author_time = commit.commit_time = snapshot.timestamp
@@ -85,12 +98,23 @@ class Builder:
             commit.encoding = b"UTF-8"
             commit.message = snapshot.message.encode("utf-8")
             self._store.add_object(commit)
-            self.repo.refs[b"refs/tags/" + snapshot.tag.encode("ascii")] = commit.id
+            self.repo.refs[Ref(b"refs/tags/" + snapshot.tag.encode("ascii"))] = commit.id
             parent = commit.id
         if parent is not None:
-            self.repo.refs[b"refs/heads/main"] = parent
-            self.repo.refs.set_symbolic_ref(b"HEAD", b"refs/heads/main")
+            self.repo.refs[Ref(b"refs/heads/main")] = parent
+            self.repo.refs.set_symbolic_ref(Ref(b"HEAD"), Ref(b"refs/heads/main"))
         return self.repo
+
+
+def _folder(root: _Node, folders: list[str]) -> _Node:
+    """The node of the folder at `folders` under `root`, made if it is not there yet."""
+    node = root
+    for depth, folder in enumerate(folders, 1):
+        child = node.setdefault(folder, {})
+        if not isinstance(child, dict):  # never for a release: its paths were checked
+            raise ValueError(f"{'/'.join(folders[:depth])}: both a file and a folder")
+        node = child
+    return node
 
 
 def commit_message(title: str, notes: str) -> str:

@@ -21,7 +21,7 @@ is skipped. Everything else belongs to no item and is skipped, with a reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
 from catalog import skillfile
@@ -116,7 +116,7 @@ def _skill_roots(paths: list[str]) -> dict[str, str | None]:
     return outermost
 
 
-def shallowest_owner(path: str, roots) -> str | None:
+def shallowest_owner(path: str, roots: Container[str]) -> str | None:
     """The shallowest of `roots` that `path` lies in (depth steps, not a scan of roots)."""
     if "" in roots:
         return ""

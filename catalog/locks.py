@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import Protocol, TypeGuard
 
 from catalog import skilltree
 from catalog.paths import LOCK_PATH, shown
@@ -25,7 +26,37 @@ LOCK_VERSION = 1
 _FILE_MODE, _EXECUTABLE_MODE = 0o644, 0o755
 
 
-def lock_line(item) -> str:
+class LockedFile(Protocol):
+    """A file of an item as the lock lists it (bundles.BundleFile, exporting.StoredFile)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def executable(self) -> bool: ...
+
+
+class LockedItem(Protocol):
+    """An item as the lock lists it: BundleItem's attributes (see the module docstring)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def files(self) -> Sequence[LockedFile]: ...
+    @property
+    def tree_sha256(self) -> str: ...
+
+
+def lock_line(item: LockedItem) -> str:
     """The line an item adds to the lock file's digest (see the module docstring); an
     item is anything with BundleItem's attributes, such as exporting.StoredItem."""
     tree_sha256 = item.tree_sha256 if item.files else None
@@ -40,9 +71,9 @@ def _line(
     return f"{path}\t{kind}\t{name}\t{version}\t{sha256}{tree}\n"
 
 
-def lock_entry(item) -> dict:
+def lock_entry(item: LockedItem) -> dict[str, object]:
     """An item as the lock file lists it."""
-    entry = {
+    entry: dict[str, object] = {
         "kind": item.kind,
         "name": item.name,
         "path": item.path,
@@ -58,7 +89,7 @@ def lock_entry(item) -> dict:
     return entry
 
 
-def lock_digest(items: Iterable) -> str:
+def lock_digest(items: Iterable[LockedItem]) -> str:
     """Hex sha256 of the lock file's lines, in path order, from metadata alone."""
     digest = hashlib.sha256()
     for item in sorted(items, key=attrgetter("path")):
@@ -66,7 +97,7 @@ def lock_digest(items: Iterable) -> str:
     return digest.hexdigest()
 
 
-def lock_chunks(ordered: list, digest: str) -> Iterator[bytes]:
+def lock_chunks(ordered: Sequence[LockedItem], digest: str) -> Iterator[bytes]:
     """The lock file, item by item; the same bytes as json.dumps(lock, indent=2) + "\\n".
 
     Written out item by item so that a bundle of many items never holds the whole
@@ -84,14 +115,14 @@ def lock_chunks(ordered: list, digest: str) -> Iterator[bytes]:
     yield b"  ]\n}\n"
 
 
-def lock_bytes(items: Iterable) -> bytes:
+def lock_bytes(items: Iterable[LockedItem]) -> bytes:
     """The lock file of `items`, listed in path order. It checks no path: a bundle's
     (bundles.lock_file) are checked before, a plugin's are made safe by moving them."""
     ordered = sorted(items, key=attrgetter("path"))
     return b"".join(lock_chunks(ordered, lock_digest(ordered)))
 
 
-def _entry_text(item) -> str:
+def _entry_text(item: LockedItem) -> str:
     """lock_entry(item) as json.dumps(..., indent=2) indented by four spaces would write
     it, by hand: json's indenting encoder is pure Python, and the lock of a 1,000-item
     bundle is written twice (once to measure its deflated size), so it doubled the time of
@@ -198,20 +229,23 @@ def _lock_rows(lock: object) -> tuple[list[_LockRow], dict[str, list[_LockFile]]
     items = lock.get("items")
     if not isinstance(items, list):
         return [], {}, [f'{LOCK_PATH}: "items" is not a list']
-    rows, trees, problems = [], {}, []
+    rows: list[_LockRow] = []
+    trees: dict[str, list[_LockFile]] = {}
+    problems: list[str] = []
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict):
             problems.append(f"{LOCK_PATH}: item {number} is not an object")
             continue
         texts = [item.get(key) for key in ("path", "kind", "name", "sha256")]
+        strings = [text for text in texts if isinstance(text, str)]
         version = item.get("version")
-        if not all(isinstance(text, str) for text in texts) or not is_version(version):
+        if len(strings) < len(texts) or not is_version(version):
             problems.append(
                 f"{LOCK_PATH}: item {number} lacks a path, kind, name, sha256 or version"
             )
             continue
-        path, kind, name, sha256 = texts
-        tree_sha256 = None
+        path, kind, name, sha256 = strings
+        tree_sha256: str | None = None
         if "files" in item or "tree_sha256" in item:
             listed = _listed_files(item.get("files"))
             tree_sha256 = item.get("tree_sha256")
@@ -240,7 +274,7 @@ def _listed_files(files: object) -> list[_LockFile] | None:
     return listed
 
 
-def is_version(value: object) -> bool:
+def is_version(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 

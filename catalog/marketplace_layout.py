@@ -36,8 +36,9 @@ path with `..`, an absolute path or a missing file refuses its entry, naming it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from catalog import plugin_names, semver
 from catalog.layouts import shallowest_owner
@@ -64,6 +65,9 @@ _NOT_ITEM_FILES = {"hooks": "hooks", ".mcp.json": "MCP servers", ".lsp.json": "L
 HOLDS = "a Skillhub plugin holds commands, skills, agents and output styles"
 IN_NO_PLUGIN = f"in no plugin of {MARKETPLACE_JSON}"
 
+# A JSON object as json.loads gives it: its values are whatever the file holds.
+_Object = dict[str, Any]
+
 
 @dataclass(frozen=True)
 class ItemRef:
@@ -82,7 +86,7 @@ class PluginSpec:
     version: str = (
         ""  # plugin.json's, else the entry's (Claude Code's order); "" when neither gives one
     )
-    details: dict = field(default_factory=dict)  # Plugin's detail fields
+    details: dict[str, object] = field(default_factory=dict)  # Plugin's detail fields
     items: list[ItemRef] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -136,7 +140,9 @@ def read_marketplace(paths: Iterable[str], read: Callable[[str], bytes]) -> Mark
         market.problems.append(f'{market.path}: no "plugins" list (an array of plugin entries)')
         return market
     market.name = data["name"] if isinstance(data.get("name"), str) else ""
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    metadata = data.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = {}
     plugin_root = _plugin_root(metadata.get("pluginRoot", data.get("pluginRoot")), market)
     seen: dict[str, str] = {}
     for index, entry in enumerate(data["plugins"]):
@@ -153,7 +159,14 @@ def read_marketplace(paths: Iterable[str], read: Callable[[str], bytes]) -> Mark
 # -- one plugin entry ------------------------------------------------------------------
 
 
-def _read_entry(index, entry, tree, market, plugin_root, read) -> PluginSpec:
+def _read_entry(
+    index: int,
+    entry: object,
+    tree: _Tree,
+    market: Marketplace,
+    plugin_root: str | None,
+    read: Callable[[str], bytes],
+) -> PluginSpec:
     label = f"plugins[{index}]"
     if not isinstance(entry, dict):
         return PluginSpec(label, "", problems=["not a plugin entry (a JSON object)"])
@@ -167,7 +180,7 @@ def _read_entry(index, entry, tree, market, plugin_root, read) -> PluginSpec:
     if folder is None:
         return spec
     spec.folder = folder
-    manifest = {}
+    manifest: _Object = {}
     manifest_path = _join(folder, PLUGIN_JSON)
     if manifest_path in tree.files:
         market.manifests.append(manifest_path)
@@ -196,7 +209,7 @@ def _read_entry(index, entry, tree, market, plugin_root, read) -> PluginSpec:
     return spec
 
 
-def _plugin_root(value, market: Marketplace) -> str | None:
+def _plugin_root(value: object, market: Marketplace) -> str | None:
     """metadata.pluginRoot as a folder of the tree, or None (a problem if it is bad)."""
     if value is None:
         return None
@@ -207,7 +220,9 @@ def _plugin_root(value, market: Marketplace) -> str | None:
     return _join(market.root, relative)
 
 
-def _source_folder(source, tree, market, plugin_root, spec) -> tuple[str, str | None]:
+def _source_folder(
+    source: object, tree: _Tree, market: Marketplace, plugin_root: str | None, spec: PluginSpec
+) -> tuple[str, str | None]:
     """(the source as written, the plugin's folder in the tree or None if refused)."""
     if isinstance(source, dict):
         kind = source.get("source", "?")
@@ -227,7 +242,8 @@ def _source_folder(source, tree, market, plugin_root, spec) -> tuple[str, str | 
         )
         return source, None
     bare = not (source == "./" or source.startswith("./")) and not _absolute(source)
-    if bare and plugin_root is None:
+    base = plugin_root if bare else market.root
+    if base is None:  # a bare name, and no pluginRoot to find it in
         spec.problems.append(
             f'source "{shown}" must start with "./" (a folder relative to the marketplace '
             'root, such as "./plugins/x")'
@@ -237,14 +253,14 @@ def _source_folder(source, tree, market, plugin_root, spec) -> tuple[str, str | 
     if problem:
         spec.problems.append(problem)
         return source, None
-    folder = _join(plugin_root if bare else market.root, relative)
+    folder = _join(base, relative)
     if folder not in tree.folders:
         spec.problems.append(f'source "{shown}": no folder {_shown(folder) or "./"} in the tree')
         return source, None
     return source, folder
 
 
-def _version(entry: dict, manifest: dict, spec: PluginSpec) -> str:
+def _version(entry: _Object, manifest: _Object, spec: PluginSpec) -> str:
     # Claude Code reads plugin.json's version first, then the marketplace entry's.
     for where, data in ((PLUGIN_JSON, manifest), ("the entry", entry)):
         value = data.get("version")
@@ -261,7 +277,7 @@ def _version(entry: dict, manifest: dict, spec: PluginSpec) -> str:
     return ""
 
 
-def _details(entry: dict, manifest: dict, spec: PluginSpec) -> dict:
+def _details(entry: _Object, manifest: _Object, spec: PluginSpec) -> dict[str, object]:
     """The Plugin's details: the entry's, else plugin.json's (the version is read the
     other way round, as Claude Code does)."""
     details: dict[str, object] = {}
@@ -292,7 +308,7 @@ def _details(entry: dict, manifest: dict, spec: PluginSpec) -> dict:
     return details
 
 
-def _first(entry: dict, manifest: dict, keys: tuple[str, ...]):
+def _first(entry: _Object, manifest: _Object, keys: tuple[str, ...]) -> Any:
     for data in (entry, manifest):
         for key in keys:
             if data.get(key) is not None:
@@ -300,7 +316,7 @@ def _first(entry: dict, manifest: dict, keys: tuple[str, ...]):
     return None
 
 
-def _author(value, spec: PluginSpec) -> str:
+def _author(value: object, spec: PluginSpec) -> str:
     """ "Name <email>" of an author written as text or as {"name", "email", "url"}."""
     if isinstance(value, str):
         return value.strip()
@@ -314,10 +330,12 @@ def _author(value, spec: PluginSpec) -> str:
 # -- a plugin's items ------------------------------------------------------------------
 
 
-def _items(entry: dict, manifest: dict, tree, folder: str, spec: PluginSpec) -> list[ItemRef]:
+def _items(
+    entry: _Object, manifest: _Object, tree: _Tree, folder: str, spec: PluginSpec
+) -> list[ItemRef]:
     found: list[ItemRef] = []
     for kind, (key, default) in COMPONENTS.items():
-        listed = []
+        listed: list[str] = []
         for data in (manifest, entry):
             if key in data:
                 listed += _paths(data[key], key, spec)
@@ -329,7 +347,7 @@ def _items(entry: dict, manifest: dict, tree, folder: str, spec: PluginSpec) -> 
     return list(dict.fromkeys(found))
 
 
-def _paths(value, key: str, spec: PluginSpec) -> list[str]:
+def _paths(value: object, key: str, spec: PluginSpec) -> list[str]:
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         spec.problems.append(f'"{key}" must be a path or a list of paths such as "./{key}/x"')
@@ -344,7 +362,9 @@ def _paths(value, key: str, spec: PluginSpec) -> list[str]:
     return paths
 
 
-def _resolve(kind: str, path: str, tree, spec: PluginSpec, key: str, listed: bool):
+def _resolve(
+    kind: str, path: str, tree: _Tree, spec: PluginSpec, key: str, listed: bool
+) -> list[ItemRef]:
     shown = _shown(path) or "./"
     if path in tree.files:
         name = path.rsplit("/", 1)[-1]
@@ -392,7 +412,7 @@ def _skill(folder: str, spec: PluginSpec, key: str) -> list[ItemRef]:
 # -- what no plugin holds --------------------------------------------------------------
 
 
-def _skipped(tree, market: Marketplace) -> list[tuple[str, str]]:
+def _skipped(tree: _Tree, market: Marketplace) -> list[tuple[str, str]]:
     refs = market.items()
     skills = {ref.folder for ref in refs if ref.folder}
     taken = {ref.path for ref in refs} | set(market.manifests)
@@ -412,13 +432,14 @@ def _skipped(tree, market: Marketplace) -> list[tuple[str, str]]:
         if what and spec is not None:
             skipped.append((path, f"{what} of {spec.entry}: not imported ({HOLDS})"))
         elif owner is not None:
-            skipped.append((path, f"in the folder of {spec.entry} but in none of its items"))
+            entry = folders[owner].entry
+            skipped.append((path, f"in the folder of {entry} but in none of its items"))
         else:
             skipped.append((path, IN_NO_PLUGIN))
     return skipped
 
 
-def _deepest_owner(path: str, folders) -> str | None:
+def _deepest_owner(path: str, folders: Container[str]) -> str | None:
     parts = path.split("/")
     for depth in range(len(parts) - 1, 0, -1):
         folder = "/".join(parts[:depth])
@@ -454,7 +475,7 @@ class _Tree:
         return self._under.get(folder, [])
 
 
-def _relative(path: str, key: str) -> tuple[str, str | None]:
+def _relative(path: object, key: str) -> tuple[str, str | None]:
     """`path` ("./a/b", "a/b", "./") as a "/"-joined relative path, or why it is refused."""
     shown = _shown(path)
     if not isinstance(path, str):
@@ -479,7 +500,7 @@ def _join(folder: str, relative: str) -> str:
     return f"{folder}/{relative}" if folder and relative else folder or relative
 
 
-def _read_json(read: Callable[[str], bytes], path: str):
+def _read_json(read: Callable[[str], bytes], path: str) -> tuple[Any, str | None]:
     try:
         return json.loads(read(path).decode("utf-8-sig")), None
     except UnicodeDecodeError:
@@ -493,11 +514,11 @@ def _read_json(read: Callable[[str], bytes], path: str):
         return None, f"{path}: nested too deeply"
 
 
-def _json(value) -> str:
+def _json(value: object) -> str:
     return _shown(json.dumps(value, ensure_ascii=False)[:60])
 
 
-def _shown(text: str) -> str:
+def _shown(text: object) -> str:
     """A name from the file, safe in a message line (no newlines or control characters)."""
     text = text if isinstance(text, str) else str(text)
     cleaned = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -20,8 +20,13 @@ LOCK_PATH = ".claude/skillhub.lock.json"
 
 
 class PathLimits(Protocol):
-    max_path_chars: int
-    max_path_depth: int
+    """What the path rules read of a set of limits (archives.Limits, skilltree.TreeLimits,
+    both frozen: read-only attributes)."""
+
+    @property
+    def max_path_chars(self) -> int: ...
+    @property
+    def max_path_depth(self) -> int: ...
 
 
 class ArchiveError(Exception):

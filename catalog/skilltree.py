@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Protocol
 
 from catalog import diffing, merging
 from catalog.paths import Collisions, unsafe_name_reasons
@@ -79,10 +80,22 @@ class TreeFile:
         return other is not None and self.sha256 == other.sha256
 
     def same(self, other: TreeFile | None) -> bool:
-        return self.same_content(other) and self.executable == other.executable
+        return (
+            other is not None and self.same_content(other) and self.executable == other.executable
+        )
 
 
 Tree = dict[str, TreeFile]
+
+
+class Digested(Protocol):
+    """What tree_digest reads of a file: a TreeFile, a bundle's or a plugin's file, a file
+    as a lock lists it."""
+
+    @property
+    def mode(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...
 
 
 def is_text(data: bytes) -> bool:
@@ -180,7 +193,7 @@ def tree_problems(
     return problems
 
 
-def tree_digest(skill_md: bytes, files: Mapping[str, TreeFile]) -> str:
+def tree_digest(skill_md: bytes, files: Mapping[str, Digested]) -> str:
     """A digest of the whole folder: one line per file, in path order,
     `f"{mode:o}\\t{sha256}\\t{path}\\n"` (mode 644 or 755), SKILL.md included."""
     rows = [(SKILL_MD, 0o644, hashlib.sha256(skill_md).hexdigest())]
@@ -224,8 +237,10 @@ def diff_trees(old: Mapping[str, TreeFile], new: Mapping[str, TreeFile]) -> list
     for path in sorted(added):
         candidates = by_content.get(added[path].sha256)
         if candidates:
-            before = candidates.pop(0)
-            changes.append(FileChange("renamed", path, removed.pop(before), added[path], before))
+            old_path = candidates.pop(0)
+            changes.append(
+                FileChange("renamed", path, removed.pop(old_path), added[path], old_path)
+            )
         else:
             changes.append(FileChange("added", path, None, added[path]))
     changes += [FileChange("removed", path, file, None) for path, file in removed.items()]
@@ -244,7 +259,7 @@ class FileDiff:
     file, a rename or mode change only, or past the page's caps: `too_large`)."""
 
     change: FileChange
-    hunks: list | None = None
+    hunks: list[diffing.Hunk] | None = None
     too_large: bool = False
 
     @property
@@ -343,7 +358,7 @@ def _merge_file(
         merge = merging.merge(b.text if b else "", t.text, m.text)
     except merging.TooLargeToMerge:
         return m, "changed on both sides, too large to merge line by line"
-    if not merge.clean:
+    if merge.text is None:  # None exactly when the merge is not clean
         return m, "changed on both sides in the same lines"
     return TreeFile(path, merge.text.encode("utf-8"), executable), ""
 

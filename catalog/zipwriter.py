@@ -89,6 +89,7 @@ def zip_pieces(members: Iterable[Member], *, descriptors: bool = False) -> Itera
             yield _DESCRIPTOR.pack(0x08074B50, crc, compressed_size, size)
             written = len(header) + len(name) + compressed_size + _DESCRIPTOR.size
         else:
+            body: Iterable[bytes]
             if member.data is not None:
                 compressed = b"".join(deflate((member.data,)))
                 crc, size = zlib.crc32(member.data), len(member.data)
