@@ -1,8 +1,9 @@
 import re
-from typing import Any
+from typing import Any, Literal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 
 from catalog import skillfile, skilltree
 from catalog.importing import archive_limits
@@ -72,7 +73,7 @@ class FileForm(_OnVersionForm):
     # The sha256 of an upload kept from a conflict page, so it need not be sent again.
     upload_sha256 = forms.RegexField(r"\A[0-9a-f]{64}\Z", required=False)
 
-    def clean_upload(self):
+    def clean_upload(self) -> UploadedFile | Literal[False] | None:  # False: "clear" ticked
         upload = self.cleaned_data["upload"]
         limit = tree_limits().max_file_bytes
         if upload and upload.size > limit:  # refuse before reading it into memory
@@ -81,8 +82,9 @@ class FileForm(_OnVersionForm):
             )
         return upload
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         action, path = data.get("action"), data.get("path") or ""
         if action == "upload":
             upload = data.get("upload")
@@ -119,16 +121,17 @@ class FileForm(_OnVersionForm):
             tree[path] = skilltree.TreeFile(path, _text_bytes(data["text"], old), _x(old))
         elif action == "upload":
             tree[path] = skilltree.TreeFile(path, upload or b"", _x(old))
-        elif action == "rename":
-            new_path = data["new_path"]
-            if new_path in tree or new_path == skilltree.SKILL_MD:
-                raise _files_error(f"{new_path} already exists.")
-            del tree[path]
-            tree[new_path] = skilltree.TreeFile(new_path, old.data, old.executable)
-        elif action == "delete":
-            del tree[path]
-        elif action == "mode":
-            tree[path] = skilltree.TreeFile(path, old.data, not old.executable)
+        elif old is not None:  # the rest change a file that exists (refused above if not)
+            if action == "rename":
+                new_path = data["new_path"]
+                if new_path in tree or new_path == skilltree.SKILL_MD:
+                    raise _files_error(f"{new_path} already exists.")
+                del tree[path]
+                tree[new_path] = skilltree.TreeFile(new_path, old.data, old.executable)
+            elif action == "delete":
+                del tree[path]
+            elif action == "mode":
+                tree[path] = skilltree.TreeFile(path, old.data, not old.executable)
         return skilltree.as_tree(tree.values())
 
 
@@ -195,7 +198,7 @@ class TagsForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(help_text="A .md file, or a .zip or .tar.gz bundle.")
 
-    def clean_file(self):
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         limit = archive_limits().max_upload_bytes
         if upload.size > limit:  # refuse before reading it into memory
@@ -205,7 +208,7 @@ class ImportForm(forms.Form):
         return upload
 
 
-def add_errors(form, error: ValidationError) -> None:
+def add_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """A model's ValidationError on the form: each field's messages by their field (the
     form's own errors for fields it does not have)."""
     if hasattr(error, "error_dict"):

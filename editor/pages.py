@@ -1,6 +1,7 @@
 """What the edit page of a skill shows of its files, and how a change to them is read:
 the helpers of editor.views' file views (views stay short; domain logic is in catalog)."""
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -10,6 +11,14 @@ from catalog.blobs import Blob, read_blobs
 from catalog.converters import whole_number
 from catalog.models import EditConflict, Skill, Version
 from editor.forms import EditForm, FileForm
+
+
+def latest(skill: Skill) -> Version:
+    """An item's latest version, which it has from the moment it exists (Skill.create
+    saves v1 in the transaction that makes the item)."""
+    if skill.latest is None:
+        raise ValueError(f"{skill} has no version.")
+    return skill.latest
 
 
 def files_url(skill: Skill) -> str:
@@ -57,21 +66,21 @@ def conflict_files(conflict: EditConflict | None) -> list[dict]:
     for path, why in conflict.files:
         theirs, mine = theirs_tree.get(path), mine_tree.get(path)
         rows = None
-        if all(f is not None and f.is_text for f in (theirs, mine)):
+        if theirs is not None and mine is not None and theirs.is_text and mine.is_text:
             hunks = diffing.side_by_side(theirs.text, mine.text)
             rows = [row for hunk in hunks for row in hunk]
         found.append({"path": path, "why": why, "theirs": theirs, "mine": mine, "rows": rows})
     return found
 
 
-def errors_of(form) -> list[str]:
+def errors_of(form: forms.BaseForm) -> list[str]:
     """Every error of a files form, for the one alert the files panel shows."""
     if not isinstance(form, FileForm) or not form.is_bound:
         return []
-    return [message for errors in form.errors.values() for message in errors]
+    return [str(message) for errors in form.errors.values() for message in errors]
 
 
-def editor_form(on: Version, path: str):
+def editor_form(on: Version, path: str) -> EditForm | FileForm:
     """The editor's form for `path` (SKILL.md or a file) of version `on`, unchanged."""
     if path == skilltree.SKILL_MD:
         return EditForm(initial={"text": on.text, "base_version": on.number})
@@ -106,9 +115,9 @@ def conflict_form(form: FileForm, upload: bytes | None) -> FileForm:
     return FileForm(initial=data)
 
 
-def form_version(skill: Skill, form) -> Version:
+def form_version(skill: Skill, form: EditForm | FileForm) -> Version:
     """The version a form is on (its base_version), else the latest."""
     number = whole_number(str(form["base_version"].value() or ""))
-    if number is None or number == skill.latest.number:
-        return skill.latest
-    return skill.versions.filter(number=number).first() or skill.latest
+    if number is None or number == latest(skill).number:
+        return latest(skill)
+    return skill.versions.filter(number=number).first() or latest(skill)

@@ -4,19 +4,24 @@ Views parse the request, call one catalog method, render; the release preview's
 layout is catalog.plugin_views.change_set, shared with the public release page.
 """
 
+from collections.abc import Iterable
+from typing import Any, cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from catalog import plugin_names, semver
-from catalog.models import PUBLISH_PERMISSION, Kind, Plugin, ReleaseError, Skill
+from catalog.models import PUBLISH_PERMISSION, Kind, NextRelease, Plugin, ReleaseError, Skill
 from catalog.models.plugins import DETAIL_FIELDS, MAX_KEYWORDS
 from catalog.plugin_views import change_set, item_rows
 from editor.forms import add_errors
+from editor.views import EditorRequest
 
 NOTES_MAX = 20_000
 
@@ -38,7 +43,7 @@ class PluginDetailsForm(forms.Form):
     )
     category = forms.CharField(max_length=100, required=False)
 
-    def details(self) -> dict:
+    def details(self) -> dict[str, str]:
         return {key: self.cleaned_data[key] for key in DETAIL_FIELDS}
 
 
@@ -57,11 +62,12 @@ class PluginForm(PluginDetailsForm):
 
     items = forms.MultipleChoiceField(required=False)
 
-    def __init__(self, *args, skills, **kwargs):
+    def __init__(self, *args: Any, skills: Iterable[Skill], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.skills = {item_key(skill): skill for skill in skills}
-        self.fields["items"].choices = [(key, key) for key in self.skills]
-        self.fields["items"].error_messages["invalid_choice"] = (
+        items = cast(forms.MultipleChoiceField, self.fields["items"])  # as declared above
+        items.choices = [(key, key) for key in self.skills]
+        items.error_messages["invalid_choice"] = (
             "%(value)s is not an active item (archived or renamed meanwhile?)."
         )
 
@@ -77,7 +83,7 @@ class ReleaseForm(forms.Form):
 # -- views -------------------------------------------------------------------------
 
 
-def _posted(request):
+def _posted(request: HttpRequest) -> QueryDict | None:
     """The form data of a POST, even an empty one (a form of optional fields)."""
     return request.POST if request.method == "POST" else None
 
@@ -88,14 +94,14 @@ def _get_plugin(name: str) -> Plugin:
 
 @login_required
 @require_GET
-def plugin_list(request):
+def plugin_list(request: EditorRequest) -> HttpResponse:
     plugins = Plugin.objects.select_related("latest_release").annotate(item_count=Count("items"))
     return render(request, "editor/plugins.html", {"plugins": plugins})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plugin_new(request):
+def plugin_new(request: EditorRequest) -> HttpResponse:
     form = NewPluginForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -125,7 +131,7 @@ def _item_groups(skills: list[Skill], chosen: set[str]) -> list[tuple[str, list[
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plugin_edit(request, name: str):
+def plugin_edit(request: EditorRequest, name: str) -> HttpResponse:
     plugin = _get_plugin(name)
     skills = list(
         Skill.objects.active()
@@ -153,7 +159,7 @@ def plugin_edit(request, name: str):
     return render(request, "editor/plugin_edit.html", context, status=400 if form.errors else 200)
 
 
-def _preview(plugin: Plugin):
+def _preview(plugin: Plugin) -> tuple[NextRelease | None, list[str]]:
     """What releasing now would change, or why the plugin cannot be released now."""
     try:
         return plugin.next_release(), []
@@ -163,7 +169,7 @@ def _preview(plugin: Plugin):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plugin_release(request, name: str):
+def plugin_release(request: EditorRequest, name: str) -> HttpResponse:
     """GET: the next release's preview and form; POST (publishers only): release it.
     A refusal keeps what was typed: 400 if the version asked for was the problem, 409 if
     the plugin's state was (nothing to release, an item that cannot be released, or a
@@ -185,7 +191,12 @@ def plugin_release(request, name: str):
     upcoming, problems = _preview(plugin)
     status = 400 if form.errors else 200
     if refused is not None:
-        blocked = plugin.latest_release_id != on or bool(problems) or upcoming.proposed is None
+        blocked = (
+            plugin.latest_release_id != on
+            or bool(problems)
+            or upcoming is None
+            or upcoming.proposed is None
+        )
         form.add_error(None if blocked else "version", refused.messages)
         status = 409 if blocked else 400
     elif request.method == "GET" and upcoming is not None and upcoming.proposed:

@@ -4,18 +4,29 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from catalog import bundles, collisions, diffing, field_diffs, skillfile, skilltree
 from catalog.importing import SessionPendingImport, check_upload
-from catalog.models import PUBLISH_PERMISSION, EditConflict, Event, Kind, Skill, Tag, Version
-from catalog.previews import build_preview, stored_preview
+from catalog.models import (
+    PUBLISH_PERMISSION,
+    EditConflict,
+    Event,
+    Kind,
+    SaveResult,
+    Skill,
+    Tag,
+    Version,
+)
+from catalog.previews import Preview, StoredPreview, build_preview, stored_preview
 from catalog.views import file_response
 from editor import pages
 from editor.forms import (
@@ -28,6 +39,16 @@ from editor.forms import (
     VersionForm,
     add_errors,
 )
+
+
+class EditorRequest(HttpRequest):
+    """What the editor's views are sent (django-stubs' AuthenticatedHttpRequest): each is
+    login_required, so the user is signed in, and HtmxMiddleware has set `htmx`. A type
+    only: Django passes its own request."""
+
+    user: User
+    htmx: HtmxDetails
+
 
 publisher_required = permission_required(PUBLISH_PERMISSION, raise_exception=True)
 
@@ -53,7 +74,7 @@ def _get_version(skill: Skill, ref: str | None) -> Version:
 
 @login_required
 @require_GET
-def dashboard(request):
+def dashboard(request: EditorRequest) -> HttpResponse:
     skills = (
         Skill.objects.active()
         .select_related("latest__author", "latest__analysis")
@@ -91,7 +112,7 @@ def dashboard(request):
 
 @login_required
 @require_POST
-def preview(request):
+def preview(request: EditorRequest) -> HttpResponse:
     data = PreviewForm(request.POST).sent()
     text, kind, name = data.get("text") or "", data.get("kind") or Kind.COMMAND, data.get("name")
     on = _edited_version(kind, name, data.get("base_version"))
@@ -100,7 +121,7 @@ def preview(request):
         context = {"file_preview": pages.file_preview(on.skill, path, text)}
         return render(request, "editor/edit.html#file-preview", context)
     files = on.tree() if on is not None else None
-    files_url = pages.files_url(on.skill) if files else ""
+    files_url = pages.files_url(on.skill) if on is not None and files else ""
     result = build_preview(text, kind, name, data.get("arguments") or "", files, files_url)
     return render(request, "editor/edit.html#preview", {"preview": result})
 
@@ -116,7 +137,7 @@ def _edited_version(kind: str, name: str | None, number: int | None) -> Version 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def new(request):
+def new(request: EditorRequest) -> HttpResponse:
     form = NewSkillForm(request.POST or None, initial={"kind": request.GET.get("kind", "command")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -138,9 +159,10 @@ def new(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit(request, kind, name):
+def edit(request: EditorRequest, kind: str, name: str) -> HttpResponse:
     skill = _get_skill(kind, name)
-    initial = {"text": skill.latest.text, "base_version": skill.latest.number}
+    latest = pages.latest(skill)  # as it was when the request came (a save redirects)
+    initial = {"text": latest.text, "base_version": latest.number}
     form = EditForm(request.POST or None, initial=initial)
     status, conflict = 200, None
     if request.method == "POST" and form.is_valid():
@@ -168,15 +190,22 @@ def edit(request, kind, name):
         status = 400
     path = request.GET.get("file") or skilltree.SKILL_MD
     if request.method == "GET" and skill.kind == Kind.SKILL and path != skilltree.SKILL_MD:
-        if path not in skill.latest.tree():
-            raise Http404(f"v{skill.latest.number} of {skill.name} has no file {path}.")
-        return _edit_page(request, skill, pages.editor_form(skill.latest, path), path=path)
+        if path not in latest.tree():
+            raise Http404(f"v{latest.number} of {skill.name} has no file {path}.")
+        return _edit_page(request, skill, pages.editor_form(latest, path), path=path)
     return _edit_page(request, skill, form, conflict=conflict, status=status)
 
 
 def _edit_page(
-    request, skill, form, *, path=skilltree.SKILL_MD, conflict=None, status=200, file_form=None
-):
+    request: HttpRequest,
+    skill: Skill,
+    form: EditForm | FileForm,
+    *,
+    path: str = skilltree.SKILL_MD,
+    conflict: EditConflict | None = None,
+    status: int = 200,
+    file_form: FileForm | None = None,
+) -> HttpResponse:
     """The edit page: for a skill, its file tree, and SKILL.md or the file at `path` in the
     editor (a binary file: its facts), as of the version the form is on. `file_form` is a
     change to the files that was refused or conflicted, shown with its errors."""
@@ -186,7 +215,7 @@ def _edit_page(
     if conflict is not None and conflict.mine_files is not None and path in conflict.mine_files:
         file = conflict.mine_files[path]  # what the author sent, not what the base had
     text = form["text"].value() or ""
-    context = {
+    context: dict[str, object] = {
         "skill": skill,
         "form": form,
         "on": on,
@@ -207,17 +236,19 @@ def _edit_page(
     return render(request, "editor/edit.html", context, status=status)
 
 
-def _edit_preview(skill: Skill, text: str, on: Version, tree: skilltree.Tree):
+def _edit_preview(
+    skill: Skill, text: str, on: Version, tree: skilltree.Tree
+) -> Preview | StoredPreview:
     """The preview of the latest version is stored with it: only other text is parsed.
     A skill with files is previewed afresh, so that its links open the editor's copy of
     its files (the stored HTML links the public ones, which a draft does not have)."""
-    if not tree and skillfile.normalise(text) == skill.latest.text:
-        return stored_preview(skill.latest)
+    if not tree and skillfile.normalise(text) == pages.latest(skill).text:
+        return stored_preview(pages.latest(skill))
     files_url = pages.files_url(skill) if tree else ""
     return build_preview(text, skill.kind, skill.name, files=tree, files_url=files_url)
 
 
-def _saved_message(result) -> str:
+def _saved_message(result: SaveResult) -> str:
     if not result.created:
         return f"No changes: v{result.version.number} already has this text."
     message = f"Saved v{result.version.number}."
@@ -227,7 +258,7 @@ def _saved_message(result) -> str:
     return message
 
 
-def _conflict_rows(conflict: EditConflict | None):
+def _conflict_rows(conflict: EditConflict | None) -> list[diffing.Row] | None:
     """SKILL.md's two sides, if SKILL.md is in conflict."""
     if conflict is None or not conflict.conflicts:
         return None
@@ -238,7 +269,7 @@ def _conflict_rows(conflict: EditConflict | None):
 
 @login_required
 @require_POST
-def files(request, name):
+def files(request: EditorRequest, name: str) -> HttpResponse:
     """One change to a skill's files (FileForm.ACTIONS), saved as a new version of the
     whole tree on top of `base_version`, merged like any stale save."""
     skill = _get_skill(Kind.SKILL, name)
@@ -282,7 +313,7 @@ def files(request, name):
 
 @login_required
 @require_GET
-def file(request, name, path):
+def file(request: EditorRequest, name: str, path: str) -> HttpResponse:
     """One file of any version of a skill (`version=N`, default the latest), drafts
     included, as the public file URL serves a published one."""
     skill = _get_skill(Kind.SKILL, name)
@@ -295,7 +326,7 @@ def file(request, name, path):
 
 @login_required
 @require_GET
-def history(request, kind, name):
+def history(request: EditorRequest, kind: str, name: str) -> HttpResponse:
     skill = _get_skill(kind, name)
     versions = skill.versions.select_related("author", "analysis").defer(
         "text", "analysis__html", "analysis__metadata"
@@ -305,11 +336,11 @@ def history(request, kind, name):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def diff(request, kind, name):
+def diff(request: EditorRequest, kind: str, name: str) -> HttpResponse:
     """Two versions, or (POST `text`) the unsaved text against the latest."""
     skill = _get_skill(kind, name)
     if request.method == "POST":
-        old, new = skill.latest, None
+        old, new = pages.latest(skill), None
         new_text, new_label = request.POST.get("text", ""), "unsaved text"
     else:
         old = _get_version(skill, request.GET.get("from") or _previous(skill))
@@ -343,7 +374,7 @@ def diff(request, kind, name):
 
 @login_required
 @require_GET
-def raw(request, kind, name):
+def raw(request: EditorRequest, kind: str, name: str) -> HttpResponse:
     """One version's file as stored (`version=N`, default the latest), drafts included:
     for comparing versions whose diff is too large to show on a page."""
     skill = _get_skill(kind, name)
@@ -355,10 +386,10 @@ def raw(request, kind, name):
 
 
 def _previous(skill: Skill) -> str:
-    return str(max(skill.latest.number - 1, 1))
+    return str(max(pages.latest(skill).number - 1, 1))
 
 
-def _posted_version(request, skill: Skill) -> Version | None:
+def _posted_version(request: HttpRequest, skill: Skill) -> Version | None:
     """The version a publish or restore form names (None if it names none; 404 if unknown)."""
     form = VersionForm(request.POST)
     if not form.is_valid():
@@ -366,9 +397,9 @@ def _posted_version(request, skill: Skill) -> Version | None:
     return _get_version(skill, str(form.cleaned_data["version"]))
 
 
-def _back(request, skill: Skill):
+def _back(request: HttpRequest, skill: Skill) -> HttpResponseRedirect:
     """Back where the form was (`next`), unless that would leave this site."""
-    target = request.POST.get("next")
+    target = request.POST.get("next", "")  # absent or empty: not safe either
     safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
     return redirect(target if safe else skill.get_edit_url())
 
@@ -376,7 +407,7 @@ def _back(request, skill: Skill):
 @login_required
 @publisher_required
 @require_POST
-def publish(request, kind, name):
+def publish(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirect:
     skill = _get_skill(kind, name)
     version = _posted_version(request, skill)
     if version is None:
@@ -394,7 +425,7 @@ def publish(request, kind, name):
 @login_required
 @publisher_required
 @require_POST
-def unpublish(request, kind, name):
+def unpublish(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirect:
     skill = _get_skill(kind, name)
     skill.unpublish(request.user)
     messages.success(request, f"{skill.display_name} is no longer public.")
@@ -404,7 +435,7 @@ def unpublish(request, kind, name):
 @login_required
 @publisher_required
 @require_POST
-def restore(request, kind, name):
+def restore(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirect:
     skill = _get_skill(kind, name)
     version = _posted_version(request, skill)
     if version is None:
@@ -422,20 +453,20 @@ def restore(request, kind, name):
 
 @login_required
 @require_POST
-def tags(request, kind, name):
+def tags(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirect:
     skill = _get_skill(kind, name)
     form = TagsForm(request.POST)
     if form.is_valid():
         skill.set_tags(form.cleaned_data["tags"])
         messages.success(request, "Tags saved.")
     else:
-        messages.error(request, " ".join(form.errors["tags"]))
+        messages.error(request, " ".join(str(message) for message in form.errors["tags"]))
     return redirect(skill.get_edit_url())
 
 
 @login_required
 @require_GET
-def audit(request):
+def audit(request: EditorRequest) -> HttpResponse:
     events = Event.objects.select_related("skill", "version", "actor", "plugin", "release")
     action, q = request.GET.get("action"), request.GET.get("q", "").strip()
     if action in Event.Action.values:
@@ -450,7 +481,7 @@ def audit(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_view(request):
+def import_view(request: EditorRequest) -> HttpResponse:
     """Upload → dry-run report → confirm; the checked entries wait in the session
     (SessionPendingImport) for the confirm."""
     form, report, error_lines = ImportForm(), None, None

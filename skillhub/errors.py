@@ -10,9 +10,11 @@ elsewhere.
 - 500 (handler500): an unexpected error; the API never answers one with a page.
 """
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.loader import render_to_string
 from django.views import csrf, defaults
 
@@ -20,7 +22,7 @@ from catalog.api import error as json_error  # the API's envelope, for /api/ req
 from catalog.skillfile import UNSTORABLE_CHARACTER
 
 
-def _is_api(request) -> bool:
+def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
@@ -28,7 +30,7 @@ class BadQueryString(Exception):
     """A query parameter (name or value) holds a character that cannot be stored."""
 
 
-def _explain(exception) -> tuple[int, str, str]:
+def _explain(exception: Exception | None) -> tuple[int, str, str]:
     if isinstance(exception, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         return 413, "too-large", f"The request is over the limit of {limit:,} bytes."
@@ -39,7 +41,7 @@ def _explain(exception) -> tuple[int, str, str]:
     return 400, "bad-request", "The request could not be understood."
 
 
-def bad_request(request, exception=None) -> HttpResponse:
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     status, code, message = _explain(exception)
     if _is_api(request):
         return json_error(status, code, message)
@@ -74,10 +76,10 @@ class QueryStringMiddleware:
     API, bundles, the dashboard, the audit page, …) would have to guard itself.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         for key, values in request.GET.lists():
             if unstorable(key) or any(unstorable(value) for value in values):
                 return bad_request(request, BadQueryString(_why_unstorable(key)))
@@ -87,7 +89,7 @@ class QueryStringMiddleware:
 # -- CSRF and server errors ----------------------------------------------------------------
 
 
-def csrf_failure(request, reason: str = "") -> HttpResponse:
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: JSON under /api/ (for a view there that is not exempt), else
     Django's page."""
     if _is_api(request):
@@ -96,7 +98,7 @@ def csrf_failure(request, reason: str = "") -> HttpResponse:
     return csrf.csrf_failure(request, reason)
 
 
-def server_error(request) -> HttpResponse:
+def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: JSON under /api/, else the standalone 500.html (no context, no base
     template, so that it renders whatever broke)."""
     if _is_api(request):

@@ -12,8 +12,11 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.core.signals import request_finished
+from django.http import HttpRequest, HttpResponseBase
 
 request_log = logging.getLogger("skillhub.request")
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
@@ -22,27 +25,28 @@ current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
 _make_record = logging.getLogRecordFactory()
 
 
-def _record_with_request_id(*args, **kwargs) -> logging.LogRecord:
+def _record_with_request_id(*args: Any, **kwargs: Any) -> logging.LogRecord:
     record = _make_record(*args, **kwargs)
     if request_id := current_request_id.get():
-        record.request_id = request_id
+        record.__dict__["request_id"] = request_id  # as logging sets a record's `extra`
     return record
 
 
 logging.setLogRecordFactory(_record_with_request_id)
 
 
-def _request_finished(**kwargs) -> None:
+def _request_finished(**kwargs: Any) -> None:
     current_request_id.set("")
 
 
 request_finished.connect(_request_finished, dispatch_uid="skillhub-request-id")
 
 
-def _fields(record: logging.LogRecord) -> dict:
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
     fields = dict(getattr(record, "fields", {}))
-    if getattr(record, "request_id", "") and "request_id" not in fields:
-        fields["request_id"] = record.request_id
+    request_id = getattr(record, "request_id", "")
+    if request_id and "request_id" not in fields:
+        fields["request_id"] = request_id
     return fields
 
 
@@ -70,7 +74,7 @@ class TextFormatter(logging.Formatter):
         return line
 
 
-def _text_value(value) -> str:
+def _text_value(value: object) -> str:
     text = str(value)
     return json.dumps(text) if (not text or any(c.isspace() or c == '"' for c in text)) else text
 
@@ -78,22 +82,23 @@ def _text_value(value) -> str:
 class RequestLogMiddleware:
     """Give each request an id and log one line when it is answered."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
-        request.id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+        request.id = request_id  # type: ignore[attr-defined]  # the site's own attribute
         started = time.perf_counter()
         # Set until the response is closed (request_finished): Django logs a 4xx or 5xx
         # after the middleware has returned, and a streamed body is written later still.
-        current_request_id.set(request.id)
+        current_request_id.set(request_id)
         response = self.get_response(request)
         user = getattr(request, "user", None)
         request_log.info(
             "request",
             extra={
                 "fields": {
-                    "request_id": request.id,
+                    "request_id": request_id,
                     "user": user.get_username() if user and user.is_authenticated else "-",
                     "method": request.method,
                     "path": request.path,
@@ -102,5 +107,5 @@ class RequestLogMiddleware:
                 }
             },
         )
-        response["X-Request-Id"] = request.id
+        response["X-Request-Id"] = request_id
         return response
