@@ -8,17 +8,22 @@ strings, failed CSRF checks, server errors) come from skillhub/errors.py.
 
 import functools
 import json
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, cast
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from catalog import search, skillfile
 from catalog.converters import whole_number
-from catalog.models import Plugin, Skill
+from catalog.models import Plugin, Release, Skill, Version
 from catalog.plugin_git import release_commit
+
+_P = ParamSpec("_P")
+_View = Callable[Concatenate[HttpRequest, _P], HttpResponse]
 
 # A file may be 1 MiB; JSON escaping and the other fields get this much room on top.
 VALIDATE_ENVELOPE_BYTES = 64 * 1024
@@ -30,12 +35,12 @@ def error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 
-def allow(*methods: str):
+def allow(*methods: str) -> Callable[[_View[_P]], _View[_P]]:
     """Like require_http_methods, but a wrong method gets a JSON 405."""
 
-    def decorator(view):
+    def decorator(view: _View[_P]) -> _View[_P]:
         @functools.wraps(view)
-        def wrapped(request, *args, **kwargs):
+        def wrapped(request: HttpRequest, *args: _P.args, **kwargs: _P.kwargs) -> HttpResponse:
             if request.method not in methods:
                 response = error(
                     405, "method-not-allowed", f"Use {' or '.join(methods)} on {request.path}."
@@ -54,15 +59,21 @@ def allow(*methods: str):
 # which would otherwise refuse an unsafe method with Django's HTML 403 before `allow`
 # could answer the JSON 405 the contract promises.
 @csrf_exempt
-def not_found(request, *args, **kwargs):
+def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
     return error(404, "not-found", f"Nothing at {request.path}.")
 
 
 # -- reading -----------------------------------------------------------------------
 
 
-def _summary(request, skill: Skill) -> dict:
-    version = skill.published
+def _published(skill: Skill) -> Version:
+    """The published version of an item the API lists or shows: the public querysets'
+    items all have one."""
+    return cast(Version, skill.published)
+
+
+def _summary(request: HttpRequest, skill: Skill) -> dict[str, Any]:
+    version = _published(skill)
     return {
         "kind": skill.kind,
         "name": skill.name,
@@ -80,7 +91,7 @@ def _summary(request, skill: Skill) -> dict:
 
 @csrf_exempt  # read-only: see not_found
 @allow("GET")
-def skill_list(request):
+def skill_list(request: HttpRequest) -> JsonResponse:
     """Published items, a page at a time, with the catalog's filters (`q`, `kind`, `tag`, …)."""
     try:
         query = search.CatalogQuery.from_params(request.GET)
@@ -107,7 +118,7 @@ def skill_list(request):
     )
 
 
-def _page_url(request, number: int) -> str:
+def _page_url(request: HttpRequest, number: int) -> str:
     params = request.GET.copy()
     params["page"] = str(number)
     return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
@@ -115,13 +126,13 @@ def _page_url(request, number: int) -> str:
 
 @csrf_exempt  # read-only: see not_found
 @allow("GET")
-def skill_detail(request, kind, name):
+def skill_detail(request: HttpRequest, kind: str, name: str) -> JsonResponse:
     """One published item with its text, metadata and time of publication."""
     try:
         skill = Skill.objects.prefetch_related("tags").published_item(kind, name)
     except Skill.DoesNotExist:
         return error(404, "not-found", f"No published {kind} called {name}.")
-    version = skill.published
+    version = _published(skill)
     return JsonResponse(
         {
             **_summary(request, skill),
@@ -133,12 +144,13 @@ def skill_detail(request, kind, name):
     )
 
 
-def _files(request, skill: Skill) -> list[dict]:
+def _files(request: HttpRequest, skill: Skill) -> list[dict[str, Any]]:
     """The skill's files besides SKILL.md (which `text` and `sha256` are), by path; []
     for a single file. One query, and none for an item without files."""
-    if not skill.published.has_files:
+    version = _published(skill)
+    if not version.has_files:
         return []
-    rows = skill.published.files.values_list("path", "blob__size", "blob_id", "executable")
+    rows = version.files.values_list("path", "blob__size", "blob_id", "executable")
     return [
         {
             "path": path,
@@ -155,14 +167,14 @@ def _files(request, skill: Skill) -> list[dict]:
 
 
 class _BadRequest(Exception):
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.response = error(status, code, message)
 
 
 @csrf_exempt  # anonymous, and it changes nothing: there is no session to ride on
 @allow("POST")
-def validate(request):
+def validate(request: HttpRequest) -> JsonResponse:
     """`{"text", "kind", "profile"}` → `{"result", "problems", "metadata"}`."""
     try:
         fields = _validate_request(request)
@@ -178,7 +190,7 @@ def validate(request):
     )
 
 
-def _validate_request(request) -> dict:
+def _validate_request(request: HttpRequest) -> dict[str, Any]:
     """The fields of a validate request, checked; raises _BadRequest."""
     declared = request.META.get("CONTENT_LENGTH") or "0"
     too_large = _BadRequest(413, "too-large", f"The request is over {VALIDATE_MAX_BYTES:,} bytes.")
@@ -213,7 +225,7 @@ def _validate_request(request) -> dict:
 # -- plugins -----------------------------------------------------------------------
 
 
-def _release_summary(request, release) -> dict:
+def _release_summary(request: HttpRequest, release: Release) -> dict[str, Any]:
     name, version = release.plugin.name, release.version
     return {
         "version": version,
@@ -230,8 +242,13 @@ def _release_summary(request, release) -> dict:
     }
 
 
-def _plugin_summary(request, plugin) -> dict:
-    release = plugin.latest_release
+def _latest_release(plugin: Plugin) -> Release:
+    """The latest release of a plugin the API lists or shows: released() plugins have one."""
+    return cast(Release, plugin.latest_release)
+
+
+def _plugin_summary(request: HttpRequest, plugin: Plugin) -> dict[str, Any]:
+    release = _latest_release(plugin)
     return {
         "name": plugin.name,
         "description": release.description,
@@ -248,7 +265,7 @@ def _plugin_summary(request, plugin) -> dict:
 
 @csrf_exempt  # read-only: see not_found
 @allow("GET")
-def plugin_list(request):
+def plugin_list(request: HttpRequest) -> JsonResponse:
     """Released plugins, by name, each at its latest release."""
     plugins = Plugin.objects.released().select_related("latest_release__plugin")
     return JsonResponse({"results": [_plugin_summary(request, p) for p in plugins]})
@@ -256,7 +273,7 @@ def plugin_list(request):
 
 @csrf_exempt  # read-only: see not_found
 @allow("GET")
-def plugin_detail(request, name):
+def plugin_detail(request: HttpRequest, name: str) -> JsonResponse:
     """One released plugin with every release (newest first) and its latest items."""
     plugin = (
         Plugin.objects.released().select_related("latest_release__plugin").filter(name=name).first()
@@ -266,7 +283,7 @@ def plugin_detail(request, name):
     releases = plugin.releases_newest_first().select_related("plugin")
     items = [
         {"kind": v.skill.kind, "name": v.skill.name, "version": v.number}
-        for v in plugin.latest_release.pinned()
+        for v in _latest_release(plugin).pinned()
     ]
     return JsonResponse(
         {

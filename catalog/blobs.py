@@ -130,7 +130,7 @@ class Blob(models.Model):
                 write_stored(storage, sha256, data)
             new.append(cls(sha256=sha256, size=len(data), content=None if storage else data))
         # A concurrent save may store the same bytes: the same row, so a clash is no loss.
-        cls.objects.bulk_create(new, batch_size=100, ignore_conflicts=True)
+        Blob.objects.bulk_create(new, batch_size=100, ignore_conflicts=True)
 
     def read(self) -> bytes:
         return read_blobs([self.sha256])[self.sha256]

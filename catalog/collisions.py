@@ -45,10 +45,10 @@ def clashes(items: Iterable[Skill], among: QuerySet[Skill]) -> dict[int, list[Cl
             found[item.pk].append(builtin)
     by_name = {(item.kind, item.name): item for item in invoked}
     for command, skill in _pairs(invoked, among):
-        if item := by_name.get((Kind.COMMAND, command)):
-            found[item.pk].append(_hidden_by(skill))
-        if item := by_name.get((Kind.SKILL, skill)):
-            found[item.pk].append(_hides(command))
+        if hidden := by_name.get((Kind.COMMAND, command)):
+            found[hidden.pk].append(_hidden_by(skill))
+        if hiding := by_name.get((Kind.SKILL, skill)):
+            found[hiding.pk].append(_hides(command))
     return found
 
 

@@ -24,7 +24,7 @@ production sets REDIS_URL (settings.py then uses one shared Redis cache).
 import hashlib
 import hmac
 
-from axes.helpers import get_client_ip_address
+from axes.helpers import get_client_ip_address  # type: ignore[import-untyped]  # no types
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet

@@ -227,7 +227,8 @@ def _with_files(chosen: QuerySet, field_name: str, folders: dict, texts: _Texts)
         listed[version_id].append((f"{folder}/{path}", sha256, executable, size))
     every = sorted((row for rows in listed.values() for row in rows), key=lambda row: row[0])
     index = {row[0]: number for number, row in enumerate(every)}
-    items, files = [], []
+    items: list[StoredItem] = []
+    files: list[StoredFile] = []
     for version_id, (kind, name, path, number, sha256, tree) in folders.items():
         own = tuple(
             StoredFile(p, digest, executable, size, index[p], blobs)

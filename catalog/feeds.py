@@ -1,13 +1,21 @@
 """An Atom feed of newly published versions, for readers and chat integrations."""
 
+import datetime
+from typing import cast
+
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from catalog.models import Event
+from catalog.models import Event, Skill, Version
 
 FEED_LENGTH = 50
+
+
+def _published(event: Event) -> tuple[Skill, Version]:
+    """The item and the version an entry is about: items() selects only events with both."""
+    return cast(Skill, event.skill), cast(Version, event.version)
 
 
 class PublishedFeed(Feed):
@@ -16,13 +24,13 @@ class PublishedFeed(Feed):
     subtitle = "Commands, skills, agents and output styles as they are published."
     author_name = "Skillhub"  # Atom wants an author; the team publishes as one
 
-    def link(self):
+    def link(self) -> str:
         return reverse("index")
 
-    def feed_url(self):
+    def feed_url(self) -> str:
         return reverse("feed")
 
-    def items(self):
+    def items(self) -> list[Event]:
         """The latest publication of each version of an item that is public now."""
         events = (
             Event.objects.filter(
@@ -35,31 +43,34 @@ class PublishedFeed(Feed):
             .defer("version__text")
             .prefetch_related("skill__tags")
         )
-        seen, latest = set(), []
+        seen: set[int | None] = set()
+        latest: list[Event] = []
         for event in events[: FEED_LENGTH * 2]:
             if event.version_id not in seen:
                 seen.add(event.version_id)
                 latest.append(event)
         return latest[:FEED_LENGTH]
 
-    def item_title(self, event):
-        return f"{event.skill.display_name} v{event.version.number}"
+    def item_title(self, event: Event) -> str:
+        skill, version = _published(event)
+        return f"{skill.display_name} v{version.number}"
 
-    def item_description(self, event):
+    def item_description(self, event: Event) -> str:
         # Atom's <summary type="html"> holds HTML: a reader decodes the XML, then renders
         # the HTML. The description is plain text, so it is escaped as HTML once here (the
         # feed writer escapes it as XML): a reader shows `<b>` as those three characters.
-        return escape(event.version.description)
+        return escape(_published(event)[1].description)
 
-    def item_link(self, event):
+    def item_link(self, event: Event) -> str:
         # One entry per version, so the version is part of its address and Atom id.
-        return f"{event.skill.get_absolute_url()}#v{event.version.number}"
+        skill, version = _published(event)
+        return f"{skill.get_absolute_url()}#v{version.number}"
 
-    def item_pubdate(self, event):
+    def item_pubdate(self, event: Event) -> datetime.datetime:
         return event.created_at
 
-    def item_updateddate(self, event):
+    def item_updateddate(self, event: Event) -> datetime.datetime:
         return event.created_at
 
-    def item_categories(self, event):
-        return [tag.name for tag in event.skill.tags.all()]
+    def item_categories(self, event: Event) -> list[str]:
+        return [tag.name for tag in _published(event)[0].tags.all()]

@@ -8,6 +8,8 @@ dulwich sees the request; request bodies are bounded before and after unpacking.
 
 import io
 import zlib
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 from django.shortcuts import get_object_or_404
@@ -15,7 +17,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from dulwich import server as dulwich_server
 from dulwich.errors import GitProtocolError, NotGitRepository
-from dulwich.server import DictBackend, UploadPackHandler
+from dulwich.objects import ObjectID
+from dulwich.server import BackendRepo, DictBackend, UploadPackHandler
 from dulwich.web import HTTPGitApplication
 
 from catalog.models import Plugin
@@ -31,7 +34,9 @@ READ_ONLY = (
 )
 
 
-def _shallow_request(walker, wants) -> None:
+def _shallow_request(
+    walker: dulwich_server._ProtocolGraphWalker, wants: Sequence[ObjectID]
+) -> None:
     """dulwich's _ProtocolGraphWalker._handle_shallow_request, but for a fetch into a
     shallow clone that asks for no new depth (plain `git fetch` or `git pull` after
     `git clone --depth 1`): "shallow" lines, then a flush. dulwich 1.2 expects a
@@ -45,19 +50,22 @@ def _shallow_request(walker, wants) -> None:
         )
         if command != dulwich_server.COMMAND_SHALLOW:
             break
-        walker.client_shallow.add(value)
+        walker.client_shallow.add(cast(ObjectID, value))  # a "shallow" line's value: a sha
     if command is None:
         walker.shallow.update(walker.client_shallow)
         walker.unshallow = set()
         return
     walker.read_proto_line((None,))  # the flush after "deepen"
-    shallow, not_shallow = dulwich_server.find_shallow(walker.store, wants, value)
+    depth = cast(int, value)  # a "deepen" line's value, parsed by read_proto_line
+    shallow, not_shallow = dulwich_server.find_shallow(walker.store, wants, depth)
     walker.shallow.update(shallow - not_shallow)
     walker.unshallow = not_shallow & walker.client_shallow
     walker.update_shallow(walker.shallow - walker.client_shallow, walker.unshallow)
 
 
-dulwich_server._ProtocolGraphWalker._handle_shallow_request = _shallow_request
+# The one deliberate patch of dulwich (the module docstring and _shallow_request say why),
+# so mypy's refusal to assign to a method is ignored here.
+dulwich_server._ProtocolGraphWalker._handle_shallow_request = _shallow_request  # type: ignore[method-assign, assignment]  # the patch
 
 
 # -- smart HTTP ------------------------------------------------------------------------
@@ -87,7 +95,7 @@ def _refuse_push(request: HttpRequest, rest: str) -> HttpResponse | None:
     return None
 
 
-def _serve(request: HttpRequest, repo, rest: str) -> HttpResponse:
+def _serve(request: HttpRequest, repo: BackendRepo, rest: str) -> HttpResponse:
     """Run dulwich's smart-HTTP application on this request and return what it wrote.
 
     dulwich writes through the WSGI write callable as well as yielding, so everything is
@@ -109,20 +117,23 @@ def _serve(request: HttpRequest, repo, rest: str) -> HttpResponse:
     body = request.body if request.method == "POST" else b""
     if environ.pop("HTTP_CONTENT_ENCODING", "") == "gzip":
         try:
-            body = _gunzipped(body)
+            unpacked = _gunzipped(body)
         except (EOFError, zlib.error) as error:
             return _not_git(error)
-        if body is None:
+        if unpacked is None:
             return HttpResponse(
                 f"A git request may be {MAX_REQUEST_BYTES:,} bytes unpacked at most.\n",
                 status=413,
                 content_type="text/plain",
             )
+        body = unpacked
     environ["wsgi.input"] = io.BytesIO(body)
     written: list[bytes] = []
-    started: dict = {}
+    started: dict[str, Any] = {}
 
-    def start_response(status, headers, exc_info=None):
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: object = None
+    ) -> Callable[[bytes], object]:
         started["status"], started["headers"] = status, headers
         return written.append
 

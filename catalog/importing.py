@@ -59,9 +59,9 @@ class ImportReport:
         return sum(1 for line in self.lines if line.outcome == outcome)
 
     @property
-    def refused(self) -> list:
+    def refused(self) -> list[ImportLine | marketplace_import.PluginLine]:
         """The refused item lines, then the refused plugin lines."""
-        lines = [*self.lines, *self.plugins]
+        lines: list[ImportLine | marketplace_import.PluginLine] = [*self.lines, *self.plugins]
         return [line for line in lines if line.outcome == "refused"]
 
     @property
@@ -370,7 +370,10 @@ def import_sources(
 ) -> ImportReport:
     """The same for several sources (import_skills PATH…), each grouped on its own; a
     marketplace among them also makes its plugins (with --publish, releases them)."""
-    items, outside, plugins, problems = [], [], [], []
+    items: list[Item] = []
+    outside: list[tuple[str, str]] = []
+    plugins: list[marketplace_import.Planned] = []
+    problems: list[ImportLine] = []
     for entries, label in sources:
         found = find(entries, label)
         offset = len(items)
@@ -387,7 +390,7 @@ def import_sources(
     report.lines += [ImportLine(path, "skipped", reason) for path, reason in outside]
     if dry_run or report.refused or not planned:
         return report
-    current = None
+    current: ImportLine | marketplace_import.PluginLine | None = None
     try:
         with transaction.atomic():
             skills = []
@@ -397,6 +400,8 @@ def import_sources(
             for current in report.plugins:
                 marketplace_import.create(current, skills, user, publish)
     except ValidationError as error:  # what changed since the plan (a concurrent save)
+        if current is None:  # raised before any item was applied: not an item's refusal
+            raise
         current.outcome, current.detail = "refused", " ".join(error.messages)
         return report
     report.applied = True
@@ -432,8 +437,8 @@ def _plan_item(item: Item) -> _Planned:
         if kind == "skill":
             reason = f"a binary file: a skill's SKILL.md must be UTF-8 text ({reason})"
         return refused(reason)
-    if reason := unstorable_reason(text):
-        return refused(reason)
+    if unstorable := unstorable_reason(text):
+        return refused(unstorable)
     if name is None:
         parsed = skillfile.parse(text, kind=kind, name=None)
         written = parsed.metadata.get("name")
@@ -442,10 +447,10 @@ def _plan_item(item: Item) -> _Planned:
         return refused(f"{name!r} is not a valid {kind} name" if name else "no name for this skill")
     size = len(text.encode("utf-8"))
     if item.files is not None and (
-        problems := skilltree.tree_problems(item.files, tree_limits(), size)
+        file_problems := skilltree.tree_problems(item.files, tree_limits(), size)
     ):
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        return refused("; ".join(problems[:5]) + more)
+        more = f" (and {len(file_problems) - 5} more)" if len(file_problems) > 5 else ""
+        return refused("; ".join(file_problems[:5]) + more)
     parsed = skillfile.parse(text, kind=kind, name=name)
 
     line = ImportLine(item.path, "", "", kind, name)

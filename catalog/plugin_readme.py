@@ -175,5 +175,8 @@ def release_readme(name: str, version: str, description: str, marketplace: str, 
     for kind, title, intro in _SECTIONS:
         if kind in by_kind:
             lines.append(f"\n## {title}\n\n{intro}\n\n")
-            lines += [_readme_line(name, *detail, shadowed) for detail in by_kind[kind]]
+            lines += [
+                _readme_line(name, item, item_description, metadata, shadowed)
+                for item, item_description, metadata in by_kind[kind]
+            ]
     return "".join(lines)

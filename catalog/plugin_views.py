@@ -6,18 +6,21 @@ editor's release preview included.
 """
 
 import hashlib
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseRedirect,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from catalog import diffing, field_diffs, marketplace, plugin_tree, skilltree
+from catalog import diffing, field_diffs, marketplace, plugin_changes, plugin_tree, skilltree
 from catalog.models import Kind, NextRelease, Plugin, Release, Version
 from catalog.models.plugins import kind_counts
 from catalog.plugin_git import release_commit
@@ -40,10 +43,15 @@ def _get_release(name: str, version: str) -> Release:
         raise Http404(f"No release {version} of {name}.") from None
 
 
+def _latest_release(plugin: Plugin) -> Release:
+    """The latest release of a plugin the public pages show: released() plugins have one."""
+    return cast(Release, plugin.latest_release)
+
+
 # -- what pages show ---------------------------------------------------------------
 
 
-def marketplace_urls(request) -> dict[str, str]:
+def marketplace_urls(request: HttpRequest | None) -> dict[str, str]:
     """What the install lines add this site as a marketplace by (the templates write the
     commands): its git repository, what Claude Code prefers, and its JSON file; and the
     marketplace's name, which plugins are installed under."""
@@ -55,12 +63,12 @@ def marketplace_urls(request) -> dict[str, str]:
     }
 
 
-def plugin_git_url(request, name: str) -> str:
+def plugin_git_url(request: HttpRequest | None, name: str) -> str:
     """A plugin's git repository, absolute on SKILLHUB_PUBLIC_URL or the request's host."""
     return marketplace.site_url(request) + reverse("plugin-git-root", args=[name])
 
 
-def item_rows(versions: list[Version]) -> list[dict]:
+def item_rows(versions: list[Version]) -> list[dict[str, Any]]:
     """A release's pinned versions, each linked to its item's public page while the item
     is published (a release keeps pinning an item that was unpublished since)."""
     return [
@@ -73,7 +81,7 @@ def _key(version: Version) -> tuple[str, str]:
     return (version.skill.kind, version.skill.name.casefold())  # as PinnedItem.key
 
 
-def change_set(upcoming: NextRelease) -> dict:
+def change_set(upcoming: NextRelease) -> dict[str, Any]:
     """A release's changes laid out for a page: items added and removed, each changed
     item with its diff, the permission changes, and the version it implied."""
     old = {_key(v): v for v in upcoming.previous.pinned()} if upcoming.previous else {}
@@ -95,14 +103,17 @@ def change_set(upcoming: NextRelease) -> dict:
     }
 
 
-def _item_diffs(pairs) -> list[dict]:
+def _item_diffs(
+    pairs: Iterable[tuple[Version, Version, plugin_changes.ItemChange]],
+) -> list[dict[str, Any]]:
     """Each changed item's diff, as the item's public page diffs two of its versions.
     The lines compared count across items, so a release changing 50 long items costs at
     most what one page's diff may (past that, an item links its two files instead)."""
-    compared, diffs = 0, []
+    compared = 0
+    diffs: list[dict[str, Any]] = []
     for number, (old, new, change) in enumerate(pairs, 1):
         skill = new.skill
-        diff = {
+        diff: dict[str, Any] = {
             "anchor": f"changed-{number}",
             "change": change,
             "skill": skill,
@@ -129,7 +140,7 @@ def _item_diffs(pairs) -> list[dict]:
 
 
 @require_GET
-def plugins(request):
+def plugins(request: HttpRequest) -> HttpResponse:
     listed = list(Plugin.objects.released().select_related("latest_release"))
     counts = kind_counts([p.latest_release_id for p in listed])
     for found in listed:
@@ -139,9 +150,9 @@ def plugins(request):
 
 
 @require_GET
-def plugin(request, name: str):
+def plugin(request: HttpRequest, name: str) -> HttpResponse:
     found = _get_released(name)
-    latest = found.latest_release
+    latest = _latest_release(found)
     releases = found.releases_newest_first().select_related("released_by")
     context = {
         "plugin": found,
@@ -155,7 +166,7 @@ def plugin(request, name: str):
 
 
 @require_GET
-def release(request, name: str, version: str):
+def release(request: HttpRequest, name: str, version: str) -> HttpResponse:
     found = _get_release(name, version)
     upcoming = found.since_previous()
     context = {
@@ -171,11 +182,13 @@ def release(request, name: str, version: str):
 
 
 @require_GET
-def release_archive(request, name: str, version: str, fmt: str):
+def release_archive(
+    request: HttpRequest, name: str, version: str, fmt: str
+) -> HttpResponse | StreamingHttpResponse:
     """A release as a plugin folder: reproducible to the byte, so its ETag is fixed."""
     found = _get_release(name, version)
     etag = f'"release-{found.tree_sha256.removeprefix("sha256:")[:32]}-{fmt}"'  # immutable
-    response = not_modified(request, etag)
+    response: HttpResponse | StreamingHttpResponse | None = not_modified(request, etag)
     if response is None:
         stream = plugin_tree.iter_release_archive(found, fmt)
         response = StreamingHttpResponse(stream, content_type=ARCHIVE_TYPES[fmt])
@@ -187,13 +200,13 @@ def release_archive(request, name: str, version: str, fmt: str):
 
 
 @require_GET
-def plugin_git_root(request, name: str):
+def plugin_git_root(request: HttpRequest, name: str) -> HttpResponseRedirect:
     """A browser opening a plugin's git URL gets the plugin's page."""
     return redirect("plugin", name=_get_released(name).name)
 
 
 @require_GET
-def marketplace_git_root(request):
+def marketplace_git_root(request: HttpRequest) -> HttpResponseRedirect:
     return redirect("plugins")
 
 
@@ -202,7 +215,7 @@ def _marketplace_document(request: HttpRequest | None) -> bytes:
     plugins = Plugin.objects.released().select_related("latest_release__plugin")
     entries = []
     for plugin in plugins.order_by("name"):
-        release = plugin.latest_release
+        release = _latest_release(plugin)
         url = plugin_git_url(request, plugin.name)
         source = {"source": "url", "url": url, "sha": release_commit(release)}
         entries.append(marketplace.entry(release, source))

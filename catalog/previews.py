@@ -189,5 +189,5 @@ RISKS = (
 
 def risks_of(problems: list[dict]) -> list[Risk]:
     """The risks that lint problems (as stored: dicts with a code) point at, in a fixed order."""
-    codes = {problem.get("code") for problem in problems}
+    codes = {code for problem in problems if isinstance(code := problem.get("code"), str)}
     return [risk for risk in RISKS if risk.codes & codes]

@@ -11,6 +11,7 @@ import functools
 import re
 import sqlite3
 from dataclasses import dataclass, replace
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
@@ -23,7 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Lower
 
 from catalog import skillfile
@@ -88,14 +89,15 @@ class CatalogQuery:
 
     def without(self, **fields) -> "CatalogQuery":
         """This query with some filters dropped (for a facet's counts)."""
-        return replace(self, **{name: () for name in fields})
+        dropped: dict[str, Any] = {name: () for name in fields}  # each a tuple field
+        return replace(self, **dropped)
 
 
 def parse_items(values: list[str]) -> tuple[tuple[str, str], ...]:
     """`kind/name` strings as (kind, name) pairs, in order, without repeats."""
     if len(values) > MAX_ITEMS:
         raise BadQuery(f"At most {MAX_ITEMS} items fit in one request.")
-    items = {}
+    items: dict[tuple[str, str], tuple[str, str]] = {}
     for value in values:
         kind, _, name = value.partition("/")
         if kind not in Kind.values or not skillfile.is_valid_name(kind, name):
@@ -140,8 +142,8 @@ def _items_condition(items: tuple[tuple[str, str], ...]) -> Q:
         by_kind.setdefault(kind, []).append(name.lower())
     condition = Q(pk__in=[])
     for kind, names in by_kind.items():
-        wanted = Skill.objects.annotate(lower_name=Lower("name"))
-        wanted = wanted.filter(kind=kind, lower_name__in=names).values("pk")
+        lowered = Skill.objects.annotate(lower_name=Lower("name"))
+        wanted = lowered.filter(kind=kind, lower_name__in=names).values("pk")
         condition |= Q(pk__in=wanted)
     return condition
 
@@ -233,13 +235,13 @@ def ordered(skills: QuerySet, query: CatalogQuery) -> QuerySet:
     return skills.order_by(*by_name)
 
 
-def _rank(query: CatalogQuery):
+def _rank(query: CatalogQuery) -> Expression:
     """A word in the name counts most, then one in the description.
 
     The same on both databases. Not ts_rank: PostgreSQL would tokenise the text of
     every match again (the index cannot hand out its vectors), 0.3 ms each.
     """
-    rank = Value(0)
+    rank: Expression = Value(0)
     for word in query.words:
         rank += Case(
             When(name__icontains=word, then=Value(2)),

@@ -1,12 +1,13 @@
 """The public face: anyone can browse, read and download published items."""
 
 import mimetypes
+from typing import Any, cast
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from catalog import collisions, diffing, exporting, search, skillfile, skilltree
 from catalog.downloads import count_download
-from catalog.models import Kind, PublishedVersion, Skill
+from catalog.models import Kind, PublishedVersion, Skill, Version
 from catalog.previews import argument_hint, frontmatter_rows, prompt_html, risks_of
 
 # Request header of clients that only check whether an item changed: not a download.
@@ -29,11 +30,17 @@ def _get_published(kind: str, name: str) -> Skill:
         raise Http404(f"No published {kind} called {name}.") from None
 
 
-def _is_update_check(request) -> bool:
+def _published(skill: Skill) -> Version:
+    """The published version of an item these pages show: _get_published's and the
+    public querysets' items all have one."""
+    return cast(Version, skill.published)
+
+
+def _is_update_check(request: HttpRequest) -> bool:
     return request.headers.get(UPDATE_CHECK_HEADER, "").strip() == "1"
 
 
-def not_modified(request, etag: str) -> HttpResponse | None:
+def not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
     """The 304 for a request that already holds `etag` (If-None-Match, `*` included)."""
     response = get_conditional_response(request, etag=etag)
     if response is not None:
@@ -46,7 +53,7 @@ def _text_error(message: str, status: int) -> HttpResponse:
 
 
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
@@ -56,7 +63,7 @@ def healthz(request):
 
 
 @require_GET
-def index(request):
+def index(request: HttpRequest) -> HttpResponse:
     try:
         query = search.CatalogQuery.from_params(request.GET)
     except search.BadQuery as error:
@@ -67,7 +74,7 @@ def index(request):
     rows = list(page.object_list)
     clashes = collisions.clashes(rows, Skill.objects.public())
     for skill in rows:
-        skill.risks = risks_of(skill.published.problems)
+        skill.risks = risks_of(_published(skill).problems)
         skill.clashes = clashes[skill.pk]
     context = {
         "query": query,
@@ -85,14 +92,16 @@ def index(request):
 # -- item page ---------------------------------------------------------------------
 
 
-def _public_diff(skill: Skill, published: list[PublishedVersion], params) -> dict | None:
+def _public_diff(
+    skill: Skill, published: list[PublishedVersion], params: QueryDict
+) -> dict[str, Any] | None:
     """The diff the page was asked for (`from`, `to`), between versions that were published."""
     if "from" not in params and "to" not in params:
         return None
     old, new = (skill.published_version_named(params.get(key), published) for key in ("from", "to"))
     if old is None or new is None:
         raise Http404("Only versions that were published can be compared here.")
-    diff = {"old": old.number, "new": new.number}
+    diff: dict[str, Any] = {"old": old.number, "new": new.number}
     if skill.kind == Kind.SKILL:  # a skill's other files, listed even when SKILL.md is too large
         diff["file_diffs"] = skilltree.page_file_diffs(*old.differing_trees(new))
         diff["files_url"] = skill.get_absolute_url() + "files/"
@@ -102,7 +111,7 @@ def _public_diff(skill: Skill, published: list[PublishedVersion], params) -> dic
     return {**diff, "hunks": hunks, "stats": diffing.hunk_stats(hunks)}
 
 
-def _install(request, skill: Skill) -> dict[str, str | bool]:
+def _install(request: HttpRequest, skill: Skill) -> dict[str, str | bool]:
     """What the install lines fetch and where they put it (the template writes them)."""
     install: dict[str, str | bool] = {
         "site": request.build_absolute_uri("/").rstrip("/"),
@@ -111,16 +120,16 @@ def _install(request, skill: Skill) -> dict[str, str | bool]:
         "archive_url": "",
         "npx": skill.kind == Kind.SKILL,  # the skills tool installs skills only
     }
-    if skill.published.has_files:  # SKILL.md alone would lose the rest of the folder
+    if _published(skill).has_files:  # SKILL.md alone would lose the rest of the folder
         archive = reverse("skill-tar-gz", args=[skill.name])
         install["archive_url"] = request.build_absolute_uri(archive)
     return install
 
 
 @require_GET
-def skill(request, kind, name):
+def skill(request: HttpRequest, kind: str, name: str) -> HttpResponse:
     item = _get_published(kind, name)
-    version = item.published
+    version = _published(item)
     arguments = request.GET.get("arguments", "")[:2000]
     published = item.published_history()
     context = {
@@ -152,7 +161,7 @@ def skill(request, kind, name):
 
 
 @require_GET
-def raw(request, kind, name):
+def raw(request: HttpRequest, kind: str, name: str) -> HttpResponse:
     """The published file, or with `version=N` one published before (for a diff too large
     to show); only downloads of the current version are counted."""
     item = _get_published(kind, name)
@@ -167,7 +176,7 @@ def raw(request, kind, name):
     return response
 
 
-def _raw_version(item: Skill, wanted: str | None):
+def _raw_version(item: Skill, wanted: str | None) -> Version:
     version = item.published if wanted is None else item.published_version_named(wanted)
     if version is None:
         raise Http404("Only versions that were published can be downloaded here.")
@@ -182,7 +191,7 @@ FORMATS = {
 }
 
 
-def _plugin(request, layout: str) -> exporting.Plugin | None:
+def _plugin(request: HttpRequest, layout: str) -> exporting.Plugin | None:
     """The plugin a `layout=plugin` request asks for (`?plugin=` names it), else None.
     Raises search.BadQuery for a bad name, or a name without the plugin layout."""
     name = request.GET.get("plugin", "")
@@ -199,7 +208,7 @@ def _plugin(request, layout: str) -> exporting.Plugin | None:
 
 
 @require_GET
-def export(request, fmt: str):
+def export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
     """A bundle of the published items the query string selects, streamed."""
     layout = request.GET.get("layout") or "claude"
     if (fmt, layout) not in FORMATS:
@@ -216,8 +225,8 @@ def export(request, fmt: str):
     # A plugin's bytes also follow its name and settings (Plugin.fingerprint).
     marker = f"-plugin-{plugin.fingerprint}" if plugin else ""
     etag = f'"{exporting.lock_digest(items)}{marker}"'
-    if (response := not_modified(request, etag)) is not None:
-        return response
+    if (unchanged := not_modified(request, etag)) is not None:
+        return unchanged
     try:
         if plugin:
             stream = exporting.iter_plugin_zip(items, plugin)
@@ -235,7 +244,7 @@ def export(request, fmt: str):
     return response
 
 
-def _missing(wanted: tuple[tuple[str, str], ...], items: list) -> list[str]:
+def _missing(wanted: tuple[tuple[str, str], ...], items: list[exporting.StoredItem]) -> list[str]:
     found = {(item.kind, item.name.lower()) for item in items}
     return [f"{kind}/{name}" for kind, name in wanted if (kind, name.lower()) not in found]
 
@@ -275,7 +284,7 @@ def file_response(file: skilltree.TreeFile) -> HttpResponse:
 
 
 @require_GET
-def skill_file(request, name, path):
+def skill_file(request: HttpRequest, name: str, path: str) -> HttpResponse:
     """One file of a published skill's folder (SKILL.md too), as stored, byte for byte;
     with `version=N`, of a version published before (for a diff too large to show).
     Reads that one file's blob, not the folder's."""
@@ -293,13 +302,15 @@ ARCHIVE_TYPES = {"zip": "application/zip", "tar.gz": "application/gzip"}
 
 
 @require_GET
-def skill_archive(request, name, fmt: str):
+def skill_archive(
+    request: HttpRequest, name: str, fmt: str
+) -> HttpResponse | StreamingHttpResponse:
     """One published skill's folder as an archive, SKILL.md at its root (what the
     discovery index's archive entries point at); counted as a download like raw."""
     item = _get_published(Kind.SKILL, name)
-    etag = exporting.folder_etag(item.published.analysis.tree_sha256)
-    if (response := not_modified(request, etag)) is not None:
-        return response
+    etag = exporting.folder_etag(_published(item).analysis.tree_sha256)
+    if (unchanged := not_modified(request, etag)) is not None:
+        return unchanged
     one = Skill.objects.filter(pk=item.pk)
     try:
         stream = exporting.folder_archive(exporting.stored_items(one)[0], fmt)

@@ -23,9 +23,10 @@ schema listed).
 import hashlib
 import json
 import re
+from typing import Any
 
-from django.db.models import Q
-from django.http import HttpResponse
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_GET
@@ -55,7 +56,7 @@ def installable(name: str, description: str) -> bool:
     )
 
 
-def _published_skills():
+def _published_skills() -> tuple[QuerySet[Skill, tuple[str, str, str, int]], QuerySet[Skill]]:
     """Each published skill the CLI can install, with (name, sha256, description,
     file count) and the queryset they came from.
 
@@ -79,7 +80,7 @@ def _published_skills():
     return rows, skills
 
 
-def _file_paths(skills) -> dict[str, list[str]]:
+def _file_paths(skills: QuerySet[Skill]) -> dict[str, list[str]]:
     """name -> every path of the skill's folder besides SKILL.md, in one query."""
     rows = (
         VersionFile.objects.filter(version_id__in=skills.order_by().values("published_id"))
@@ -92,7 +93,7 @@ def _file_paths(skills) -> dict[str, list[str]]:
     return paths
 
 
-def build_index(request, *, legacy: bool = False) -> dict:
+def build_index(request: HttpRequest, *, legacy: bool = False) -> dict[str, Any]:
     """The discovery index, with absolute URLs on the host the request came to; with
     `legacy`, every entry also lists `files`."""
     rows, skills = _published_skills()
@@ -108,7 +109,7 @@ def build_index(request, *, legacy: bool = False) -> dict:
         else:
             url = reverse("raw", args=[Kind.SKILL, name])
             kind, digest = "skill-md", f"sha256:{sha256}"
-        entry = {
+        entry: dict[str, str | list[str]] = {
             "name": name,
             "description": description,
             "type": kind,
@@ -122,9 +123,9 @@ def build_index(request, *, legacy: bool = False) -> dict:
 
 
 @require_GET
-def index(request, legacy: bool = False):
-    body = json.dumps(build_index(request, legacy=legacy), ensure_ascii=False, indent=2)
-    body = body.encode("utf-8")
+def index(request: HttpRequest, legacy: bool = False) -> HttpResponse:
+    text = json.dumps(build_index(request, legacy=legacy), ensure_ascii=False, indent=2)
+    body = text.encode("utf-8")
     etag = f'"{hashlib.sha256(body).hexdigest()}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:

@@ -40,7 +40,7 @@ class VersionDownloads(models.Model):
         try:
             with transaction.atomic():
                 missing = versions.filter(download_count__isnull=True).values_list("pk", flat=True)
-                cls.objects.bulk_create(
+                VersionDownloads.objects.bulk_create(
                     [cls(version_id=pk) for pk in missing], ignore_conflicts=True
                 )
                 # Take the row locks in one order (by key), so that two downloads of

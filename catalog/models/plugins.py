@@ -10,6 +10,7 @@ are derived from them (catalog.plugin_tree, catalog.gitrepo) and never stored.
 
 import hashlib
 import logging
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -55,7 +56,9 @@ class PluginDetails(models.Model):
 
 class Plugin(PluginDetails):
     name = models.CharField(max_length=plugin_names.NAME_MAX, unique=True)
-    items = models.ManyToManyField(Skill, through="PluginItem", related_name="plugins")
+    items: "models.ManyToManyField[Skill, PluginItem]" = models.ManyToManyField(
+        Skill, through="PluginItem", related_name="plugins"
+    )
     latest_release = models.ForeignKey(
         "Release", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -139,6 +142,7 @@ class Plugin(PluginDetails):
         if not skills:
             raise ReleaseError("The plugin has no items: choose some first.")
         problems = []
+        pinned = []
         for skill in skills:
             named = f"The {skill.kind} {skill.display_name}"  # agents have no slash name
             if skill.archived:
@@ -147,11 +151,12 @@ class Plugin(PluginDetails):
                 problems.append(f"{named} is not published: publish a version first.")
             elif skill.published.result == Result.ERROR:
                 problems.append(f"{named} v{skill.published.number} has errors.")
+            else:
+                skill.published.skill = skill  # pinned_item reads it: no query per item
+                pinned.append(skill.published)
         if problems:
             raise ReleaseError(problems)
-        for skill in skills:
-            skill.published.skill = skill  # pinned_item reads it: no query per item
-        return [skill.published for skill in skills]
+        return pinned
 
     def next_release(self) -> "NextRelease":
         """What a release made now would change, and the version it would get."""
@@ -290,7 +295,9 @@ class NextRelease:
         """
         proposed = self.proposed
         if proposed is None:
-            raise ReleaseError(f"Nothing changed since {self.previous.version}.")
+            # Only after a release: a first one is always proposed (semver.FIRST).
+            last = cast("Release", self.previous)
+            raise ReleaseError(f"Nothing changed since {last.version}.")
         if not asked.strip():
             return proposed
         try:
@@ -342,7 +349,9 @@ class Release(PluginDetails):  # the details as released (the plugin may change 
     notes_html = models.TextField(blank=True)  # rendered once, on write
     # The digest of its stored files (ReleaseFile): what its git objects are built from.
     tree_sha256 = models.CharField(max_length=71)
-    items = models.ManyToManyField(Version, through="ReleaseItem", related_name="releases")
+    items: "models.ManyToManyField[Version, ReleaseItem]" = models.ManyToManyField(
+        Version, through="ReleaseItem", related_name="releases"
+    )
 
     class Meta:
         ordering = ["plugin", "-sequence"]

@@ -7,6 +7,7 @@ Views and commands parse input, call one of them and render.
 import datetime
 import logging
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,7 +27,8 @@ write_log = logging.getLogger("skillhub.write")
 
 # The kinds are skillfile.KINDS, in its order; a member is named after its value
 # (OUTPUT_STYLE = "output-style") and labelled in words ("Output style").
-Kind = models.TextChoices(
+# (django-stubs types only TextChoices' class form: Kind is Any to mypy.)
+Kind = models.TextChoices(  # type: ignore[call-overload]  # no stub for the functional API
     "Kind",
     [
         (kind.upper().replace("-", "_"), (kind, kind.replace("-", " ").capitalize()))
@@ -340,10 +342,10 @@ class Skill(models.Model):
                 raise ValidationError({field: f"There is no v{on_number}."})
         if files is None:
             files = on.tree() if on else {}
-        if latest and on is not latest:
+        if latest and on and on is not latest:  # `on` is None only without a latest
             merge = merging.merge(on.text, latest.text, text)
             tree = skilltree.merge_trees(on.tree(), latest.tree(), files)
-            if not merge.clean or not tree.clean:
+            if merge.text is None or not tree.clean:  # a merge has no text unless clean
                 raise EditConflict(
                     on, latest, text, merge.conflicts, files=tree.conflicts, mine_files=files
                 )
@@ -392,7 +394,8 @@ class Skill(models.Model):
             if number not in versions:
                 raise ValidationError({form_field: f"There is no v{number}."})
         base, resolved = versions[base_number], versions[resolved_number]
-        text = merging.merge(base.text, resolved.text, text, mine_wins=True).text
+        # mine_wins never conflicts, so the merge has its text.
+        text = cast(str, merging.merge(base.text, resolved.text, text, mine_wins=True).text)
         if files is not None:
             files = skilltree.merge_trees(base.tree(), resolved.tree(), files, mine_wins=True).files
         return text, files
@@ -498,9 +501,10 @@ class Event(models.Model):
     @property
     def subject(self) -> str:
         """What the event is about, as the audit page names it."""
-        if self.release_id:
+        # A null key reads as None without a query.
+        if self.release is not None and self.plugin is not None:
             return f"plugin {self.plugin.name} {self.release.version}"
-        return f"{self.skill.kind} {self.skill.name}" if self.skill_id else "-"
+        return f"{self.skill.kind} {self.skill.name}" if self.skill is not None else "-"
 
     @classmethod
     def record(cls, action: str, skill: Skill, user, version: Version | None = None) -> "Event":

@@ -137,7 +137,8 @@ class Version(models.Model):
 
     @property
     def author_name(self) -> str:
-        return self.author.get_username() if self.author_id else "someone"
+        # No query when there is no author: a null key reads as None.
+        return self.author.get_username() if self.author is not None else "someone"
 
     @property
     def data(self) -> bytes:

@@ -26,6 +26,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 from django.apps import apps
 from django.core import serializers
@@ -64,7 +65,7 @@ def backed_up_models() -> list[type[models.Model]]:
 def all_rows() -> Iterator[models.Model]:
     querysets = (m._default_manager.order_by("pk") for m in backed_up_models())
     return itertools.chain.from_iterable(
-        _with_bytes(qs.iterator(chunk_size=500))
+        _with_bytes(cast("Iterator[Blob]", qs.iterator(chunk_size=500)))  # Blob's rows
         if qs.model is Blob
         else qs.iterator(chunk_size=500)
         for qs in querysets

@@ -52,8 +52,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"read {count + len(found)} files…")
             count += len(found)
         if problems:
-            for line in problems:
-                self.stderr.write(f"refused {line}")
+            for problem in problems:
+                self.stderr.write(f"refused {problem}")
             self.stderr.write("Nothing was imported.")
             sys.exit(1)
 

@@ -8,6 +8,8 @@ batch, so an interrupted run loses at most one batch and running it again picks 
 where it stopped (with --stale).
 """
 
+from collections.abc import Iterable, Iterator
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -56,7 +58,7 @@ class Command(BaseCommand):
 BATCH_BYTES = 64 * 1024 * 1024
 
 
-def _batches(rows: list[tuple[int, int | None]], size: int):
+def _batches(rows: Iterable[tuple[int, int | None]], size: int) -> Iterator[list[int]]:
     """Version ids in batches of at most `size` versions and about BATCH_BYTES."""
     chunk: list[int] = []
     held = 0
