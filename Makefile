@@ -34,9 +34,12 @@ serve: install
 test: install
 	$(BIN)/pytest
 
+# ruff, then mypy with django-stubs: strict on the pure modules, every HTTP function
+# annotated (pyproject.toml [tool.mypy]).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .
