@@ -87,7 +87,6 @@ class RequestLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
-        request.id = request_id  # type: ignore[attr-defined]  # the site's own attribute
         started = time.perf_counter()
         # Set until the response is closed (request_finished): Django logs a 4xx or 5xx
         # after the middleware has returned, and a streamed body is written later still.
