@@ -41,6 +41,16 @@ def scaled_limits(settings):
     }
 
 
+@pytest.fixture
+def site():
+    """The URL of Skillhub served on loopback from the test database (tests/live.serve);
+    a test using it needs pytest.mark.django_db(transaction=True)."""
+    from tests import live
+
+    with live.serve() as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def claude_code():
     """The pinned Claude Code CLI (tests/claude_code.py), installed once into the cache."""

@@ -26,12 +26,6 @@ CLAUDE_CODE_MARKERS = (".in_use",)
 
 
 @pytest.fixture
-def site():
-    with live.serve() as url:
-        yield url
-
-
-@pytest.fixture
 def project(tmp_path) -> Path:
     folder = tmp_path / "project"
     folder.mkdir()

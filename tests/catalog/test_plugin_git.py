@@ -71,12 +71,6 @@ def git(tmp_path) -> Git:
 
 
 @pytest.fixture
-def site():
-    with live.serve() as url:
-        yield url
-
-
-@pytest.fixture
 def kit(publisher) -> Plugin:
     return live.publish_team_kit(publisher)
 
