@@ -13,14 +13,6 @@ from catalog.models import EditConflict, Skill, Version
 from editor.forms import EditForm, FileForm
 
 
-def latest(skill: Skill) -> Version:
-    """An item's latest version, which it has from the moment it exists (Skill.create
-    saves v1 in the transaction that makes the item)."""
-    if skill.latest is None:
-        raise ValueError(f"{skill} has no version.")
-    return skill.latest
-
-
 def files_url(skill: Skill) -> str:
     """Where the editor serves the files of a skill's latest version (drafts too), for
     relative links in a preview: `<files_url>references/forms.md`."""
@@ -118,6 +110,7 @@ def conflict_form(form: FileForm, upload: bytes | None) -> FileForm:
 def form_version(skill: Skill, form: EditForm | FileForm) -> Version:
     """The version a form is on (its base_version), else the latest."""
     number = whole_number(str(form["base_version"].value() or ""))
-    if number is None or number == latest(skill).number:
-        return latest(skill)
-    return skill.versions.filter(number=number).first() or latest(skill)
+    latest = skill.latest_version
+    if number is None or number == latest.number:
+        return latest  # no query: the page was opened on the newest version
+    return skill.version_numbered(number) or latest

@@ -161,7 +161,7 @@ def new(request: EditorRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit(request: EditorRequest, kind: str, name: str) -> HttpResponse:
     skill = _get_skill(kind, name)
-    latest = pages.latest(skill)  # as it was when the request came (a save redirects)
+    latest = skill.latest_version  # as it was when the request came (a save redirects)
     initial = {"text": latest.text, "base_version": latest.number}
     form = EditForm(request.POST or None, initial=initial)
     status, conflict = 200, None
@@ -242,8 +242,8 @@ def _edit_preview(
     """The preview of the latest version is stored with it: only other text is parsed.
     A skill with files is previewed afresh, so that its links open the editor's copy of
     its files (the stored HTML links the public ones, which a draft does not have)."""
-    if not tree and skillfile.normalise(text) == pages.latest(skill).text:
-        return stored_preview(pages.latest(skill))
+    if not tree and skillfile.normalise(text) == skill.latest_version.text:
+        return stored_preview(skill.latest_version)
     files_url = pages.files_url(skill) if tree else ""
     return build_preview(text, skill.kind, skill.name, files=tree, files_url=files_url)
 
@@ -340,7 +340,7 @@ def diff(request: EditorRequest, kind: str, name: str) -> HttpResponse:
     """Two versions, or (POST `text`) the unsaved text against the latest."""
     skill = _get_skill(kind, name)
     if request.method == "POST":
-        old, new = pages.latest(skill), None
+        old, new = skill.latest_version, None
         new_text, new_label = request.POST.get("text", ""), "unsaved text"
     else:
         old = _get_version(skill, request.GET.get("from") or _previous(skill))
@@ -386,7 +386,7 @@ def raw(request: EditorRequest, kind: str, name: str) -> HttpResponse:
 
 
 def _previous(skill: Skill) -> str:
-    return str(max(pages.latest(skill).number - 1, 1))
+    return str(max(skill.latest_version.number - 1, 1))
 
 
 def _posted_version(request: HttpRequest, skill: Skill) -> Version | None:

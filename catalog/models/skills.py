@@ -208,6 +208,20 @@ class Skill(models.Model):
             for number, previous in zip(numbers, older, strict=True)
         ]
 
+    @property
+    def latest_version(self) -> "Version":
+        """The latest version, which an item has from the moment it exists (Skill.create
+        saves v1 in the transaction that makes the item)."""
+        if self.latest is None:
+            raise ValueError(f"{self} has no version.")
+        return self.latest
+
+    def version_numbered(self, number: int | None) -> "Version | None":
+        """Version `number` of this item; None if there is no such one (or no number)."""
+        if number is None:
+            return None
+        return self.versions.filter(number=number).first()
+
     def version_named(self, label: str | None) -> "Version | None":
         """The version a URL names (`?version=`, `?from=`, `?to=`): `latest` (also when the
         label is absent or empty), `published`, or a number; None if there is no such one."""
@@ -215,9 +229,7 @@ class Skill(models.Model):
             return self.latest
         if label == "published":
             return self.published
-        if (number := whole_number(label)) is None:
-            return None
-        return self.versions.filter(number=number).first()
+        return self.version_numbered(whole_number(label))
 
     def published_version_named(
         self, label: str | None, history: list["PublishedVersion"] | None = None
@@ -230,7 +242,7 @@ class Skill(models.Model):
             history = self.published_history()
         if number is None or number not in {v.number for v in history}:
             return None
-        return self.versions.filter(number=number).first()
+        return self.version_numbered(number)
 
     # -- writing ----------------------------------------------------------
 

@@ -1,13 +1,12 @@
 import secrets
 from pathlib import Path
-from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from catalog.importing import import_entries, read_path
-from catalog.models import Plugin, Skill, Version
+from catalog.models import Plugin, Skill
 
 DEMO = Path(__file__).resolve().parent.parent.parent / "demo"
 DEMO_PLUGIN = "team-essentials"
@@ -71,9 +70,8 @@ class Command(BaseCommand):
 
         review = Skill.objects.lookup("command", "review-pr")
         old, new = REVIEW_PR_EDIT
-        latest = cast(Version, review.latest)  # it is published (_demo_items_present)
         saved = review.save_version(
-            latest.text.replace(old, new), admin, message="Ask for a fix per problem"
+            review.latest_version.text.replace(old, new), admin, message="Ask for a fix per problem"
         )
         review.publish(saved.version, admin)
         plugin.set_items(items(FIRST_ITEMS + ADDED_ITEMS), admin)
