@@ -1,24 +1,28 @@
 """The rest of the editor in a real browser: keyboard, tags, unsaved diffs, import, audit."""
 
-import io
-import zipfile
-
 import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Skill
 from tests.e2e.conftest import sign_in
 from tests.factories import GOOD_COMMAND, make_skill, make_user
+from tests.trees import zip_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_keyboard_alone_indents_saves_and_leaves_the_editor(new_page):
-    author = make_user("carol")
-    make_skill(name="review", author=author)
+def editing_review(new_page, username: str, *, as_its_author: bool = False):
+    """A page signed in as the new member `username`, open on the review command's editor."""
+    user = make_user(username)
+    make_skill(name="review", author=user if as_its_author else None)
     page = new_page()
-    sign_in(page, "carol", "pw-carol")
+    sign_in(page, username, f"pw-{username}")
     page.goto("/edit/commands/review/")
+    return page
+
+
+def test_the_keyboard_alone_indents_saves_and_leaves_the_editor(new_page):
+    page = editing_review(new_page, "carol", as_its_author=True)
 
     textarea = page.locator("#id_text")
     textarea.focus()
@@ -43,11 +47,7 @@ def test_the_keyboard_alone_indents_saves_and_leaves_the_editor(new_page):
 
 
 def test_leaving_with_unsaved_changes_asks_first(new_page):
-    make_user("dave")
-    make_skill(name="review")
-    page = new_page()
-    sign_in(page, "dave", "pw-dave")
-    page.goto("/edit/commands/review/")
+    page = editing_review(new_page, "dave")
     page.locator("#id_text").press_sequentially("x")
 
     dialogs = []
@@ -58,11 +58,7 @@ def test_leaving_with_unsaved_changes_asks_first(new_page):
 
 
 def test_comparing_unsaved_text_and_editing_tags(new_page):
-    make_user("erin")
-    make_skill(name="review")
-    page = new_page()
-    sign_in(page, "erin", "pw-erin")
-    page.goto("/edit/commands/review/")
+    page = editing_review(new_page, "erin")
 
     textarea = page.locator("#id_text")
     textarea.fill(textarea.input_value().replace("risky changes", "risky or untested changes"))
@@ -82,13 +78,16 @@ def test_comparing_unsaved_text_and_editing_tags(new_page):
 def test_importing_a_bundle_shows_a_dry_run_then_imports_on_confirm(new_page, tmp_path):
     make_user("frank", publisher=True)
     make_skill(name="review")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(".claude/commands/review.md", GOOD_COMMAND + "Also check tests.\n")
-        archive.writestr(".claude/agents/helper.md", "---\ndescription: Helps\n---\nHelp.\n")
-        archive.writestr(".claude/commands/broken.md", "---\ndescription: [x\n---\nBody\n")
     upload = tmp_path / "team.zip"
-    upload.write_bytes(buffer.getvalue())
+    upload.write_bytes(
+        zip_of(
+            {
+                ".claude/commands/review.md": GOOD_COMMAND + "Also check tests.\n",
+                ".claude/agents/helper.md": "---\ndescription: Helps\n---\nHelp.\n",
+                ".claude/commands/broken.md": "---\ndescription: [x\n---\nBody\n",
+            }
+        )
+    )
 
     page = new_page()
     sign_in(page, "frank", "pw-frank")
