@@ -9,7 +9,7 @@ strings, failed CSRF checks, server errors) come from skillhub/errors.py.
 import functools
 import json
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, cast
+from typing import Any, Concatenate, ParamSpec
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from catalog import search, skillfile
 from catalog.converters import whole_number
-from catalog.models import Plugin, Release, Skill, Version
+from catalog.models import Plugin, Release, Skill
 from catalog.plugin_git import release_commit
 
 _P = ParamSpec("_P")
@@ -66,14 +66,8 @@ def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResp
 # -- reading -----------------------------------------------------------------------
 
 
-def _published(skill: Skill) -> Version:
-    """The published version of an item the API lists or shows: the public querysets'
-    items all have one."""
-    return cast(Version, skill.published)
-
-
 def _summary(request: HttpRequest, skill: Skill) -> dict[str, Any]:
-    version = _published(skill)
+    version = skill.published_version
     return {
         "kind": skill.kind,
         "name": skill.name,
@@ -132,7 +126,7 @@ def skill_detail(request: HttpRequest, kind: str, name: str) -> JsonResponse:
         skill = Skill.objects.prefetch_related("tags").published_item(kind, name)
     except Skill.DoesNotExist:
         return error(404, "not-found", f"No published {kind} called {name}.")
-    version = _published(skill)
+    version = skill.published_version
     return JsonResponse(
         {
             **_summary(request, skill),
@@ -147,7 +141,7 @@ def skill_detail(request: HttpRequest, kind: str, name: str) -> JsonResponse:
 def _files(request: HttpRequest, skill: Skill) -> list[dict[str, Any]]:
     """The skill's files besides SKILL.md (which `text` and `sha256` are), by path; []
     for a single file. One query, and none for an item without files."""
-    version = _published(skill)
+    version = skill.published_version
     if not version.has_files:
         return []
     rows = version.files.values_list("path", "blob__size", "blob_id", "executable")
@@ -242,13 +236,8 @@ def _release_summary(request: HttpRequest, release: Release) -> dict[str, Any]:
     }
 
 
-def _latest_release(plugin: Plugin) -> Release:
-    """The latest release of a plugin the API lists or shows: released() plugins have one."""
-    return cast(Release, plugin.latest_release)
-
-
 def _plugin_summary(request: HttpRequest, plugin: Plugin) -> dict[str, Any]:
-    release = _latest_release(plugin)
+    release = plugin.current_release
     return {
         "name": plugin.name,
         "description": release.description,
@@ -283,7 +272,7 @@ def plugin_detail(request: HttpRequest, name: str) -> JsonResponse:
     releases = plugin.releases_newest_first().select_related("plugin")
     items = [
         {"kind": v.skill.kind, "name": v.skill.name, "version": v.number}
-        for v in _latest_release(plugin).pinned()
+        for v in plugin.current_release.pinned()
     ]
     return JsonResponse(
         {

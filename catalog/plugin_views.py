@@ -7,7 +7,7 @@ editor's release preview included.
 
 import hashlib
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
 
 from django.http import (
     Http404,
@@ -41,11 +41,6 @@ def _get_release(name: str, version: str) -> Release:
         )
     except Release.DoesNotExist:
         raise Http404(f"No release {version} of {name}.") from None
-
-
-def _latest_release(plugin: Plugin) -> Release:
-    """The latest release of a plugin the public pages show: released() plugins have one."""
-    return cast(Release, plugin.latest_release)
 
 
 # -- what pages show ---------------------------------------------------------------
@@ -152,7 +147,7 @@ def plugins(request: HttpRequest) -> HttpResponse:
 @require_GET
 def plugin(request: HttpRequest, name: str) -> HttpResponse:
     found = _get_released(name)
-    latest = _latest_release(found)
+    latest = found.current_release
     releases = found.releases_newest_first().select_related("released_by")
     context = {
         "plugin": found,
@@ -215,7 +210,7 @@ def _marketplace_document(request: HttpRequest | None) -> bytes:
     plugins = Plugin.objects.released().select_related("latest_release__plugin")
     entries = []
     for plugin in plugins.order_by("name"):
-        release = _latest_release(plugin)
+        release = plugin.current_release
         url = plugin_git_url(request, plugin.name)
         source = {"source": "url", "url": url, "sha": release_commit(release)}
         entries.append(marketplace.entry(release, source))

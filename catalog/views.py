@@ -1,7 +1,7 @@
 """The public face: anyone can browse, read and download published items."""
 
 import mimetypes
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -28,12 +28,6 @@ def _get_published(kind: str, name: str) -> Skill:
         return Skill.objects.published_item(kind, name)
     except Skill.DoesNotExist:
         raise Http404(f"No published {kind} called {name}.") from None
-
-
-def _published(skill: Skill) -> Version:
-    """The published version of an item these pages show: _get_published's and the
-    public querysets' items all have one."""
-    return cast(Version, skill.published)
 
 
 def _is_update_check(request: HttpRequest) -> bool:
@@ -74,7 +68,7 @@ def index(request: HttpRequest) -> HttpResponse:
     rows = list(page.object_list)
     clashes = collisions.clashes(rows, Skill.objects.public())
     for skill in rows:
-        skill.risks = risks_of(_published(skill).problems)
+        skill.risks = risks_of(skill.published_version.problems)
         skill.clashes = clashes[skill.pk]
     context = {
         "query": query,
@@ -120,7 +114,7 @@ def _install(request: HttpRequest, skill: Skill) -> dict[str, str | bool]:
         "archive_url": "",
         "npx": skill.kind == Kind.SKILL,  # the skills tool installs skills only
     }
-    if _published(skill).has_files:  # SKILL.md alone would lose the rest of the folder
+    if skill.published_version.has_files:  # SKILL.md alone would lose the rest of the folder
         archive = reverse("skill-tar-gz", args=[skill.name])
         install["archive_url"] = request.build_absolute_uri(archive)
     return install
@@ -129,7 +123,7 @@ def _install(request: HttpRequest, skill: Skill) -> dict[str, str | bool]:
 @require_GET
 def skill(request: HttpRequest, kind: str, name: str) -> HttpResponse:
     item = _get_published(kind, name)
-    version = _published(item)
+    version = item.published_version
     arguments = request.GET.get("arguments", "")[:2000]
     published = item.published_history()
     context = {
@@ -308,7 +302,7 @@ def skill_archive(
     """One published skill's folder as an archive, SKILL.md at its root (what the
     discovery index's archive entries point at); counted as a download like raw."""
     item = _get_published(Kind.SKILL, name)
-    etag = exporting.folder_etag(_published(item).analysis.tree_sha256)
+    etag = exporting.folder_etag(item.published_version.analysis.tree_sha256)
     if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
     one = Skill.objects.filter(pk=item.pk)

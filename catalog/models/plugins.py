@@ -81,6 +81,14 @@ class Plugin(PluginDetails):
 
         return reverse("plugin", args=[self.name])
 
+    @property
+    def current_release(self) -> "Release":
+        """The latest release of a plugin the public side shows (released() selects only
+        plugins that have one)."""
+        if self.latest_release is None:
+            raise ValueError(f"{self} has no release.")
+        return self.latest_release
+
     @classmethod
     def create(cls, name: str, user, **details) -> "Plugin":
         if problem := plugin_names.plugin_name_problem(name):

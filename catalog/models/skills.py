@@ -216,6 +216,14 @@ class Skill(models.Model):
             raise ValueError(f"{self} has no version.")
         return self.latest
 
+    @property
+    def published_version(self) -> "Version":
+        """The published version of an item the public side shows (published_item and
+        the public querysets select only items that have one)."""
+        if self.published is None:
+            raise ValueError(f"{self} is not published.")
+        return self.published
+
     def version_numbered(self, number: int | None) -> "Version | None":
         """Version `number` of this item; None if there is no such one (or no number)."""
         if number is None:
