@@ -526,10 +526,14 @@ def test_the_stylesheet_file_is_the_generated_one():
     assert committed == stylesheet(), f"out of date; regenerate with: {regenerate}"
 
 
-def test_the_stylesheet_has_a_light_and_a_dark_theme_and_styles_the_markers():
-    css = stylesheet()
-    light, dark = css.split("@media (prefers-color-scheme: dark)")
+def test_the_stylesheet_has_a_light_and_a_dark_theme():
+    light, dark = stylesheet().split("@media (prefers-color-scheme: dark)")
     assert ":root .highlight .tok-k {" in light
     assert ":root .highlight .tok-k {" in dark
-    for marker in (".shell-cmd", ".file-ref", ".env-marker"):
+
+
+def test_the_site_stylesheet_styles_every_inert_marker_the_renderer_writes():
+    css = (REPO / "static" / "css" / "skillhub.css").read_text(encoding="utf-8")
+    for marker in (".shell-cmd", ".file-ref", ".env-marker", ".blocked-link", "pre.shell-block"):
         assert marker in css
+    assert "td.align-center" in css
