@@ -23,7 +23,7 @@ discovery index lists for it is folder_digests, cached by the tree digest.
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import astuple, dataclass, field
 from urllib.parse import urlsplit
 
@@ -473,20 +473,10 @@ def _plugin_members(items: Sequence, entries: list, plugin: Plugin) -> Iterator[
             data = plugin_file(entry.kind, entry.data, entry.described)
             moved.append(as_held(entry, path, data))
             yield zipwriter.Member(path, data=data)
-    readme = lambda: _rechunked(plugin_readme(items, plugin, PLUGIN_LOCK))  # noqa: E731
+
+    def readme() -> Iterator[bytes]:  # made as it is written: it lists every item
+        return bundles.rechunk(line.encode() for line in plugin_readme(items, plugin, PLUGIN_LOCK))
+
     yield zipwriter.Member(PLUGIN_README, chunks=readme)
     yield zipwriter.Member(PLUGIN_MANIFEST, data=plugin_manifest(moved, plugin))
     yield zipwriter.Member(PLUGIN_LOCK, data=plugin_lock(moved))
-
-
-def _rechunked(lines: Iterable[str], size: int = 64 * 1024) -> Iterator[bytes]:
-    buffer: list[str] = []
-    held = 0
-    for line in lines:
-        buffer.append(line)
-        held += len(line)
-        if held >= size:
-            yield "".join(buffer).encode("utf-8")
-            buffer, held = [], 0
-    if buffer:
-        yield "".join(buffer).encode("utf-8")
