@@ -11,6 +11,7 @@ Writing
     iter_zip(items), iter_tar_gz(items) -> Iterator[bytes]   streamed
     write_zip(items), write_tar_gz(items) -> bytes
     iter_folder_zip(item), iter_folder_tar_gz(item)  one skill's folder, SKILL.md at the root
+    rechunk(pieces) -> Iterator[bytes]               small pieces joined into 64 KiB chunks
     verify_lock(files, executable=None) -> list[str]         problems, [] if good
 
 A bundle holds every item at its path, every file of every skill at its path under the
@@ -51,6 +52,9 @@ bundle by hand:
 One skill's folder (iter_folder_zip, iter_folder_tar_gz) is written the same way but
 with paths relative to the folder (SKILL.md at the root) and no lock file: what
 `npx skills add` installs from a discovery index entry of type "archive".
+
+The zip bytes are written by catalog.zipwriter (this module picks the entries, their
+order and modes); tar.gz is written here.
 
 Reading uploads is catalog.archives; the path rules both share are catalog.paths.
 """
@@ -112,6 +116,7 @@ __all__ = [
     "lock_file",
     "lock_line",
     "read_upload",
+    "rechunk",
     "verify_lock",
     "write_tar_gz",
     "write_zip",
@@ -214,12 +219,13 @@ def lock_file(items: Iterable[Item]) -> bytes:
 def iter_zip(items: Iterable[Item]) -> Iterator[bytes]:
     """A reproducible zip of `items`, their files and the lock file, yielded as it is written.
 
-    Memory holds one file and one compressor at a time, plus a few dozen bytes per
-    entry (sorting, collision check, central directory); the lock file is streamed too.
+    Memory holds one file and one compressor at a time, plus a few dozen bytes and the
+    path per entry (sorting, collision check, central directory); the lock file is
+    streamed too.
     Raises ValueError at once if a path is unsafe, duplicated or reserved.
     """
     ordered, entries = _ordered(items)
-    zipwriter.check_count(len(entries) + 1)
+    zipwriter.check_count(len(entries) + 1, f"{len(entries):,} entries and a lock file")
     lock = _Lock(ordered, lock_digest(ordered))
     return rechunk(_zip_pieces(entries, lock))
 

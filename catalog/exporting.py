@@ -447,8 +447,14 @@ def as_held(item, path: str, data: bytes) -> _Moved:
     return _Moved(item.kind, item.name, path, item.version, sha256, files, tree)
 
 
+# The entries a plugin zip adds to the items and their files: README.md, plugin.json
+# and the lock file.
+PLUGIN_OWN_ENTRIES = 3
+
+
 def iter_plugin_zip(items: Sequence, plugin: Plugin = Plugin()) -> Iterator[bytes]:
-    """A reproducible zip of `items` laid out as a Claude Code plugin, yielded entry by entry.
+    """A reproducible zip of `items` laid out as a Claude Code plugin, streamed in chunks
+    of about 64 KiB (bundles.rechunk) as it is written.
 
     The items and their files come first, in path order, then README.md, plugin.json and
     the lock file, which hold the digests of what was written before them. Entries carry
@@ -456,7 +462,10 @@ def iter_plugin_zip(items: Sequence, plugin: Plugin = Plugin()) -> Iterator[byte
     always has.
     """
     entries = sorted([*items, *(f for item in items for f in item.files)], key=plugin_path)
-    zipwriter.check_count(len(entries) + 3)
+    zipwriter.check_count(
+        len(entries) + PLUGIN_OWN_ENTRIES,
+        f"{len(entries):,} items and files (and the plugin's README, manifest and lock file)",
+    )
     members = _plugin_members(items, entries, plugin)
     return bundles.rechunk(zipwriter.zip_pieces(members, descriptors=True))
 

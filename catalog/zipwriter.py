@@ -57,18 +57,30 @@ class Member:
     chunks: Callable[[], Iterable[bytes]] | None = field(default=None, repr=False)
     mode: int = FILE_MODE
 
+    def __post_init__(self) -> None:
+        if (self.data is None) == (self.chunks is None):
+            given = "both" if self.data is not None else "neither"
+            raise ValueError(
+                f"{self.path}: a member needs exactly one of data and chunks, {given} given"
+            )
 
-def check_count(count: int, what: str = "entries") -> None:
-    """Refuse, before anything is written, an archive of more entries than a zip holds."""
+
+def check_count(count: int, description: str | None = None) -> None:
+    """Refuse, before anything is written, an archive of more than MAX_ENTRIES entries.
+
+    `description` says what is counted, in the caller's terms, for the message
+    ("3 items and a lock file"); by default f"{count:,} entries".
+    """
     if count > MAX_ENTRIES:
-        raise ValueError(f"{count:,} {what}: a zip without zip64 holds at most 65,535")
+        counted = description if description is not None else f"{count:,} entries"
+        raise ValueError(f"{counted}: a zip without zip64 holds at most 65,535")
 
 
 def zip_pieces(members: Iterable[Member], *, descriptors: bool = False) -> Iterator[bytes]:
     """The zip of `members`, in their order, as it is written (small pieces)."""
     # Per entry, for the central directory: crc, compressed size, size, offset, flags and
     # mode in `records` ("I" holds 32 bits, as zip does), the name in `names` up to its
-    # end in `ends`; a few dozen bytes an entry, never an object each.
+    # end in `ends`: 28 bytes and the name's own bytes an entry, never an object each.
     records, ends, names = array("I"), array("I"), bytearray()
     offset = 0
     for member in members:
@@ -110,6 +122,8 @@ def zip_pieces(members: Iterable[Member], *, descriptors: bool = False) -> Itera
         ends.append(len(names))
         offset += written
     count = len(ends)
+    # Callers check the count before the first member (check_count), so this never
+    # fires mid-stream; it only guards the end record's 16-bit count.
     check_count(count)
     directory_start = offset
     for number in range(count):
@@ -151,8 +165,7 @@ class Checksum:
 def _chunks_of(member: Member) -> Iterable[bytes]:
     if member.data is not None:
         return (member.data,)
-    if member.chunks is None:
-        raise ValueError(f"{member.path}: a member needs data or chunks")
+    assert member.chunks is not None  # Member.__post_init__: one of the two
     return member.chunks()
 
 

@@ -116,9 +116,19 @@ def test_an_archive_of_more_entries_than_a_zip_holds_is_refused_before_anything_
         zipwriter.check_count(65_536)
 
 
-def test_a_member_without_data_or_chunks_is_refused():
-    with pytest.raises(ValueError, match="needs data or chunks"):
-        b"".join(zipwriter.zip_pieces([Member("a.md")]))
+def test_a_member_needs_exactly_one_of_data_and_chunks_from_the_start():
+    refused = r"^a\.md: a member needs exactly one of data and chunks, {} given$"
+    with pytest.raises(ValueError, match=refused.format("neither")):
+        Member("a.md")
+    with pytest.raises(ValueError, match=refused.format("both")):
+        Member("a.md", data=b"x", chunks=lambda: [b"x"])
+
+
+def test_the_count_is_refused_in_the_callers_terms():
+    with pytest.raises(
+        ValueError, match="65,535 entries and a lock file: a zip without zip64 holds at most 65,535"
+    ):
+        zipwriter.check_count(65_536, "65,535 entries and a lock file")
 
 
 @pytest.mark.skipif(shutil.which("unzip") is None, reason="unzip is not installed")
