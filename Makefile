@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test lint format serve bench clean
+.PHONY: install run test lint format serve bench clean assets
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The editor's CodeMirror bundle (static/vendor/, committed) from assets/: needs Node and
+# npm (the dev extras bring them) and the npm registry. `make run` and `make test` do not.
+assets: install
+	$(BIN)/python scripts/build_assets.py
 
 # Performance as ratios against baselines measured in the same run (bench/README.md).
 bench: install

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
-from csp.constants import NONE, SELF
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from catalog import archives, plugin_names, skilltree
@@ -220,7 +220,9 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        # The nonce only where a page asks for it (request.csp_nonce): the code editor's
+        # styles, for browsers without constructable stylesheets.
+        "style-src": [SELF, NONCE],
         # Remote images only from SKILLHUB_IMAGE_HOSTS: the renderer shows the rest as
         # links, and this keeps any image it missed from loading.
         "img-src": [SELF, "data:", *(f"https://{host}" for host in SKILLHUB_IMAGE_HOSTS)],

@@ -104,7 +104,10 @@
     const button = event.target.closest(".problem-line");
     if (!button) return;
     const textarea = document.getElementById("id_text");
-    if (textarea) goToLine(textarea, parseInt(button.dataset.line, 10) || 1);
+    // The code editor (codemirror-editor.js), where it runs, goes to the problem itself.
+    if (textarea && !("codemirror" in textarea.dataset)) {
+      goToLine(textarea, parseInt(button.dataset.line, 10) || 1);
+    }
   });
 
   // Ctrl/Cmd+S saves the editor's form, wherever the focus is.

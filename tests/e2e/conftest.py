@@ -85,3 +85,56 @@ def sign_in(page, username, password):
 def screenshot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+class CodeEditor:
+    """The editor's text as a person meets it: CodeMirror (assets/src/editor.js) over the
+    form's hidden textarea, whose value is what Save and the preview send."""
+
+    def __init__(self, page):
+        self.page = page
+        self.content = page.locator(".cm-content")
+        self.textarea = page.locator("#id_text")
+
+    @property
+    def text(self) -> str:
+        return self.textarea.input_value()
+
+    def fill(self, text: str) -> None:
+        """Replace the whole text as a person would: select all, paste. (Playwright's
+        fill types into the contenteditable through the browser's own editing, whose
+        multi-line insert writes style attributes the strict CSP refuses; CodeMirror
+        takes a paste itself.)"""
+        self.content.focus()
+        self.page.keyboard.press("ControlOrMeta+a")
+        self.content.evaluate(
+            """(element, text) => {
+                const data = new DataTransfer();
+                data.setData("text/plain", text);
+                element.dispatchEvent(new ClipboardEvent("paste", {
+                    clipboardData: data, bubbles: true, cancelable: true,
+                }));
+            }""",
+            text,
+        )
+
+    def replace(self, old: str, new: str) -> None:
+        assert old in self.text, f"{old!r} is not in the editor"
+        self.fill(self.text.replace(old, new))
+
+    def focus(self) -> None:
+        self.content.focus()
+
+    @property
+    def cursor(self) -> tuple[int, int]:
+        """The cursor's line and column, both from 1."""
+        return tuple(
+            self.page.eval_on_selector(
+                "#id_text",
+                """el => {
+                    const state = el.codemirror.state, head = state.selection.main.head;
+                    const line = state.doc.lineAt(head);
+                    return [line.number, head - line.from + 1];
+                }""",
+            )
+        )

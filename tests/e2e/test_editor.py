@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Skill
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import CodeEditor, screenshot, sign_in
 from tests.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,15 +30,8 @@ Current branch: !`git branch --show-current`
 """
 
 
-def textarea_line(page) -> int:
-    return page.eval_on_selector(
-        "#id_text", "el => el.value.slice(0, el.selectionStart).split('\\n').length"
-    )
-
-
 def edit_text(page, old, new):
-    textarea = page.locator("#id_text")
-    textarea.fill(textarea.input_value().replace(old, new))
+    CodeEditor(page).replace(old, new)
 
 
 def save(page, message):
@@ -55,16 +48,16 @@ def test_a_team_writes_merges_resolves_and_publishes_an_item(new_page):
     # Create: the preview and its problems follow the typing.
     alice.get_by_role("link", name="New item").first.click()
     alice.get_by_label("Name").fill("deploy")
-    alice.locator("#id_text").fill(BROKEN)
+    CodeEditor(alice).fill(BROKEN)
     problem = alice.locator('#preview-output [data-severity="error"]').first
     expect(problem).to_be_visible()
     expect(problem).to_contain_text("Line 3")
 
     # Clicking a problem puts the cursor on its line.
     problem.get_by_role("button").click()
-    assert textarea_line(alice) == 3
+    assert CodeEditor(alice).cursor[0] == 3
 
-    alice.locator("#id_text").fill(FIXED)
+    CodeEditor(alice).fill(FIXED)
     expect(alice.locator('#preview-output [data-severity="error"]')).to_have_count(0)
     expect(alice.locator("[data-skill-body] h1")).to_have_text("Deploy")
     expect(alice.locator("[data-skill-body] .shell-cmd")).to_contain_text("git branch")

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Skill
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import CodeEditor, screenshot, sign_in
 from tests.factories import make_user
 from tests.trees import FORMS_MD, pdf_skill
 
@@ -28,8 +28,7 @@ def test_two_people_editing_different_files_of_one_skill_are_merged(new_page):
     files_nav.get_by_role("link", name="forms.md").click()
     alice.wait_for_url("**/edit/skills/pdf/?file=references/forms.md")
     expect(alice.locator("#id_text")).to_have_value(FORMS_MD)
-    textarea = alice.locator("#id_text")
-    textarea.fill(FORMS_MD + "Dates are written as YYYY-MM-DD.\n")
+    CodeEditor(alice).fill(FORMS_MD + "Dates are written as YYYY-MM-DD.\n")
     expect(alice.locator("[data-skill-body]")).to_contain_text("YYYY-MM-DD")
     screenshot(alice, "editor-files")
     alice.get_by_label("What changed and why").fill("Date format")
@@ -37,8 +36,8 @@ def test_two_people_editing_different_files_of_one_skill_are_merged(new_page):
     expect(alice.locator(".messages")).to_contain_text("Saved v2")
 
     # Bob, still on v1, edits SKILL.md: his save merges with Alice's file.
-    bob_text = bob.locator("#id_text")
-    bob_text.fill(bob_text.input_value() + "\nAlways check the fields first.\n")
+    bob_text = CodeEditor(bob)
+    bob_text.fill(bob_text.text + "\nAlways check the fields first.\n")
     bob.get_by_label("What changed and why").fill("Check first")
     bob.get_by_role("button", name="Save", exact=True).click()
     expect(bob.locator(".messages")).to_contain_text("Merged with changes by alice in v2")

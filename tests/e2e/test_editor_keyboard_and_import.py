@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Skill
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import CodeEditor, sign_in
 from tests.factories import GOOD_COMMAND, make_skill, make_user
 from tests.trees import zip_of
 
@@ -24,20 +24,20 @@ def editing_review(new_page, username: str, *, as_its_author: bool = False):
 def test_the_keyboard_alone_indents_saves_and_leaves_the_editor(new_page):
     page = editing_review(new_page, "carol", as_its_author=True)
 
-    textarea = page.locator("#id_text")
-    textarea.focus()
+    editor = CodeEditor(page)
+    editor.focus()
     page.keyboard.press("Control+End")
     page.keyboard.type("\n- first")
     page.keyboard.press("Home")
     page.keyboard.press("Tab")
-    assert textarea.input_value().endswith("\n  - first")
+    assert editor.text.endswith("\n  - first")
     page.keyboard.press("Shift+Tab")
-    assert textarea.input_value().endswith("\n- first")
+    assert editor.text.endswith("\n- first")
 
     # Escape releases Tab, so focus can move on: the keyboard is never trapped.
     page.keyboard.press("Escape")
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") != "id_text"
+    assert page.evaluate("document.activeElement.id") == "id_message"
 
     # Ctrl+S saves from anywhere on the page.
     page.get_by_label("What changed and why").fill("Add a step")
@@ -48,7 +48,7 @@ def test_the_keyboard_alone_indents_saves_and_leaves_the_editor(new_page):
 
 def test_leaving_with_unsaved_changes_asks_first(new_page):
     page = editing_review(new_page, "dave")
-    page.locator("#id_text").press_sequentially("x")
+    CodeEditor(page).content.press_sequentially("x")
 
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.accept()))
@@ -60,8 +60,7 @@ def test_leaving_with_unsaved_changes_asks_first(new_page):
 def test_comparing_unsaved_text_and_editing_tags(new_page):
     page = editing_review(new_page, "erin")
 
-    textarea = page.locator("#id_text")
-    textarea.fill(textarea.input_value().replace("risky changes", "risky or untested changes"))
+    CodeEditor(page).replace("risky changes", "risky or untested changes")
     page.get_by_role("button", name="Compare with v1").click()
     expect(page.locator("#unsaved-diff mark")).to_contain_text("or untested")
     assert Skill.objects.get(name="review").versions.count() == 1

@@ -1,0 +1,236 @@
+// The editor's code editor: CodeMirror 6 over each `textarea[data-code-editor]`.
+//
+// The textarea stays in the form and keeps the text: every change is written back to it
+// and announced with an "input" event, so saving, the htmx preview and the unsaved-changes
+// warning work exactly as they do without JavaScript (skillhub.js). Problems from the
+// server's preview (the `.problem-line` buttons in #preview-output) become CodeMirror
+// diagnostics: a gutter marker and an underline at their line and column.
+//
+// Strict CSP: CodeMirror's styles go in through constructable stylesheets, or a <style>
+// with the page's nonce (`<meta name="csp-nonce">`) where those are missing.
+
+import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from "@codemirror/autocomplete";
+import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+import { javascript } from "@codemirror/lang-javascript";
+import { json } from "@codemirror/lang-json";
+import { markdown } from "@codemirror/lang-markdown";
+import { python } from "@codemirror/lang-python";
+import { yaml, yamlFrontmatter } from "@codemirror/lang-yaml";
+import {
+  bracketMatching,
+  foldGutter,
+  foldKeymap,
+  indentOnInput,
+  StreamLanguage,
+  syntaxHighlighting,
+} from "@codemirror/language";
+import { shell } from "@codemirror/legacy-modes/mode/shell";
+import { lintGutter, setDiagnostics } from "@codemirror/lint";
+import { classHighlighter } from "@lezer/highlight";
+import { highlightSelectionMatches, search, searchKeymap } from "@codemirror/search";
+import { Compartment, EditorSelection, EditorState } from "@codemirror/state";
+import {
+  drawSelection,
+  EditorView,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  keymap,
+  lineNumbers,
+} from "@codemirror/view";
+
+const WRAP_KEY = "skillhub.editor.wrap";
+
+function languageFor(path) {
+  const name = (path || "").toLowerCase();
+  if (name === "" || name.endsWith(".md") || name.endsWith(".markdown")) {
+    return yamlFrontmatter({ content: markdown() });
+  }
+  if (name.endsWith(".py")) return python();
+  if (/\.(m?js|cjs|ts|tsx|jsx)$/.test(name)) return javascript({ typescript: /\.tsx?$/.test(name) });
+  if (name.endsWith(".json")) return json();
+  if (name.endsWith(".yaml") || name.endsWith(".yml")) return yaml();
+  if (name.endsWith(".sh") || name.endsWith(".bash")) return StreamLanguage.define(shell);
+  return [];
+}
+
+function wrapWanted() {
+  try {
+    return window.localStorage.getItem(WRAP_KEY) !== "off";
+  } catch {
+    return true;
+  }
+}
+
+function rememberWrap(on) {
+  try {
+    window.localStorage.setItem(WRAP_KEY, on ? "on" : "off");
+  } catch {
+    // Private windows may refuse storage: the toggle still works for this page.
+  }
+}
+
+// The position of line `line`, column `column` (both from 1; column 0 or missing: the
+// line's first non-blank character), clamped to the document.
+export function positionOf(doc, line, column) {
+  const target = doc.line(Math.max(1, Math.min(line || 1, doc.lines)));
+  if (!column) return target.from + (/^\s*/.exec(target.text)[0].length);
+  return Math.min(target.from + column - 1, target.to);
+}
+
+// What a problem underlines: from its column to the end of the word there (a whole line
+// for a problem without a column), at least one character where the line has one.
+function rangeOf(doc, line, column) {
+  const from = positionOf(doc, line, column);
+  const target = doc.lineAt(from);
+  if (!column) return { from: target.from, to: target.to };
+  const rest = target.text.slice(from - target.from);
+  const word = /^[^\s,\]}]+/.exec(rest);
+  return { from, to: Math.min(target.to, from + (word ? word[0].length : 1)) };
+}
+
+const SEVERITIES = { error: "error", warning: "warning", info: "info" };
+
+// The problems the server's preview lists, as diagnostics of `view`'s document.
+function diagnosticsFrom(output, view) {
+  const doc = view.state.doc;
+  return Array.from(output.querySelectorAll(".problem")).map(function (item) {
+    const button = item.querySelector(".problem-line");
+    const line = parseInt(button.dataset.line, 10) || 1;
+    const column = parseInt(button.dataset.column, 10) || 0;
+    const message = item.querySelector(".problem-message");
+    const code = item.querySelector(".problem-code");
+    return {
+      ...rangeOf(doc, line, column),
+      severity: SEVERITIES[item.dataset.severity] || "info",
+      message: message ? message.textContent : "",
+      source: code ? code.textContent : undefined,
+    };
+  });
+}
+
+function nonce() {
+  const meta = document.querySelector('meta[name="csp-nonce"]');
+  return meta ? meta.content : "";
+}
+
+function wrapToggle(view, wrapping) {
+  const label = document.createElement("label");
+  label.className = "editor-toggle";
+  const box = document.createElement("input");
+  box.type = "checkbox";
+  box.checked = wrapWanted();
+  box.dataset.wrapToggle = "";
+  box.addEventListener("change", function () {
+    rememberWrap(box.checked);
+    view.dispatch({ effects: wrapping.reconfigure(box.checked ? EditorView.lineWrapping : []) });
+  });
+  label.append(box, " Wrap lines");
+  return label;
+}
+
+export function attach(textarea) {
+  const wrapping = new Compartment();
+  const holder = textarea.closest(".code-editor");
+  let writing = false;
+  const view = new EditorView({
+    state: EditorState.create({
+      doc: textarea.value,
+      extensions: [
+        lineNumbers(),
+        highlightActiveLineGutter(),
+        foldGutter(),
+        lintGutter(),
+        history(),
+        drawSelection(),
+        indentOnInput(),
+        bracketMatching(),
+        closeBrackets(),
+        autocompletion(),
+        highlightActiveLine(),
+        highlightSelectionMatches(),
+        search({ top: true }),
+        // Token classes (tok-keyword, tok-string, …) that skillhub.css colours, light and dark.
+        syntaxHighlighting(classHighlighter),
+        languageFor(textarea.dataset.path),
+        wrapping.of(wrapWanted() ? EditorView.lineWrapping : []),
+        EditorState.tabSize.of(2),
+        EditorView.cspNonce.of(nonce()),
+        EditorView.contentAttributes.of({ "aria-label": textarea.dataset.label || "File" }),
+        keymap.of([
+          ...closeBracketsKeymap,
+          ...defaultKeymap,
+          ...searchKeymap,
+          ...historyKeymap,
+          ...foldKeymap,
+          ...completionKeymap,
+          indentWithTab,
+        ]),
+        EditorView.updateListener.of(function (update) {
+          if (!update.docChanged) return;
+          writing = true;
+          textarea.value = update.state.doc.toString();
+          textarea.dispatchEvent(new Event("input", { bubbles: true }));
+          writing = false;
+        }),
+      ],
+    }),
+  });
+  // The textarea is kept (hidden) for the form, and for anything that sets its value.
+  textarea.addEventListener("input", function () {
+    if (writing) return;
+    const text = textarea.value;
+    if (text !== view.state.doc.toString()) {
+      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
+    }
+  });
+  holder.classList.add("has-codemirror");
+  holder.append(view.dom);
+  const label = document.querySelector('label[for="' + textarea.id + '"]');
+  if (label) {
+    label.htmlFor = "";
+    label.addEventListener("click", function () {
+      view.focus();
+    });
+  }
+  holder.before(wrapToggle(view, wrapping));
+  textarea.dataset.codemirror = "";
+  textarea.codemirror = view;
+  return view;
+}
+
+function showProblems(view) {
+  const output = document.getElementById("preview-output");
+  if (output) view.dispatch(setDiagnostics(view.state, diagnosticsFrom(output, view)));
+}
+
+function goTo(view, line, column) {
+  const position = positionOf(view.state.doc, line, column);
+  view.dispatch({
+    selection: EditorSelection.cursor(position),
+    effects: EditorView.scrollIntoView(position, { y: "center" }),
+  });
+  view.focus();
+}
+
+function start() {
+  const textarea = document.querySelector("textarea[data-code-editor]");
+  if (!textarea) return;
+  const view = attach(textarea);
+  showProblems(view);
+  // Each preview the server sends replaces #preview-output; its problems replace the last.
+  document.body.addEventListener("htmx:afterSettle", function () {
+    showProblems(view);
+  });
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest(".problem-line");
+    if (!button) return;
+    event.preventDefault();
+    goTo(view, parseInt(button.dataset.line, 10) || 1, parseInt(button.dataset.column, 10) || 0);
+  });
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", start);
+} else {
+  start();
+}

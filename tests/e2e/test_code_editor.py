@@ -1,0 +1,102 @@
+"""The code editor (CodeMirror, assets/src/editor.js) in a real browser: wrapping, problems
+in place, highlighting per file, the strict CSP."""
+
+import pytest
+from playwright.sync_api import expect
+
+from catalog.models import Skill
+from tests.e2e.conftest import CodeEditor, sign_in
+from tests.factories import make_skill, make_user, publish_pdf_folder
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Line 3 is 160 characters long, far wider than the pane, and its YAML error (a second
+# ": " in a plain value) is at its very end.
+HINT = "argument-hint: " + "word " * 29
+BROKEN = f"---\ndescription: Deploy a branch\n{HINT}a: b\n---\nDeploy $0.\n"
+ERROR_COLUMN = len(HINT) + 2  # the ":" after the "a"
+QUOTED = '---\ndescription: "Deploy: a branch"\n---\n(parens) [brackets] {braces} "quotes"\n'
+
+
+def editing(new_page, text: str, name: str = "deploy"):
+    user = make_user("carol")
+    make_skill(name=name, text=text, author=user)
+    page = new_page()
+    sign_in(page, "carol", "pw-carol")
+    page.goto(f"/edit/commands/{name}/")
+    expect(page.locator(".cm-editor")).to_be_visible()
+    return page
+
+
+def scroller_widths(page) -> tuple[int, int]:
+    return tuple(page.eval_on_selector(".cm-scroller", "el => [el.scrollWidth, el.clientWidth]"))
+
+
+def test_a_long_line_wraps_inside_the_pane_and_a_problem_jumps_to_its_exact_column(new_page):
+    page = editing(new_page, BROKEN)
+    scroll_width, client_width = scroller_widths(page)
+    assert scroll_width <= client_width  # nothing runs off to the right
+
+    problem = page.locator('#preview-output [data-severity="error"]').first
+    expect(problem).to_contain_text(f"Line 3:{ERROR_COLUMN}")
+    problem.get_by_role("button").click()
+
+    editor = CodeEditor(page)
+    assert editor.cursor == (3, ERROR_COLUMN)
+    assert page.evaluate("document.activeElement.classList.contains('cm-content')")
+    cursor = page.locator(".cm-cursor-primary").bounding_box()
+    scroller = page.locator(".cm-scroller").bounding_box()
+    assert scroller["x"] <= cursor["x"] <= scroller["x"] + scroller["width"]
+    assert scroller["y"] <= cursor["y"] <= scroller["y"] + scroller["height"]
+    assert page.csp_violations == []
+
+
+def test_a_problem_shows_in_the_gutter_and_under_its_text_until_it_is_fixed(new_page):
+    page = editing(new_page, BROKEN)
+    marker = page.locator(".cm-gutter-lint .cm-lint-marker-error")
+    expect(marker).to_have_count(1)
+    underline = page.locator(".cm-lintRange-error")
+    expect(underline).to_have_count(1)
+    expect(underline).to_have_text(":")  # what the column points at: the second ": "
+
+    value = HINT.removeprefix("argument-hint: ") + "a: b"
+    CodeEditor(page).replace(value, f'"{value}"')
+    expect(page.locator('#preview-output [data-severity="error"]')).to_have_count(0)
+    expect(marker).to_have_count(0)
+    expect(underline).to_have_count(0)
+
+
+def test_line_wrapping_can_be_turned_off_and_stays_off_on_the_next_page(new_page):
+    page = editing(new_page, BROKEN)
+    toggle = page.get_by_label("Wrap lines")
+    expect(toggle).to_be_checked()
+    toggle.uncheck()
+    scroll_width, client_width = scroller_widths(page)
+    assert scroll_width > client_width
+
+    page.reload()
+    expect(page.get_by_label("Wrap lines")).not_to_be_checked()
+    scroll_width, client_width = scroller_widths(page)
+    assert scroll_width > client_width
+
+
+def test_frontmatter_markdown_and_scripts_are_highlighted_by_their_language(new_page):
+    page = editing(new_page, BROKEN)
+    expect(page.locator(".cm-line .tok-propertyName").first).to_have_text("description")
+
+    publish_pdf_folder(None)
+    page.goto("/edit/skills/pdf/?file=scripts/check_fields.py")
+    expect(page.locator(".cm-editor")).to_be_visible()
+    expect(page.locator(".cm-line .tok-keyword").first).to_be_visible()
+    assert "import" in page.locator(".cm-line .tok-keyword").all_inner_texts()
+    assert page.csp_violations == []
+
+
+def test_saving_from_the_code_editor_stores_exactly_what_was_typed(new_page):
+    page = editing(new_page, BROKEN)
+    CodeEditor(page).fill(QUOTED)
+    page.get_by_label("What changed and why").fill("Quote it")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("Saved v2")
+    assert Skill.objects.get(name="deploy").latest.text == QUOTED
+    assert CodeEditor(page).text == Skill.objects.get(name="deploy").latest.text
