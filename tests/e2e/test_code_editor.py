@@ -100,3 +100,18 @@ def test_saving_from_the_code_editor_stores_exactly_what_was_typed(new_page):
     expect(page.locator(".messages")).to_contain_text("Saved v2")
     assert Skill.objects.get(name="deploy").latest.text == QUOTED
     assert CodeEditor(page).text == Skill.objects.get(name="deploy").latest.text
+
+
+def test_the_preview_says_it_is_checking_while_an_answer_is_on_its_way(new_page):
+    page = editing(new_page, BROKEN)
+    status = page.locator("#preview-status")
+    expect(status).to_be_hidden()
+    held = []
+    page.route("**/edit/preview", lambda route: held.append(route))  # held until let go
+
+    CodeEditor(page).replace("Deploy $0.", "Deploy $0 now.")
+    expect(status).to_be_visible()
+    expect(status).to_have_text("checking…")
+    held[0].continue_()
+    expect(status).to_be_hidden()
+    expect(page.locator("[data-skill-body]")).to_contain_text("Deploy $0 now.")
