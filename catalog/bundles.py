@@ -87,12 +87,14 @@ from catalog.locks import (
     verify_lock,
 )
 from catalog.paths import (
+    FILE_MODE,
     LOCK_PATH,
     ArchiveError,
     Collisions,
     Problems,
     allowlist_reasons,
     folded,
+    mode_of,
     shown,
     unsafe_name_reasons,
 )
@@ -126,8 +128,6 @@ MIB = 1024 * 1024
 
 # Output is handed out in pieces of about this size; reads use it too.
 _CHUNK = 64 * 1024
-_FILE_MODE = zipwriter.FILE_MODE
-_EXECUTABLE_MODE = zipwriter.EXECUTABLE_MODE
 # A skill's files sit deeper than a .claude/ item may (archives' upload limits): the
 # writer checks them for safety (no `..`, no absolute path, …) and leaves sizes and
 # depth to the store's limits, which every stored file has passed.
@@ -180,7 +180,7 @@ class BundleFile:
 
     @property
     def mode(self) -> int:
-        return _EXECUTABLE_MODE if self.executable else _FILE_MODE
+        return mode_of(self.executable)
 
 
 @dataclass(frozen=True)
@@ -393,7 +393,7 @@ def _members(entries: Sequence[Entry], lock: _Lock | None) -> Iterator[tuple[str
 
 
 def _mode(entry: Entry | _Lock) -> int:
-    return _EXECUTABLE_MODE if getattr(entry, "executable", False) else _FILE_MODE
+    return mode_of(bool(getattr(entry, "executable", False)))
 
 
 def rechunk(pieces: Iterator[bytes]) -> Iterator[bytes]:
@@ -443,7 +443,7 @@ def _tar_pieces(entries: Sequence[Entry], lock: _Lock | None) -> Iterator[bytes]
     yield bytes(end + -(written + end) % tarfile.RECORDSIZE)
 
 
-def _tar_header(path: str, size: int, mode: int = _FILE_MODE, ustar: bool = False) -> bytes:
+def _tar_header(path: str, size: int, mode: int = FILE_MODE, ustar: bool = False) -> bytes:
     info = tarfile.TarInfo(path)
     info.size, info.mtime, info.mode = size, 0, mode
     info.uid = info.gid = 0

@@ -37,6 +37,7 @@ from catalog import bundles, plugin_names, search, skillfile, skilltree, zipwrit
 from catalog.blobs import read_blobs
 from catalog.locks import lock_bytes, lock_digest  # lock_digest: ETags, plugin versions
 from catalog.models import Skill, Version, VersionFile
+from catalog.paths import mode_of
 from catalog.plugin_readme import markdown_code, markdown_text, plugin_readme  # noqa: F401 (as before)
 from catalog.skillfile import bundle_path
 
@@ -150,7 +151,7 @@ class StoredFile:
 
     @property
     def mode(self) -> int:
-        return 0o755 if self.executable else 0o644
+        return mode_of(self.executable)
 
 
 @dataclass(frozen=True, slots=True)  # slots: thousands of these live at once
@@ -422,7 +423,7 @@ class _MovedFile:
 
     @property
     def mode(self) -> int:
-        return 0o755 if self.executable else 0o644
+        return mode_of(self.executable)
 
 
 @dataclass(frozen=True)
@@ -476,8 +477,7 @@ def _plugin_members(items: Sequence, entries: list, plugin: Plugin) -> Iterator[
     for entry in entries:
         path = plugin_path(entry)
         if id(entry) in owned:  # a skill's file, as stored, with its mode
-            mode = zipwriter.EXECUTABLE_MODE if entry.executable else zipwriter.FILE_MODE
-            yield zipwriter.Member(path, data=entry.data, mode=mode)
+            yield zipwriter.Member(path, data=entry.data, mode=mode_of(entry.executable))
         else:
             data = plugin_file(entry.kind, entry.data, entry.described)
             moved.append(as_held(entry, path, data))

@@ -20,10 +20,9 @@ from operator import attrgetter
 from typing import Protocol, TypeGuard
 
 from catalog import skilltree
-from catalog.paths import LOCK_PATH, shown
+from catalog.paths import LOCK_PATH, mode_of, shown
 
 LOCK_VERSION = 1
-_FILE_MODE, _EXECUTABLE_MODE = 0o644, 0o755
 
 
 class LockedFile(Protocol):
@@ -211,7 +210,7 @@ class _Listed:
 
     @property
     def mode(self) -> int:
-        return _EXECUTABLE_MODE if self.executable else _FILE_MODE
+        return mode_of(self.executable)
 
 
 def _listed_tree_digest(skill_md: bytes, path: str, listed: list[_LockFile]) -> str:

@@ -8,6 +8,7 @@ Names are judged as text and never repaired: a bad name refuses its entry.
     Collisions().reason(name)            a reason if seen before (exactly or folded)
     Problems(label)                      reasons grouped by entry -> ArchiveError
     shown(text)                          `text` safe for a message
+    mode_of(executable)                  a file's mode: 0o755 or 0o644, nothing else
 """
 
 from __future__ import annotations
@@ -17,6 +18,16 @@ import unicodedata
 from typing import Protocol
 
 LOCK_PATH = ".claude/skillhub.lock.json"
+
+# A file's mode wherever one is written or digested (zip, tar, a tree's or a lock's
+# digest): executable or not, nothing else.
+FILE_MODE = 0o644
+EXECUTABLE_MODE = 0o755
+
+
+def mode_of(executable: bool) -> int:
+    """The mode of a file that is executable or not (every export and digest's rule)."""
+    return EXECUTABLE_MODE if executable else FILE_MODE
 
 
 class PathLimits(Protocol):

@@ -25,6 +25,7 @@ from django.conf import settings
 from catalog import bundles, exporting, plugin_names, plugin_readme
 from catalog.blobs import read_blobs
 from catalog.models import Release, VersionFile
+from catalog.paths import mode_of
 from catalog.skillfile import bundle_path
 
 
@@ -46,7 +47,7 @@ def files_digest(files) -> str:
     """ "sha256:" of one line per file, `mode\tsha256\tpath\n` in path order (the line
     of skilltree.tree_digest): Release.tree_sha256, what its git objects come from."""
     lines = "".join(
-        f"{0o755 if f.executable else 0o644:o}\t{hashlib.sha256(f.data).hexdigest()}\t{f.path}\n"
+        f"{mode_of(f.executable):o}\t{hashlib.sha256(f.data).hexdigest()}\t{f.path}\n"
         for f in sorted(files, key=lambda file: file.path)
     )
     return "sha256:" + hashlib.sha256(lines.encode("utf-8")).hexdigest()

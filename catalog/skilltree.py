@@ -26,7 +26,7 @@ from functools import cached_property
 from typing import Protocol
 
 from catalog import diffing, merging
-from catalog.paths import Collisions, unsafe_name_reasons
+from catalog.paths import FILE_MODE, Collisions, mode_of, unsafe_name_reasons
 from catalog.skillfile import Problem
 
 SKILL_MD = "SKILL.md"
@@ -66,7 +66,7 @@ class TreeFile:
 
     @property
     def mode(self) -> int:
-        return 0o755 if self.executable else 0o644
+        return mode_of(self.executable)
 
     @cached_property
     def is_text(self) -> bool:
@@ -196,7 +196,7 @@ def tree_problems(
 def tree_digest(skill_md: bytes, files: Mapping[str, Digested]) -> str:
     """A digest of the whole folder: one line per file, in path order,
     `f"{mode:o}\\t{sha256}\\t{path}\\n"` (mode 644 or 755), SKILL.md included."""
-    rows = [(SKILL_MD, 0o644, hashlib.sha256(skill_md).hexdigest())]
+    rows = [(SKILL_MD, FILE_MODE, hashlib.sha256(skill_md).hexdigest())]
     rows += [(path, file.mode, file.sha256) for path, file in files.items()]
     digest = hashlib.sha256()
     for path, mode, sha256 in sorted(rows):

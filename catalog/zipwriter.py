@@ -29,9 +29,9 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from catalog.paths import FILE_MODE
+
 MAX_ENTRIES = 0xFFFF
-FILE_MODE = 0o644
-EXECUTABLE_MODE = 0o755
 
 _DEFLATE_LEVEL = 9
 _DEFLATED = 8  # the zip's compression method number for deflate

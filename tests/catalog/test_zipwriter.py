@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog import zipwriter
+from catalog.paths import mode_of
 from catalog.zipwriter import Member
 
 names = st.text(
@@ -25,7 +26,7 @@ members = st.lists(
 
 def written(items, descriptors=False, streamed=False) -> bytes:
     def member(path, data, executable):
-        mode = zipwriter.EXECUTABLE_MODE if executable else zipwriter.FILE_MODE
+        mode = mode_of(executable)
         if streamed:  # in small pieces, made again on each call
             return Member(
                 path, chunks=lambda: (data[i : i + 7] for i in range(0, len(data), 7)), mode=mode
