@@ -132,7 +132,7 @@ def _edited_version(kind: str, name: str | None, number: int | None) -> Version 
     if kind != Kind.SKILL or not name or number is None:
         return None
     skill = Skill.objects.active().named(kind, name).first()
-    return skill.versions.filter(number=number).first() if skill else None
+    return skill.version_numbered(number) if skill else None
 
 
 @login_required
@@ -278,7 +278,7 @@ def files(request: EditorRequest, name: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         path = data["path"]
-        base = skill.versions.filter(number=data["base_version"]).first()
+        base = skill.version_numbered(data["base_version"])
         try:
             if base is None:
                 raise ValidationError({"base_version": f"There is no v{data['base_version']}."})

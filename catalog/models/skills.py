@@ -356,7 +356,7 @@ class Skill(models.Model):
             text, files = self._with_resolved(text, files, base_number, resolved_number)
         on = latest
         if latest and on_number is not None and on_number != latest.number:
-            on = self.versions.filter(number=on_number).first()
+            on = self.version_numbered(on_number)
             if on is None:
                 field = "base_version" if resolved_number is None else "resolved_version"
                 raise ValidationError({field: f"There is no v{on_number}."})
@@ -427,7 +427,7 @@ class Skill(models.Model):
             return
         if latest.author_id == getattr(author, "pk", None):
             return  # undoing one's own last change is an edit like any other
-        before = self.versions.filter(number=latest.number - 1).first()
+        before = self.version_numbered(latest.number - 1)
         if before is None:
             return
         undone = merging.reverted(before.text, latest.text, text)
