@@ -12,6 +12,7 @@ ORDER = (
     "cost",
     "folders",
     "plugins",
+    "editor",
 )
 MODULES = {"import": "importing"}  # `import` is a keyword, not a module name
 
