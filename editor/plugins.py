@@ -172,13 +172,12 @@ def _preview(plugin: Plugin) -> tuple[NextRelease | None, list[str]]:
 def plugin_release(request: EditorRequest, name: str) -> HttpResponse:
     """GET: the next release's preview and form; POST (publishers only): release it.
     A refusal keeps what was typed: 400 if the version asked for was the problem, 409 if
-    the plugin's state was (nothing to release, an item that cannot be released, or a
-    release made meanwhile), since no version would do."""
+    the plugin's state was, since no version would do (ReleaseError.about_version)."""
     plugin = _get_plugin(name)
     may_release = request.user.has_perm(PUBLISH_PERMISSION)
     if request.method == "POST" and not may_release:
         raise PermissionDenied("Releasing a plugin needs the publish permission.")
-    form, refused, on = ReleaseForm(_posted(request)), None, plugin.latest_release_id
+    form, refused = ReleaseForm(_posted(request)), None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -191,14 +190,8 @@ def plugin_release(request: EditorRequest, name: str) -> HttpResponse:
     upcoming, problems = _preview(plugin)
     status = 400 if form.errors else 200
     if refused is not None:
-        blocked = (
-            plugin.latest_release_id != on
-            or bool(problems)
-            or upcoming is None
-            or upcoming.proposed is None
-        )
-        form.add_error(None if blocked else "version", refused.messages)
-        status = 409 if blocked else 400
+        form.add_error("version" if refused.about_version else None, refused.messages)
+        status = 400 if refused.about_version else 409
     elif request.method == "GET" and upcoming is not None and upcoming.proposed:
         form = ReleaseForm(initial={"version": str(upcoming.proposed)})
     context = {

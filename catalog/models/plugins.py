@@ -30,7 +30,17 @@ MAX_KEYWORDS = 20
 
 class ReleaseError(ValidationError):
     """A release that cannot be made as asked (nothing changed, a lower version, an
-    item with errors…); nothing is stored."""
+    item with errors…); nothing is stored.
+
+    `about_version`: the version asked for was the problem, and another one would do (a
+    version that is not semver, or lower than it may be). Otherwise the plugin's state
+    was (nothing to release, an item that cannot be released, a release too big, a
+    release made meanwhile), and no version would do.
+    """
+
+    def __init__(self, message: str | list[str], *, about_version: bool = False) -> None:
+        super().__init__(message)
+        self.about_version = about_version
 
 
 class PluginQuerySet(models.QuerySet):
@@ -183,8 +193,14 @@ class Plugin(PluginDetails):
 
         with transaction.atomic():
             locked = Plugin.objects.select_for_update().get(pk=self.pk)
-            upcoming = locked.next_release()
-            chosen = upcoming.check_version(version)
+            try:
+                upcoming = locked.next_release()
+                chosen = upcoming.check_version(version)
+            except ReleaseError as error:
+                if error.about_version and locked.latest_release_id != self.latest_release_id:
+                    # Released meanwhile: the version was chosen for a plugin that was.
+                    raise ReleaseError(error.messages) from None
+                raise
             newest = Release.objects.select_for_update().order_by("-position").first()
             release = Release(
                 plugin=locked,
@@ -311,7 +327,7 @@ class NextRelease:
         try:
             chosen = semver.SemVer.parse(asked)
         except semver.InvalidVersion as error:
-            raise ReleaseError(str(error)) from None
+            raise ReleaseError(str(error), about_version=True) from None
         previous = self.previous_version
         if previous is None:
             return chosen
@@ -319,12 +335,14 @@ class NextRelease:
             why = self.changes.bump or "patch"
             raise ReleaseError(
                 f"{chosen} is lower than {proposed}, which these changes need ({why}): "
-                "a version may be raised, never lowered."
+                "a version may be raised, never lowered.",
+                about_version=True,
             )
         if chosen <= previous:
             raise ReleaseError(
                 f"{chosen} is lower than {previous}, the latest release, or the same: "
-                "a version may be raised, never lowered."
+                "a version may be raised, never lowered.",
+                about_version=True,
             )
         return chosen
 

@@ -362,6 +362,31 @@ def test_a_version_below_the_proposal_is_refused(publisher, items, asked):
     assert "never lowered" in message
 
 
+def test_a_refusal_says_whether_another_version_would_do(publisher, items):
+    plugin = make_plugin(skills=[items["review"]], user=publisher, release=True)
+    with pytest.raises(ReleaseError) as nothing_changed:
+        plugin.release(publisher, version="2.0.0")
+    plugin.set_items([items["review"], items["helper"]], publisher)  # minor: 1.1.0
+    with pytest.raises(ReleaseError) as too_low:
+        plugin.release(publisher, version="1.0.1")
+
+    assert not nothing_changed.value.about_version
+    assert too_low.value.about_version
+
+
+def test_a_version_refused_after_a_release_made_meanwhile_is_about_the_plugin(publisher, items):
+    plugin = make_plugin(skills=[items["review"]], user=publisher)
+    seen = Plugin.objects.get(pk=plugin.pk)  # as a page showed it: proposing 1.0.0
+    plugin.release(publisher, version="1.0.0")
+    plugin.set_items([items["review"], items["helper"]], publisher)  # now 1.1.0
+
+    with pytest.raises(ReleaseError) as refusal:
+        seen.release(publisher, version="1.0.0")
+
+    assert "is lower than 1.1.0" in " ".join(refusal.value.messages)
+    assert not refusal.value.about_version
+
+
 def test_a_pre_release_of_the_proposed_version_may_come_first(publisher, items):
     plugin = make_plugin(skills=[items["review"]], user=publisher, release=True)
     plugin.set_items([items["review"], items["helper"]], publisher)
