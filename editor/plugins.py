@@ -21,7 +21,7 @@ from catalog.models import PUBLISH_PERMISSION, Kind, NextRelease, Plugin, Releas
 from catalog.models.plugins import DETAIL_FIELDS, MAX_KEYWORDS
 from catalog.plugin_views import change_set, item_rows
 from editor.forms import add_errors
-from editor.views import EditorRequest
+from editor.requests import EditorRequest
 
 NOTES_MAX = 20_000
 

@@ -4,7 +4,6 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -12,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from catalog import bundles, collisions, diffing, field_diffs, skillfile, skilltree
 from catalog.importing import SessionPendingImport, check_upload
@@ -39,16 +37,7 @@ from editor.forms import (
     VersionForm,
     add_errors,
 )
-
-
-class EditorRequest(HttpRequest):
-    """What the editor's views are sent (django-stubs' AuthenticatedHttpRequest): each is
-    login_required, so the user is signed in, and HtmxMiddleware has set `htmx`. A type
-    only: Django passes its own request."""
-
-    user: User
-    htmx: HtmxDetails
-
+from editor.requests import EditorRequest
 
 publisher_required = permission_required(PUBLISH_PERMISSION, raise_exception=True)
 
