@@ -28,11 +28,12 @@ from axes.helpers import get_client_ip_address  # type: ignore[import-untyped]  
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from catalog.models import Skill, VersionDownloads
 
 
-def client_digest(request) -> str:
+def client_digest(request: HttpRequest) -> str:
     """Who is downloading, as a keyed hash of their (proxy-aware) address."""
     address = get_client_ip_address(request) or ""
     key = settings.SECRET_KEY.encode()
@@ -43,7 +44,7 @@ def window_key(client: str, version_id: int) -> str:
     return f"skillhub:download:{version_id}:{client}"
 
 
-def count_download(request, skills: QuerySet[Skill]) -> None:
+def count_download(request: HttpRequest, skills: QuerySet[Skill]) -> None:
     """Count a download of the published version of each of `skills` that this client
     has not downloaded within the window."""
     window = settings.SKILLHUB_DOWNLOAD_WINDOW

@@ -25,6 +25,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import astuple, dataclass, field
+from typing import Protocol, cast
 from urllib.parse import urlsplit
 
 import yaml
@@ -35,7 +36,7 @@ from django.db.models.functions import Length
 
 from catalog import bundles, plugin_names, search, skillfile, skilltree, zipwriter
 from catalog.blobs import read_blobs
-from catalog.locks import lock_bytes, lock_digest  # lock_digest: ETags, plugin versions
+from catalog.locks import LockedItem, lock_bytes, lock_digest  # lock_digest: ETags, plugin versions
 from catalog.models import Skill, Version, VersionFile
 from catalog.paths import mode_of
 from catalog.plugin_readme import markdown_code, markdown_text, plugin_readme  # noqa: F401 (as before)
@@ -359,7 +360,15 @@ class Plugin:
         return f"{self.name}-plugin.zip"
 
 
-def plugin_path(item) -> str:
+class PluginItem(bundles.Item, Protocol):
+    """What a plugin zip is written from (StoredItem): a bundle item that knows whether
+    its frontmatter has a `description`."""
+
+    @property
+    def described(self) -> bool: ...
+
+
+def plugin_path(item: bundles.Entry) -> str:
     """Where an item goes in a plugin: its bundle path without the leading `.claude/`."""
     return item.path.removeprefix(".claude/")
 
@@ -392,7 +401,7 @@ def plugin_file(kind: str, data: bytes, described: bool) -> bytes:
     return (text[:opening] + _EMPTY_DESCRIPTION + text[opening:]).encode("utf-8")
 
 
-def plugin_manifest(moved: Sequence, plugin: Plugin = Plugin()) -> bytes:
+def plugin_manifest(moved: Sequence[LockedItem], plugin: Plugin = Plugin()) -> bytes:
     """`.claude-plugin/plugin.json`: its version changes whenever a file in it does."""
     count = len(moved)
     description = f"{count} item{'' if count == 1 else 's'} published on Skillhub"
@@ -409,7 +418,7 @@ def plugin_manifest(moved: Sequence, plugin: Plugin = Plugin()) -> bytes:
     return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def plugin_lock(moved: Sequence) -> bytes:
+def plugin_lock(moved: Sequence[LockedItem]) -> bytes:
     """The lock file of a plugin: the bundle lock format, with plugin paths and the
     sha256 of each file (and tree digest of each folder) as the plugin holds it."""
     return lock_bytes(moved)
@@ -437,7 +446,7 @@ class _Moved:
     tree_sha256: str = ""
 
 
-def as_held(item, path: str, data: bytes) -> _Moved:
+def as_held(item: bundles.Item, path: str, data: bytes) -> _Moved:
     """An item as the plugin holds it: at `path`, with `data` (maybe described)."""
     sha256 = hashlib.sha256(data).hexdigest()
     if not item.files:
@@ -453,7 +462,7 @@ def as_held(item, path: str, data: bytes) -> _Moved:
 PLUGIN_OWN_ENTRIES = 3
 
 
-def iter_plugin_zip(items: Sequence, plugin: Plugin = Plugin()) -> Iterator[bytes]:
+def iter_plugin_zip(items: Sequence[PluginItem], plugin: Plugin = Plugin()) -> Iterator[bytes]:
     """A reproducible zip of `items` laid out as a Claude Code plugin, streamed in chunks
     of about 64 KiB (bundles.rechunk) as it is written.
 
@@ -462,7 +471,8 @@ def iter_plugin_zip(items: Sequence, plugin: Plugin = Plugin()) -> Iterator[byte
     their sizes in data descriptors (the README is made as it is written), as this zip
     always has.
     """
-    entries = sorted([*items, *(f for item in items for f in item.files)], key=plugin_path)
+    files = (f for item in items for f in item.files)
+    entries: list[PluginItem | bundles.ItemFile] = sorted([*items, *files], key=plugin_path)
     zipwriter.check_count(
         len(entries) + PLUGIN_OWN_ENTRIES,
         f"{len(entries):,} items and files (and the plugin's README, manifest and lock file)",
@@ -471,16 +481,22 @@ def iter_plugin_zip(items: Sequence, plugin: Plugin = Plugin()) -> Iterator[byte
     return bundles.rechunk(zipwriter.zip_pieces(members, descriptors=True))
 
 
-def _plugin_members(items: Sequence, entries: list, plugin: Plugin) -> Iterator[zipwriter.Member]:
+def _plugin_members(
+    items: Sequence[PluginItem],
+    entries: Sequence[PluginItem | bundles.ItemFile],
+    plugin: Plugin,
+) -> Iterator[zipwriter.Member]:
     moved: list[_Moved] = []
     owned = {id(file) for item in items for file in item.files}
     for entry in entries:
         path = plugin_path(entry)
         if id(entry) in owned:  # a skill's file, as stored, with its mode
-            yield zipwriter.Member(path, data=entry.data, mode=mode_of(entry.executable))
-        else:
-            data = plugin_file(entry.kind, entry.data, entry.described)
-            moved.append(as_held(entry, path, data))
+            file = cast(bundles.ItemFile, entry)
+            yield zipwriter.Member(path, data=file.data, mode=mode_of(file.executable))
+        else:  # an entry that no item owns is one of the items
+            item = cast(PluginItem, entry)
+            data = plugin_file(item.kind, item.data, item.described)
+            moved.append(as_held(item, path, data))
             yield zipwriter.Member(path, data=data)
 
     def readme() -> Iterator[bytes]:  # made as it is written: it lists every item
