@@ -160,6 +160,10 @@ def budget_text(limit: float | None) -> str:
     return "—" if limit is None else f"<= {limit:g}x"
 
 
+def seconds_text(seconds: float) -> str:
+    return f"<= {seconds:g} s"
+
+
 def timed_row(
     scenario: str,
     case: str,
@@ -174,11 +178,15 @@ def timed_row(
     """A row comparing two sets of durations by their medians: `limit` bounds their
     ratio, `seconds` (if given) the subject's median as well."""
     ratio = subject.median / baseline.median
-    verdict = verdict_for(ratio, limit)
-    budget = budget_text(limit)
-    if seconds is not None:
-        budget = f"{budget}, <= {seconds:g} s" if limit is not None else f"<= {seconds:g} s"
-        verdict = MISS if subject.median > seconds else verdict if limit is not None else PASS
+    if seconds is not None and subject.median > seconds:
+        verdict = MISS
+    elif seconds is not None and limit is None:
+        verdict = PASS  # within the only budget it has
+    else:
+        verdict = verdict_for(ratio, limit)
+    budgets = [budget_text(limit)] if limit is not None else []
+    budgets += [seconds_text(seconds)] if seconds is not None else []
+    budget = ", ".join(budgets) or "—"
     return Row(
         scenario,
         case,
@@ -199,7 +207,7 @@ def seconds_row(scenario: str, case: str, samples: Samples, seconds: float) -> R
         case,
         median=ms(samples.median),
         spread=ms_spread(samples),
-        budget=f"<= {seconds:g} s",
+        budget=seconds_text(seconds),
         verdict=PASS if samples.median <= seconds else MISS,
     )
 
