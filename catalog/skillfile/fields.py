@@ -121,7 +121,6 @@ def _validate_fields(
         spec = _FIELDS.get(key)
         if spec is not None and kind not in spec.kinds:
             spec = None  # a field of other kinds is unknown on this one
-        known = spec is not None
         if portable and key not in PORTABLE_FIELDS:
             problems.error(
                 "not-portable",
@@ -129,7 +128,7 @@ def _validate_fields(
                 "Skills API refuse it.",
                 line,
             )
-        elif not known:
+        elif spec is None:
             problems.warning(
                 "unknown-field", f"Claude Code ignores the field `{key}` on a {kind}.", line
             )
@@ -137,7 +136,7 @@ def _validate_fields(
             _check_type_on_every_kind(key, value, kind, line, problems)
         if spec is not None and value is not None:
             _check_field(key, value, spec, kind, name, line, front, problems)
-        elif known and key != "description":
+        elif spec is not None and key != "description":
             problems.warning(
                 "empty-field", f"The field `{key}` has no value; Claude Code ignores it.", line
             )
