@@ -120,7 +120,7 @@ class Blob(models.Model):
         per 100 new blobs, whatever their number (a folder of 1,000 files is not 2,000
         round trips). Each is then the blob named by its sha256."""
         by_digest = {hashlib.sha256(data).hexdigest(): data for data in contents}
-        stored = set(cls.objects.filter(pk__in=list(by_digest)).values_list("pk", flat=True))
+        stored = set(Blob.objects.filter(pk__in=list(by_digest)).values_list("pk", flat=True))
         storage = blob_storage()
         new = []
         for sha256, data in by_digest.items():
@@ -128,7 +128,7 @@ class Blob(models.Model):
                 continue
             if storage is not None:
                 write_stored(storage, sha256, data)
-            new.append(cls(sha256=sha256, size=len(data), content=None if storage else data))
+            new.append(Blob(sha256=sha256, size=len(data), content=None if storage else data))
         # A concurrent save may store the same bytes: the same row, so a clash is no loss.
         Blob.objects.bulk_create(new, batch_size=100, ignore_conflicts=True)
 

@@ -41,11 +41,11 @@ class VersionDownloads(models.Model):
             with transaction.atomic():
                 missing = versions.filter(download_count__isnull=True).values_list("pk", flat=True)
                 VersionDownloads.objects.bulk_create(
-                    [cls(version_id=pk) for pk in missing], ignore_conflicts=True
+                    [VersionDownloads(version_id=pk) for pk in missing], ignore_conflicts=True
                 )
                 # Take the row locks in one order (by key), so that two downloads of
                 # overlapping sets wait for each other instead of deadlocking.
-                counters = cls.objects.filter(version__in=versions).order_by("pk")
+                counters = VersionDownloads.objects.filter(version__in=versions).order_by("pk")
                 list(counters.select_for_update().values_list("pk", flat=True))
                 counters.update(count=F("count") + 1)
                 rows = Skill.objects.filter(pk__in=skill_ids).order_by("pk")
