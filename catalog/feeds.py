@@ -1,21 +1,15 @@
 """An Atom feed of newly published versions, for readers and chat integrations."""
 
 import datetime
-from typing import cast
 
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from catalog.models import Event, Skill, Version
+from catalog.models import Event
 
 FEED_LENGTH = 50
-
-
-def _published(event: Event) -> tuple[Skill, Version]:
-    """The item and the version an entry is about: items() selects only events with both."""
-    return cast(Skill, event.skill), cast(Version, event.version)
 
 
 class PublishedFeed(Feed):
@@ -52,18 +46,18 @@ class PublishedFeed(Feed):
         return latest[:FEED_LENGTH]
 
     def item_title(self, event: Event) -> str:
-        skill, version = _published(event)
+        skill, version = event.item_version
         return f"{skill.display_name} v{version.number}"
 
     def item_description(self, event: Event) -> str:
         # Atom's <summary type="html"> holds HTML: a reader decodes the XML, then renders
         # the HTML. The description is plain text, so it is escaped as HTML once here (the
         # feed writer escapes it as XML): a reader shows `<b>` as those three characters.
-        return escape(_published(event)[1].description)
+        return escape(event.item_version[1].description)
 
     def item_link(self, event: Event) -> str:
         # One entry per version, so the version is part of its address and Atom id.
-        skill, version = _published(event)
+        skill, version = event.item_version
         return f"{skill.get_absolute_url()}#v{version.number}"
 
     def item_pubdate(self, event: Event) -> datetime.datetime:
@@ -73,4 +67,4 @@ class PublishedFeed(Feed):
         return event.created_at
 
     def item_categories(self, event: Event) -> list[str]:
-        return [tag.name for tag in _published(event)[0].tags.all()]
+        return [tag.name for tag in event.item_version[0].tags.all()]

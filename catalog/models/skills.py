@@ -526,6 +526,14 @@ class Event(models.Model):
             return f"plugin {self.plugin.name} {self.release.version}"
         return f"{self.skill.kind} {self.skill.name}" if self.skill is not None else "-"
 
+    @property
+    def item_version(self) -> tuple[Skill, Version]:
+        """The item and the version of an event that names both (a publication: the feed
+        selects only those). Reads what the event has loaded: no query of its own."""
+        if self.skill is None or self.version is None:
+            raise ValueError(f"Event {self.pk} ({self.action}) names no item and version.")
+        return self.skill, self.version
+
     @classmethod
     def record(cls, action: str, skill: Skill, user, version: Version | None = None) -> "Event":
         event = cls.objects.create(

@@ -361,3 +361,11 @@ def test_a_stale_save_too_large_to_merge_is_refused_with_a_reason_and_stores_not
     with pytest.raises(ValidationError, match="too large to merge line by line"):
         skill.save_version(base + "mine\n", member, base_number=1)
     assert skill.versions.count() == 2
+
+
+def test_an_events_item_and_version_are_read_only_from_an_event_that_names_both():
+    skill = make_skill("command", "review")
+    published = Event(action=Event.Action.PUBLISH, skill=skill, version=skill.latest)
+    assert published.item_version == (skill, skill.latest)
+    with pytest.raises(ValueError, match="names no item and version"):
+        _ = Event(action=Event.Action.ARCHIVE, skill=skill).item_version
