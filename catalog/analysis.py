@@ -16,7 +16,7 @@ from catalog import rendering, skillfile, skilltree
 # Bump whenever parsing, lint or rendering changes what a version derives, so that
 # `reanalyse --stale` knows which rows to rebuild. 0 marks rows carried over from the
 # version rows by migration 0006, before this table existed.
-ANALYSER = 1
+ANALYSER = 2  # 2: top-level blocks carry their source line (data-source-line)
 
 
 class Analysis(models.Model):
@@ -60,7 +60,9 @@ class Analysis(models.Model):
             metadata=parsed.metadata,
             problems=[p.as_dict() for p in problems],
             result=_result(problems),
-            html=rendering.render_markdown(parsed.body, settings.SKILLHUB_IMAGE_HOSTS, files_url),
+            html=rendering.render_markdown(
+                parsed.body, settings.SKILLHUB_IMAGE_HOSTS, files_url, first_line=parsed.body_line
+            ),
             file_count=1 + len(files),
             total_size=len(data) + sum(f.size for f in files.values()),
             tree_sha256=skilltree.tree_digest(data, files) if skill.kind == "skill" else "",

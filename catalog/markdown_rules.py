@@ -260,6 +260,27 @@ TASK_MARKER_RE = re.compile(r"\[[ xX]\][ \t\n\v\f\r]+")
 LIST_OPENERS = ("bullet_list_open", "ordered_list_open")
 
 
+# Each top-level block carries the line of the file it starts on, so that the editor's
+# preview can follow the text (assets/src/editor.js); `first_line` in the env is the
+# line the body starts on. Only blocks: the preview scrolls to them, and their count
+# stays linear in the text.
+SOURCE_LINE = "data-source-line"
+
+
+def _source_lines(state: StateCore) -> None:
+    first = state.env.get("first_line")
+    if first is None:
+        return
+    for token in state.tokens:
+        if token.level == 0 and token.map and token.nesting >= 0 and token.type != "inline":
+            token.attrSet(SOURCE_LINE, str(first + token.map[0]))
+
+
+def _source_line_attr(token: Token) -> str:
+    line = token.attrGet(SOURCE_LINE)
+    return f' {SOURCE_LINE}="{line}"' if line is not None else ""
+
+
 def _task_lists(state: StateCore) -> None:
     """GFM task lists in one pass: a list item whose paragraph starts with `[ ]` or `[x]`
     gets a checkbox. (mdit-py-plugins' version searches backwards for each item's list,
@@ -360,14 +381,15 @@ def _render_fence(
         code = highlight_code(token.content, lexer)
     else:  # no known language, or past the highlighting budget
         code = escapeHtml(token.content)
+    line = _source_line_attr(token)
     if shell:
         return (
-            f'<pre class="{HIGHLIGHT_CLASS} shell-block" title="{SHELL_BLOCK_TITLE}">'
+            f'<pre class="{HIGHLIGHT_CLASS} shell-block" title="{SHELL_BLOCK_TITLE}"{line}>'
             f"<code>{code}</code></pre>\n"
         )
     if lexer is None:
-        return f"<pre><code>{code}</code></pre>\n"
-    return f'<pre class="{HIGHLIGHT_CLASS}"><code>{code}</code></pre>\n'
+        return f"<pre{line}><code>{code}</code></pre>\n"
+    return f'<pre class="{HIGHLIGHT_CLASS}"{line}><code>{code}</code></pre>\n'
 
 
 def _render_escaped(
@@ -442,6 +464,7 @@ def build_markdown() -> MarkdownIt:
     # as tokens of our own, so no HTML a user could have written is ever let through.
     md.core.ruler.after("inline", "skillhub_rewrite", _rewrite_tokens)
     md.core.ruler.after("skillhub_rewrite", "skillhub_task_lists", _task_lists)
+    md.core.ruler.push("skillhub_source_lines", _source_lines)
     md.add_render_rule("inert_marker", _render_marker)
     md.add_render_rule("task_checkbox", _render_checkbox)
     md.add_render_rule("fence", _render_fence)

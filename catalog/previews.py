@@ -47,7 +47,9 @@ def build_preview(
     found = skilltree.tree_lint(parsed.body, parsed.body_line, files) if files else []
     return Preview(
         parsed=parsed,
-        html=rendering.render_markdown(parsed.body, settings.SKILLHUB_IMAGE_HOSTS, files_url),
+        html=rendering.render_markdown(
+            parsed.body, settings.SKILLHUB_IMAGE_HOSTS, files_url, first_line=parsed.body_line
+        ),
         prompt_html=prompt_html(parsed, arguments),
         arguments=arguments,
         tree_problems=tuple(found),

@@ -25,7 +25,13 @@ from collections.abc import Iterable
 from markdown_it.common.utils import escapeHtml
 
 from catalog import highlighting, sanitising
-from catalog.markdown_rules import ENV_MARKER, FILE_REF, build_markdown, marker_html
+from catalog.markdown_rules import (
+    ENV_MARKER,
+    FILE_REF,
+    SOURCE_LINE,
+    build_markdown,
+    marker_html,
+)
 
 __all__ = [
     "render_cost",
@@ -73,7 +79,9 @@ PROMPT_MARKER_KINDS = {
 }
 
 
-def render_markdown(body: str, image_hosts: Iterable[str] = (), files_url: str = "") -> str:
+def render_markdown(
+    body: str, image_hosts: Iterable[str] = (), files_url: str = "", first_line: int | None = None
+) -> str:
     """The skill body as sanitised HTML (CommonMark + GFM tables, strikethrough, tasks).
 
     Remote images load only from `image_hosts` (https); any other remote image is shown
@@ -83,10 +91,16 @@ def render_markdown(body: str, image_hosts: Iterable[str] = (), files_url: str =
     point there, so `[form](references/forms.md)` opens the skill's own file.
     A body that costs more than RENDER_BUDGET is rendered up to a block boundary
     within it and shown as plain text from there, with a note.
+    With `first_line` (the line of the file the body starts on), every top-level block
+    says the line it starts on (`data-source-line`), for the editor's scroll sync.
     """
     body = CONTROL_CHARS_RE.sub("", body)
     cut = render_cut(body)
-    env = {"image_hosts": frozenset(host.lower() for host in image_hosts), "files_url": files_url}
+    env = {
+        "image_hosts": frozenset(host.lower() for host in image_hosts),
+        "files_url": files_url,
+        "first_line": first_line,
+    }
     if cut is None:
         return sanitising.clean(_MD.render(body, env))
     rest = body[cut:]
@@ -97,7 +111,10 @@ def render_markdown(body: str, image_hosts: Iterable[str] = (), files_url: str =
     )
     # The rest is escaped text in markup of our own: nothing for the sanitiser to do.
     rendered = sanitising.clean(_MD.render(body[:cut], env))
-    return f'{rendered}{note}<pre class="render-limit">{escapeHtml(rest)}</pre>'
+    line = ""
+    if first_line is not None:
+        line = f' {SOURCE_LINE}="{first_line + body.count(chr(10), 0, cut)}"'
+    return f'{rendered}{note}<pre class="render-limit"{line}>{escapeHtml(rest)}</pre>'
 
 
 def render_prompt(text: str) -> str:

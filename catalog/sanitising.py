@@ -12,7 +12,7 @@ Pure Python: imports no Django.
 import nh3
 
 from catalog.highlighting import HIGHLIGHT_CLASS, token_classes
-from catalog.markdown_rules import MARKER_TITLES, URL_SCHEMES
+from catalog.markdown_rules import MARKER_TITLES, SOURCE_LINE, URL_SCHEMES
 
 __all__ = ["clean"]
 
@@ -32,6 +32,7 @@ def _build_cleaner() -> nh3.Cleaner:
     return nh3.Cleaner(
         tags=tags,
         attributes={
+            "*": {SOURCE_LINE},  # the line a top-level block starts on (markdown_rules)
             "a": {"href", "title"},
             "img": {"src", "alt", "title"},
             "ol": {"start"},

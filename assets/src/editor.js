@@ -28,7 +28,7 @@ import { shell } from "@codemirror/legacy-modes/mode/shell";
 import { lintGutter, setDiagnostics } from "@codemirror/lint";
 import { classHighlighter } from "@lezer/highlight";
 import { highlightSelectionMatches, search, searchKeymap } from "@codemirror/search";
-import { Compartment, EditorSelection, EditorState } from "@codemirror/state";
+import { Compartment, EditorSelection, EditorState, StateEffect } from "@codemirror/state";
 import {
   drawSelection,
   EditorView,
@@ -203,6 +203,92 @@ function showProblems(view) {
   if (output) view.dispatch(setDiagnostics(view.state, diagnosticsFrom(output, view)));
 }
 
+// -- the preview follows the editor -------------------------------------------------
+
+// The element that scrolls the preview (the sticky pane on a wide screen), or null
+// where the page itself scrolls and the panes are stacked: then there is nothing to sync.
+function previewScroller() {
+  const output = document.getElementById("preview-output");
+  for (let element = output; element; element = element.parentElement) {
+    const overflow = getComputedStyle(element).overflowY;
+    if (overflow === "auto" || overflow === "scroll") {
+      return element.scrollHeight > element.clientHeight ? element : null;
+    }
+  }
+  return null;
+}
+
+// The rendered blocks with the file line each starts on, in order.
+function previewBlocks() {
+  return Array.from(document.querySelectorAll("[data-skill-body] [data-source-line]"))
+    .map(function (element) {
+      return { line: parseInt(element.dataset.sourceLine, 10), element: element };
+    })
+    .filter(function (block) {
+      return block.line > 0;
+    });
+}
+
+// Where, in `scroller`'s content, the preview of file line `line` (fractional) is:
+// interpolated between the blocks around it.
+function previewOffset(scroller, blocks, line) {
+  const top = function (element) {
+    return element.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop;
+  };
+  let index = -1;
+  while (index + 1 < blocks.length && blocks[index + 1].line <= line) index++;
+  if (index < 0) return 0; // the frontmatter, above the first block
+  const here = top(blocks[index].element);
+  const next = index + 1 < blocks.length ? blocks[index + 1] : null;
+  const end = next ? top(next.element) : here + blocks[index].element.offsetHeight;
+  const span = (next ? next.line : line + 1) - blocks[index].line;
+  return here + (end - here) * Math.min(1, (line - blocks[index].line) / Math.max(1, span));
+}
+
+// The file line at the top of the editor's visible text, with the fraction of it that
+// is scrolled past.
+function topLine(view) {
+  const block = view.lineBlockAtHeight(view.scrollDOM.scrollTop);
+  const line = view.state.doc.lineAt(block.from).number;
+  return line + Math.max(0, Math.min(1, (view.scrollDOM.scrollTop - block.top) / Math.max(1, block.height)));
+}
+
+function followScroll(view) {
+  const scroller = previewScroller();
+  if (!scroller) return;
+  const atEnd = view.scrollDOM.scrollTop + view.scrollDOM.clientHeight >= view.scrollDOM.scrollHeight - 2;
+  scroller.scrollTop = atEnd ? scroller.scrollHeight : previewOffset(scroller, previewBlocks(), topLine(view));
+}
+
+// The cursor's block in view: centred in the preview if it is outside it.
+function followCursor(view) {
+  const scroller = previewScroller();
+  if (!scroller) return;
+  const line = view.state.doc.lineAt(view.state.selection.main.head).number;
+  const offset = previewOffset(scroller, previewBlocks(), line);
+  if (offset < scroller.scrollTop || offset > scroller.scrollTop + scroller.clientHeight - 40) {
+    scroller.scrollTop = Math.max(0, offset - scroller.clientHeight / 3);
+  }
+}
+
+function syncPreview(view) {
+  let pending = false;
+  const later = function (follow) {
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(function () {
+      pending = false;
+      follow(view);
+    });
+  };
+  view.scrollDOM.addEventListener("scroll", function () {
+    later(followScroll);
+  });
+  return EditorView.updateListener.of(function (update) {
+    if (update.selectionSet && !update.docChanged) later(followCursor);
+  });
+}
+
 function goTo(view, line, column) {
   const position = positionOf(view.state.doc, line, column);
   view.dispatch({
@@ -216,10 +302,13 @@ function start() {
   const textarea = document.querySelector("textarea[data-code-editor]");
   if (!textarea) return;
   const view = attach(textarea);
+  view.dispatch({ effects: StateEffect.appendConfig.of(syncPreview(view)) });
   showProblems(view);
-  // Each preview the server sends replaces #preview-output; its problems replace the last.
+  // Each preview the server sends replaces #preview-output: its problems replace the
+  // last ones, and it is scrolled to where the editor is.
   document.body.addEventListener("htmx:afterSettle", function () {
     showProblems(view);
+    followScroll(view);
   });
   document.addEventListener("click", function (event) {
     const button = event.target.closest(".problem-line");

@@ -22,7 +22,9 @@ def test_first_save_is_version_one_with_derived_fields_stored():
     assert version.number == 1
     assert version.description == "Review the staged diff"
     assert version.result == "ok"
-    assert "<p>Review the staged diff" in version.html
+    # The body starts on line 5 (after the frontmatter): its paragraph says so, for the
+    # editor's scroll sync.
+    assert '<p data-source-line="5">Review the staged diff' in version.html
     assert len(version.sha256) == 64
 
 

@@ -267,6 +267,36 @@ def test_a_body_over_the_render_budget_is_cut_at_a_blank_line_and_shown_as_text(
     assert_inert(html)
 
 
+def test_each_top_level_block_says_the_line_of_the_file_it_starts_on_when_asked():
+    body = "# Deploy\n\nText\nmore\n\n- a\n  - b\n\n```sh\nls\n```\n\n---\n\n> quote\n\n    code\n"
+    html = render_markdown(body, first_line=5)
+    lines = re.findall(r'<(\w+)[^>]* data-source-line="(\d+)"', html)
+    assert lines == [
+        ("h1", "5"), ("p", "7"), ("ul", "10"), ("pre", "13"), ("hr", "17"),
+        ("blockquote", "19"), ("pre", "21"),
+    ]  # fmt: skip
+    assert html.count("data-source-line") == 7  # nested blocks (the inner list, the quote's p) not
+
+
+def test_without_a_first_line_no_block_carries_a_source_line():
+    assert "data-source-line" not in render_markdown("# Notes\n\n- a release note\n")
+
+
+def test_a_body_cannot_write_a_source_line_of_its_own():
+    html = render_markdown('<p data-source-line="999">x</p>\n\ntext', first_line=1)
+    assert 'data-source-line="999"' not in html
+    assert_inert(html)
+
+
+def test_the_text_past_the_render_budget_says_the_line_it_starts_on():
+    unit = "- [link](x) item\n\n"
+    count = RENDER_BUDGET // 160 * 2
+    html = render_markdown(unit * count + "tail", first_line=3)
+    rendered, rest = html.split('<p class="render-limit">', 1)
+    shown = rendered.count("<li>")
+    assert f'<pre class="render-limit" data-source-line="{3 + 2 * shown}">' in rest
+
+
 def test_an_image_inside_an_image_is_a_link_too():
     html = render_markdown("![![t](https://tracker.example/p.png)](https://x.example/y.png)")
     assert "<img" not in html

@@ -115,3 +115,52 @@ def test_the_preview_says_it_is_checking_while_an_answer_is_on_its_way(new_page)
     held[0].continue_()
     expect(status).to_be_hidden()
     expect(page.locator("[data-skill-body]")).to_contain_text("Deploy $0 now.")
+
+
+def long_guide() -> str:
+    """About 15 KB and 600 lines: 50 sections of a heading and five steps."""
+    step = "Step {}.{}: do the thing carefully, then check what it did.\n\n"
+    sections = (
+        f"## Section {n}\n\n" + "".join(step.format(n, k) for k in range(5)) for n in range(50)
+    )
+    return "---\ndescription: A long guide\n---\n" + "".join(sections)
+
+
+# The preview block that shows the editor's top visible line is inside the preview pane.
+TOP_LINE_SHOWN = """() => {
+  const view = document.querySelector("#id_text").codemirror;
+  const line = view.state.doc.lineAt(view.lineBlockAtHeight(view.scrollDOM.scrollTop).from).number;
+  const blocks = [...document.querySelectorAll("[data-skill-body] [data-source-line]")]
+    .filter((el) => +el.dataset.sourceLine <= line);
+  const block = blocks[blocks.length - 1], pane = document.querySelector(".preview-pane");
+  if (!block || line < 400) return false;
+  const box = block.getBoundingClientRect(), frame = pane.getBoundingClientRect();
+  return box.bottom > frame.top && box.top < frame.bottom && pane.scrollTop > 0;
+}"""
+
+
+def test_the_preview_follows_the_editor_through_a_15_kb_file(new_page):
+    text = long_guide()
+    assert 14_000 < len(text.encode()) < 16_000 and text.count("\n") > 500
+    page = editing(new_page, text)
+    pane = page.locator(".preview-pane")
+    expect(page.locator("[data-skill-body] [data-source-line]")).to_have_count(300)
+    assert pane.evaluate("el => el.scrollTop") == 0
+
+    # Scrolling the editor by the wheel scrolls the preview to the same place.
+    box = page.locator(".cm-scroller").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, 9_500)
+    page.wait_for_function(TOP_LINE_SHOWN)
+
+    # The cursor leads too: to the end, and back to the top.
+    CodeEditor(page).focus()
+    page.keyboard.press("ControlOrMeta+End")
+    page.wait_for_function(
+        "() => { const p = document.querySelector('.preview-pane');"
+        " return p.scrollTop + p.clientHeight >= p.scrollHeight - 2; }"
+    )
+    expect(page.locator("[data-skill-body] h2").last).to_be_in_viewport()
+    page.keyboard.press("ControlOrMeta+Home")
+    page.wait_for_function("() => document.querySelector('.preview-pane').scrollTop === 0")
+    assert page.csp_violations == []
