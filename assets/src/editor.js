@@ -26,6 +26,7 @@ import {
 } from "@codemirror/language";
 import { shell } from "@codemirror/legacy-modes/mode/shell";
 import { lintGutter, setDiagnostics } from "@codemirror/lint";
+import { acceptChunk, getChunks, getOriginalDoc, unifiedMergeView } from "@codemirror/merge";
 import { classHighlighter } from "@lezer/highlight";
 import { highlightSelectionMatches, search, searchKeymap } from "@codemirror/search";
 import { Compartment, EditorSelection, EditorState, StateEffect } from "@codemirror/state";
@@ -289,6 +290,88 @@ function syncPreview(view) {
   });
 }
 
+// -- a conflict, resolved chunk by chunk ---------------------------------------------
+//
+// On a conflict page the server sends both sides with everything else merged in
+// (EditConflict.sides_to_resolve): they differ only where the two edits overlap. The
+// editor shows mine against theirs; each chunk is taken from theirs, kept as mine or
+// kept both (theirs, then mine). "Save on top of theirs" waits until none is left, so
+// a second press of a button can never drop their edit unseen; Save merges again.
+
+function mergeButton(label, className, onClick) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "merge-button " + className;
+  button.textContent = label;
+  button.addEventListener("mousedown", function (event) {
+    event.preventDefault(); // keep the editor's selection
+  });
+  button.addEventListener("click", onClick);
+  return button;
+}
+
+function chunkAt(state, position) {
+  const found = getChunks(state);
+  if (!found) return null;
+  return found.chunks.find(function (chunk) {
+    return chunk.fromB <= position && position <= Math.max(chunk.endB, chunk.fromB);
+  });
+}
+
+// Theirs' lines, then mine, where the chunk at `position` is.
+function keepBoth(view, position) {
+  const chunk = chunkAt(view.state, position);
+  if (!chunk) return;
+  const theirs = getOriginalDoc(view.state).sliceString(chunk.fromA, chunk.endA);
+  let mineStarts = chunk.fromB;
+  if (chunk.fromA < chunk.endA) {
+    view.dispatch({ changes: { from: chunk.fromB, insert: theirs + "\n" } });
+    mineStarts += theirs.length + 1;
+  }
+  acceptChunk(view, mineStarts); // what is left differs from theirs by mine alone
+}
+
+function startMerge(view, sides) {
+  const theirs = sides.querySelector("[data-merge-theirs]").value;
+  const mine = sides.querySelector("[data-merge-mine]").value;
+  const number = sides.dataset.theirsNumber;
+  const status = document.querySelector("[data-merge-status]");
+  const resolve = document.querySelector('button[name="resolved_version"]');
+  const controls = function (type, action) {
+    if (type === "reject") return mergeButton("Take theirs", "merge-theirs", action);
+    const holder = document.createElement("span");
+    holder.className = "merge-keep";
+    holder.append(
+      mergeButton("Keep mine", "merge-mine", action),
+      mergeButton("Keep both", "merge-both", function (event) {
+        keepBoth(view, view.posAtDOM(event.target));
+      }),
+    );
+    return holder;
+  };
+  const refresh = function (state) {
+    const found = getChunks(state);
+    const left = found ? found.chunks.length : 0;
+    if (resolve) resolve.disabled = left > 0;
+    status.hidden = false;
+    status.textContent = left
+      ? left + (left === 1 ? " overlapping change" : " overlapping changes") +
+        " to resolve: take theirs, keep mine or keep both on each."
+      : "All resolved: save on top of v" + number + ".";
+    status.dataset.left = String(left);
+  };
+  view.dispatch({
+    changes: { from: 0, to: view.state.doc.length, insert: mine },
+    effects: StateEffect.appendConfig.of([
+      unifiedMergeView({ original: theirs, mergeControls: controls, gutter: true }),
+      EditorView.updateListener.of(function (update) {
+        refresh(update.state);
+      }),
+    ]),
+  });
+  refresh(view.state);
+}
+
 function goTo(view, line, column) {
   const position = positionOf(view.state.doc, line, column);
   view.dispatch({
@@ -303,6 +386,8 @@ function start() {
   if (!textarea) return;
   const view = attach(textarea);
   view.dispatch({ effects: StateEffect.appendConfig.of(syncPreview(view)) });
+  const sides = document.querySelector("[data-merge]");
+  if (sides) startMerge(view, sides);
   showProblems(view);
   // Each preview the server sends replaces #preview-output: its problems replace the
   // last ones, and it is scrolled to where the editor is.

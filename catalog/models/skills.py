@@ -89,6 +89,19 @@ class EditConflict(Exception):
         self.files = files or []
         self.mine_files = mine_files
 
+    def sides_to_resolve(self) -> tuple[str, str]:
+        """(theirs, mine) for resolving by chunk in the editor: each side's other changes
+        merged in, so that the two differ only where this conflict is, each as its side
+        has it. A save on top of theirs that undoes their changes is compared whole."""
+        if self.undoes:
+            return self.theirs.text, self.mine
+        try:
+            theirs = merging.merge(self.base.text, self.mine, self.theirs.text, mine_wins=True)
+            mine = merging.merge(self.base.text, self.theirs.text, self.mine, mine_wins=True)
+        except merging.TooLargeToMerge:
+            return self.theirs.text, self.mine
+        return cast(str, theirs.text), cast(str, mine.text)  # mine_wins: never a conflict
+
 
 @dataclass
 class SaveResult:

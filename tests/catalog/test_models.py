@@ -95,6 +95,23 @@ def test_a_stale_save_conflicting_again_keeps_its_base_and_stores_nothing(alice_
     assert alice_saved_v2.versions.count() == 2
 
 
+def test_a_conflicts_two_sides_to_resolve_hold_both_edits_and_differ_only_where_they_overlap(
+    alice_saved_v2,
+):
+    bob_text = BOB_FROM_V1.replace("line 8\n", "bob 8\n")  # and a line Alice left alone
+    with pytest.raises(EditConflict) as raised:
+        alice_saved_v2.save_version(bob_text, make_user("bob"), base_number=1)
+    theirs, mine = raised.value.sides_to_resolve()
+    assert theirs == ALICE_V2.replace("line 8\n", "bob 8\n")
+    assert mine == ALICE_V2.replace("line 8\n", "bob 8\n").replace("alice 2\n", "bob 2\n")
+
+
+def test_the_sides_of_an_undo_are_their_text_and_mine_whole(alice_saved_v2):
+    with pytest.raises(EditConflict) as raised:
+        alice_saved_v2.save_version(BOB_FROM_V1, make_user("bob"), base_number=2)
+    assert raised.value.sides_to_resolve() == (ALICE_V2, BOB_FROM_V1)
+
+
 def test_a_save_on_the_latest_that_puts_back_what_someone_else_changed_is_refused(
     alice_saved_v2,
 ):

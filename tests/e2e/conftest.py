@@ -83,6 +83,8 @@ def sign_in(page, username, password):
 
 
 def screenshot(page, name):
+    if page.locator("textarea[data-code-editor]").count():  # the code editor, once it runs
+        page.locator(".cm-editor").wait_for()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 

@@ -164,3 +164,70 @@ def test_the_preview_follows_the_editor_through_a_15_kb_file(new_page):
     page.keyboard.press("ControlOrMeta+Home")
     page.wait_for_function("() => document.querySelector('.preview-pane').scrollTop === 0")
     assert page.csp_violations == []
+
+
+STEPS = "---\ndescription: Deploy\n---\n1. Build it.\n\n2. Deploy to **$1**.\n\n3. Tell the team.\n"
+
+
+def conflict_for_bob(new_page, bob_line: str):
+    """Alice and Bob open v1; Alice saves v2 (step 2 changed, and step 3); Bob, still on
+    v1, changes step 2 too and saves: the conflict page."""
+    make_user("alice")
+    make_user("bob")
+    make_skill(name="deploy", text=STEPS)
+    pages = {}
+    for name in ("alice", "bob"):
+        pages[name] = new_page()
+        sign_in(pages[name], name, f"pw-{name}")
+        pages[name].goto("/edit/commands/deploy/")
+    alice, bob = pages["alice"], pages["bob"]
+    CodeEditor(alice).fill(
+        STEPS.replace("**$1**.", "**$1** (ask first).").replace("the team", "#deploys")
+    )
+    alice.get_by_label("What changed and why").fill("Ask first")
+    alice.get_by_role("button", name="Save", exact=True).click()
+    expect(alice.locator(".messages")).to_contain_text("Saved v2")
+    CodeEditor(bob).fill(STEPS.replace("**$1**.", bob_line).replace("Build it.", "Build it twice."))
+    bob.get_by_label("What changed and why").fill("Office hours")
+    bob.get_by_role("button", name="Save", exact=True).click()
+    expect(bob.locator(".conflict")).to_contain_text("overlaps v2 by alice")
+    return bob
+
+
+def test_a_conflict_is_resolved_by_clicks_keeping_both_edits(new_page):
+    bob = conflict_for_bob(new_page, "**$1** after 10:00.")
+    status = bob.locator("[data-merge-status]")
+    expect(status).to_contain_text("1 overlapping change to resolve")
+    resolve = bob.get_by_role("button", name="save on top of v2")
+    expect(resolve).to_be_disabled()
+    expect(bob.locator(".cm-deletedChunk")).to_contain_text("(ask first)")  # theirs, shown
+
+    bob.get_by_role("button", name="Keep both").click()
+    expect(status).to_contain_text("All resolved: save on top of v2.")
+    expect(resolve).to_be_enabled()
+    resolve.click()
+    expect(bob.locator(".messages")).to_contain_text("Saved v3")
+    saved = Skill.objects.get(name="deploy").latest.text
+    assert "2. Deploy to **$1** (ask first).\n2. Deploy to **$1** after 10:00." in saved
+    assert "Build it twice." in saved and "#deploys" in saved  # both sides' other edits
+    assert bob.csp_violations == []
+
+
+def test_taking_theirs_keeps_their_line_and_my_other_edits(new_page):
+    bob = conflict_for_bob(new_page, "**$1** after 10:00.")
+    bob.get_by_role("button", name="Take theirs").click()
+    bob.get_by_role("button", name="save on top of v2").click()
+    expect(bob.locator(".messages")).to_contain_text("Saved v3")
+    saved = Skill.objects.get(name="deploy").latest.text
+    assert saved == STEPS.replace("**$1**.", "**$1** (ask first).").replace(
+        "the team", "#deploys"
+    ).replace("Build it.", "Build it twice.")
+
+
+def test_saving_again_before_resolving_merges_again_and_loses_nothing(new_page):
+    bob = conflict_for_bob(new_page, "**$1** after 10:00.")
+    bob.get_by_label("What changed and why").fill("Again")
+    bob.get_by_role("button", name="Save", exact=True).click()
+    expect(bob.locator(".conflict")).to_contain_text("overlaps v2 by alice")
+    assert Skill.objects.get(name="deploy").versions.count() == 2
+    expect(bob.locator("[data-merge-status]")).to_contain_text("1 overlapping change")

@@ -97,7 +97,9 @@ def test_a_team_writes_merges_resolves_and_publishes_an_item(new_page):
     expect(bob.locator(".conflict")).to_contain_text("(ask first)")
     expect(bob.locator("#id_text")).to_have_value(FIXED_WITH_BOBS_LINES)
     screenshot(bob, "conflict")
+    # Bob merges by hand in the merge view's chunk, keeps that, and saves on top of v4.
     edit_text(bob, "**$1** after 10:00", "**$1** after 10:00 (ask first)")
+    bob.get_by_role("button", name="Keep mine").click()
     bob.get_by_label("What changed and why").fill("Both: office hours and ask first")
     bob.get_by_role("button", name="merged their changes in: save on top of v4").click()
     expect(bob.locator(".messages")).to_contain_text("Saved v5")
