@@ -142,7 +142,11 @@ def new(request: EditorRequest) -> HttpResponse:
     status = 400 if form.errors else 200
     text = form["text"].value() or ""
     kind = form["kind"].value() or Kind.COMMAND
-    context = {"form": form, "preview": build_preview(text, kind, form["name"].value())}
+    context = {
+        "form": form,
+        "preview": build_preview(text, kind, form["name"].value()),
+        "vocabulary": skillfile.vocabulary(),
+    }
     return render(request, "editor/new.html", context, status=status)
 
 
@@ -217,6 +221,8 @@ def _edit_page(
         "file": file,
         "file_form": file_form,
         "file_errors": pages.errors_of(file_form if file_form is not None else form),
+        "vocabulary": skillfile.vocabulary(),
+        "fields": skillfile.fields_of(skill.kind),
     }
     if path == skilltree.SKILL_MD:
         context["preview"] = _edit_preview(skill, text, on, tree)

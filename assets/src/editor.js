@@ -109,6 +109,101 @@ function diagnosticsFrom(output, view) {
   });
 }
 
+// -- completion: the frontmatter's fields, tools and models -----------------------
+
+function vocabulary() {
+  const data = document.getElementById("skill-vocabulary");
+  return data ? JSON.parse(data.textContent) : null;
+}
+
+// The line of the frontmatter's closing `---`: 0 without frontmatter, past the end if
+// it is not closed yet.
+function frontmatterEnd(doc) {
+  if (doc.line(1).text.trim() !== "---") return 0;
+  for (let number = 2; number <= doc.lines; number++) {
+    if (doc.line(number).text.trim() === "---") return number;
+  }
+  return doc.lines + 1;
+}
+
+// Bash(…) rules for the shell commands the body runs (!`git diff --stat` → Bash(git diff:*)).
+function shellRules(doc) {
+  const rules = new Set();
+  for (const match of doc.toString().matchAll(/!`([^`\n]+)`/g)) {
+    const words = match[1].trim().split(/\s+/);
+    const prefix = words[1] && !words[1].startsWith("-") ? words[0] + " " + words[1] : words[0];
+    if (prefix) rules.add("Bash(" + prefix + ":*)");
+  }
+  return Array.from(rules);
+}
+
+function completeFrontmatter(words, kindOf) {
+  return function (context) {
+    const doc = context.state.doc;
+    const line = doc.lineAt(context.pos);
+    const end = frontmatterEnd(doc);
+    if (!end || line.number === 1 || line.number >= end) return null;
+    const before = line.text.slice(0, context.pos - line.from);
+    if (/^[A-Za-z_-]*$/.test(before)) {
+      if (!before && !context.explicit) return null;
+      const used = new Set();
+      for (let number = 2; number < Math.min(end, doc.lines + 1); number++) {
+        const key = /^([A-Za-z_-]+):/.exec(doc.line(number).text);
+        if (key && number !== line.number) used.add(key[1]);
+      }
+      const fields = (words.fields[kindOf()] || []).filter(function (field) {
+        return !used.has(field.name);
+      });
+      return {
+        from: line.from,
+        validFor: /^[A-Za-z_-]*$/,
+        options: fields.map(function (field) {
+          return {
+            label: field.name,
+            type: "property",
+            detail: field.expected,
+            info: field.help,
+            apply: field.name + ": ",
+          };
+        }),
+      };
+    }
+    const key = /^([A-Za-z_-]+):/.exec(before);
+    if (!key) return null;
+    if (words.ruleFields.includes(key[1])) {
+      const token = context.matchBefore(/[A-Za-z]*$/);
+      const options = words.tools.map(function (tool) {
+        return { label: tool, type: "function", detail: "tool" };
+      });
+      for (const rule of shellRules(doc)) {
+        options.unshift({ label: rule, type: "keyword", detail: "a command the body runs", boost: 1 });
+      }
+      return { from: token.from, options: options, validFor: /^[A-Za-z]*$/ };
+    }
+    if (key[1] === "model") {
+      const token = context.matchBefore(/[\w.-]*$/);
+      return {
+        from: token.from,
+        validFor: /^[\w.-]*$/,
+        options: words.models.map(function (model) {
+          return { label: model, type: "constant", detail: "model" };
+        }),
+      };
+    }
+    return null;
+  };
+}
+
+function completion(textarea) {
+  const words = vocabulary();
+  if (!words) return [];
+  const kindOf = function () {
+    const select = document.getElementById("id_kind");
+    return (select && select.value) || textarea.dataset.kind || "command";
+  };
+  return autocompletion({ override: [completeFrontmatter(words, kindOf)] });
+}
+
 function nonce() {
   const meta = document.querySelector('meta[name="csp-nonce"]');
   return meta ? meta.content : "";
@@ -146,7 +241,7 @@ export function attach(textarea) {
         indentOnInput(),
         bracketMatching(),
         closeBrackets(),
-        autocompletion(),
+        completion(textarea),
         highlightActiveLine(),
         highlightSelectionMatches(),
         search({ top: true }),

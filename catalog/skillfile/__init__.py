@@ -50,7 +50,7 @@ to the package; its modules share it):
 import yaml
 
 from catalog.skillfile.arguments import split_arguments
-from catalog.skillfile.fields import PORTABLE_FIELDS
+from catalog.skillfile.fields import PORTABLE_FIELDS, FieldHelp, fields_of, vocabulary
 from catalog.skillfile.limits import (
     COMMAND_MAX_SEGMENTS,
     COMMAND_NAME_MAX,
@@ -110,6 +110,7 @@ __all__ = [
     "SKILL_NAME_MAX",
     "SKILL_NAME_PATTERN",
     "UNSTORABLE_CHARACTER",
+    "FieldHelp",
     "Problem",
     "SkillFile",
     "StrictLoader",
@@ -119,6 +120,7 @@ __all__ = [
     "decode",
     "expand",
     "expand_bounded",
+    "fields_of",
     "find_collisions",
     "is_valid_name",
     "locate",
@@ -130,4 +132,5 @@ __all__ = [
     "split_tool_rules",
     "stored",
     "unstorable_reason",
+    "vocabulary",
 ]

@@ -13,7 +13,7 @@ from catalog.skillfile.frontmatter import _check_retyped, _describe, _Frontmatte
 from catalog.skillfile.limits import COMPATIBILITY_MAX, DESCRIPTION_MAX, LISTING_MAX
 from catalog.skillfile.names import KINDS, is_valid_name, name_rule
 from catalog.skillfile.results import _argument_names, _Problems
-from catalog.skillfile.tools import _check_rule, _is_rules, _rules_with_lines
+from catalog.skillfile.tools import _check_rule, _is_rules, _rules_with_lines, tool_names
 
 # What claude.ai uploads and the Skills API accept in a SKILL.md (docs/skill-format.md §2).
 PORTABLE_FIELDS = frozenset(
@@ -56,6 +56,7 @@ class _Field:
     kinds: tuple[str, ...]
     check: Callable[[Any], bool]
     expected: str  # completes "must be …"
+    help: str = ""  # one line for the editor: what the field does (docs/skill-format.md §2)
 
 
 _TEXT = "text"
@@ -67,48 +68,170 @@ _AGENT = ("agent",)
 _STYLE = ("output-style",)
 
 _FIELDS: dict[str, _Field] = {
-    "description": _Field(KINDS, _is_str, _TEXT),
-    "name": _Field(KINDS, _is_str, _TEXT),
-    "version": _Field(KINDS, _is_str, _TEXT),
+    "description": _Field(
+        KINDS,
+        _is_str,
+        _TEXT,
+        "What it does and when to use it: what Claude reads to decide when to use it.",
+    ),
+    "name": _Field(
+        KINDS,
+        _is_str,
+        _TEXT,
+        "Its name: lowercase letters, digits and hyphens; on a skill, its folder's name.",
+    ),
+    "version": _Field(
+        KINDS, _is_str, _TEXT, 'The author\'s version of it, as text (quote a number: "1.10").'
+    ),
     # The Agent Skills place for an author's own data; harmless on any kind.
-    "metadata": _Field(KINDS, _is_str_map, "a mapping of text keys to text values"),
-    "argument-hint": _Field(("command", "skill"), _is_str, _TEXT),
-    "allowed-tools": _Field(("command", "skill"), _is_rules, _RULES),
-    "arguments": _Field(("command", "skill"), _is_str_or_strs, _STRS),
-    "model": _Field(("command", "skill", "agent"), _is_str, _TEXT),
-    "disable-model-invocation": _Field(("command", "skill"), _is_bool, _BOOL),
-    "disallowed-tools": _Field(_SKILL, _is_rules, _RULES),
-    "user-invocable": _Field(_SKILL, _is_bool, _BOOL),
-    "when_to_use": _Field(_SKILL, _is_str, _TEXT),
-    "license": _Field(_SKILL, _is_str, _TEXT),
-    "compatibility": _Field(_SKILL, _is_str, _TEXT),
-    "context": _Field(_SKILL, _is_str, _TEXT),
-    "agent": _Field(_SKILL, _is_str, _TEXT),
-    "paths": _Field(_SKILL, _is_str_or_strs, _STRS),
+    "metadata": _Field(
+        KINDS,
+        _is_str_map,
+        "a mapping of text keys to text values",
+        "The author's own data: text keys and text values.",
+    ),
+    "argument-hint": _Field(
+        ("command", "skill"),
+        _is_str,
+        _TEXT,
+        'What to type after the name, shown in the / menu, e.g. "<pr-number>".',
+    ),
+    "allowed-tools": _Field(
+        ("command", "skill"),
+        _is_rules,
+        _RULES,
+        "Tools it may use without asking, e.g. Bash(git diff:*), Read, Grep.",
+    ),
+    "arguments": _Field(
+        ("command", "skill"),
+        _is_str_or_strs,
+        _STRS,
+        "Names for the $name placeholders of the body, in order.",
+    ),
+    "model": _Field(
+        ("command", "skill", "agent"),
+        _is_str,
+        _TEXT,
+        "The model it runs on: sonnet, opus, haiku, inherit or a full claude-… name.",
+    ),
+    "disable-model-invocation": _Field(
+        ("command", "skill"),
+        _is_bool,
+        _BOOL,
+        "true: only a person runs it (/name); Claude never starts it.",
+    ),
+    "disallowed-tools": _Field(_SKILL, _is_rules, _RULES, "Tools it may not use while it runs."),
+    "user-invocable": _Field(
+        _SKILL, _is_bool, _BOOL, "false: left out of the / menu; Claude can still use it."
+    ),
+    "when_to_use": _Field(
+        _SKILL, _is_str, _TEXT, "More on when to use it, read with the description."
+    ),
+    "license": _Field(
+        _SKILL, _is_str, _TEXT, "Its licence: a name such as MIT, or the file that holds it."
+    ),
+    "compatibility": _Field(
+        _SKILL,
+        _is_str,
+        _TEXT,
+        "What it needs to run (tools, system, network): 1 to 500 characters.",
+    ),
+    "context": _Field(
+        _SKILL,
+        _is_str,
+        _TEXT,
+        "fork: it runs in a context of its own instead of the conversation's.",
+    ),
+    "agent": _Field(_SKILL, _is_str, _TEXT, "The subagent it runs as, with context: fork."),
+    "paths": _Field(_SKILL, _is_str_or_strs, _STRS, "Glob patterns of the files it is about."),
     # Claude Code refuses any shell but bash and powershell, on commands as on skills.
-    "shell": _Field(("command", "skill"), _is_str, _TEXT),
+    "shell": _Field(
+        ("command", "skill"), _is_str, _TEXT, "The shell its ! commands run in: bash or powershell."
+    ),
     # Claude Code documents these three for subagents as well as skills.
-    "background": _Field(("skill", "agent"), _is_bool, _BOOL),
-    "effort": _Field(("skill", "agent"), _is_str, _TEXT),
-    "hooks": _Field(("skill", "agent"), _is_mapping, "a mapping"),
-    "tools": _Field(_AGENT, _is_rules, _RULES),
-    "disallowedTools": _Field(_AGENT, _is_rules, _RULES),
-    "permissionMode": _Field(_AGENT, _is_str, _TEXT),
-    "maxTurns": _Field(_AGENT, _is_int, "a whole number"),
-    "skills": _Field(_AGENT, _is_str_or_strs, _STRS),
-    "mcpServers": _Field(_AGENT, _is_list_or_mapping, "a list or a mapping"),
-    "memory": _Field(_AGENT, _is_str, _TEXT),
-    "color": _Field(_AGENT, _is_str, _TEXT),
-    "isolation": _Field(_AGENT, _is_str, _TEXT),
-    "initialPrompt": _Field(_AGENT, _is_str, _TEXT),
-    "keep-coding-instructions": _Field(_STYLE, _is_bool, _BOOL),
-    "force-for-plugin": _Field(_STYLE, _is_bool, _BOOL),
+    "background": _Field(("skill", "agent"), _is_bool, _BOOL, "true: it runs in the background."),
+    "effort": _Field(("skill", "agent"), _is_str, _TEXT, "How much effort the model puts in."),
+    "hooks": _Field(
+        ("skill", "agent"),
+        _is_mapping,
+        "a mapping",
+        "Hooks that run on Claude Code's events while it is active.",
+    ),
+    "tools": _Field(
+        _AGENT, _is_rules, _RULES, "The tools the subagent may use (all of them when absent)."
+    ),
+    "disallowedTools": _Field(_AGENT, _is_rules, _RULES, "Tools the subagent may not use."),
+    "permissionMode": _Field(
+        _AGENT,
+        _is_str,
+        _TEXT,
+        "How the subagent asks for permission, e.g. default, acceptEdits, plan.",
+    ),
+    "maxTurns": _Field(
+        _AGENT,
+        _is_int,
+        "a whole number",
+        "The most turns the subagent takes before it stops (at least 1).",
+    ),
+    "skills": _Field(_AGENT, _is_str_or_strs, _STRS, "Skills the subagent has."),
+    "mcpServers": _Field(
+        _AGENT, _is_list_or_mapping, "a list or a mapping", "MCP servers the subagent can use."
+    ),
+    "memory": _Field(_AGENT, _is_str, _TEXT, "Where the subagent keeps what it remembers."),
+    "color": _Field(_AGENT, _is_str, _TEXT, "The colour Claude Code shows the subagent in."),
+    "isolation": _Field(
+        _AGENT, _is_str, _TEXT, "How the subagent is kept apart from the rest, e.g. worktree."
+    ),
+    "initialPrompt": _Field(_AGENT, _is_str, _TEXT, "The prompt the subagent starts with."),
+    "keep-coding-instructions": _Field(
+        _STYLE, _is_bool, _BOOL, "true: Claude Code's coding instructions stay with this style."
+    ),
+    "force-for-plugin": _Field(
+        _STYLE, _is_bool, _BOOL, "true: the style applies whenever its plugin is on."
+    ),
 }
 
 _MODELS = ("sonnet", "opus", "haiku", "inherit")
 _SHELLS = ("bash", "powershell")  # compared trimmed and lowercased, as Claude Code does
 # Fields Claude Code type-checks on every kind, even on those where it does not use them.
 _TYPED_ON_EVERY_KIND = {"allowed-tools": _Field(KINDS, _is_str_or_strs, _STRS)}
+
+
+@dataclass(frozen=True)
+class FieldHelp:
+    """A frontmatter field as the editor offers it: its name, what its value must be, and
+    what it does."""
+
+    name: str
+    expected: str
+    help: str
+
+
+def fields_of(kind: str) -> list[FieldHelp]:
+    """The fields Claude Code reads on `kind`, in the table's order."""
+    return [
+        FieldHelp(name, field.expected, field.help)
+        for name, field in _FIELDS.items()
+        if kind in field.kinds
+    ]
+
+
+def vocabulary() -> dict[str, Any]:
+    """What the editor completes as you type (assets/src/editor.js): each kind's fields,
+    Claude Code's tools, its short model names, and the fields that take tool rules."""
+    return {
+        "fields": {
+            kind: [
+                {"name": f.name, "expected": f.expected, "help": f.help} for f in fields_of(kind)
+            ]
+            for kind in KINDS
+        },
+        "tools": tool_names(),
+        "models": list(_MODELS),
+        "ruleFields": sorted(name for name, field in _FIELDS.items() if field.expected == _RULES),
+    }
+
+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 

@@ -20,7 +20,8 @@ def _is_rules(value: Any) -> TypeGuard[str | list[str]]:
     )
 
 
-_BUILTIN_TOOLS = frozenset(
+# The tools Claude Code has now, which the editor offers as you type.
+_CURRENT_TOOLS = frozenset(
     {
         "Agent",
         "Artifact",
@@ -45,7 +46,11 @@ _BUILTIN_TOOLS = frozenset(
         "WebFetch",
         "WebSearch",
         "Write",
-        # legacy names still seen in the wild
+    }
+)
+# Legacy names still seen in the wild: known, not offered.
+_BUILTIN_TOOLS = _CURRENT_TOOLS | frozenset(
+    {
         "BashOutput",
         "KillBash",
         "KillShell",
@@ -55,6 +60,13 @@ _BUILTIN_TOOLS = frozenset(
         "Task",
     }
 )
+
+
+def tool_names() -> list[str]:
+    """The names of Claude Code's own tools, for completing tool rules."""
+    return sorted(_CURRENT_TOOLS)
+
+
 _TOOL_FAMILY = re.compile(r"(?:Task|Cron)[A-Z][A-Za-z]*")
 _MCP_TOOL = re.compile(r"mcp__[A-Za-z0-9_.-]+(?:__\*)?")
 _RULE = re.compile(r"(?P<tool>[^()\s,]+)(?:\((?P<spec>.*)\))?", re.DOTALL)

@@ -1175,3 +1175,27 @@ def test_command_names_are_limited_to_what_fits_in_a_bundle_path():
     assert skillfile.is_valid_name("command", ":".join(["a"] * 6))
     assert not skillfile.is_valid_name("command", ":".join(["a"] * 7))
     assert not skillfile.is_valid_name("command", "a" * 201)
+
+
+# -- what the editor offers ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", skillfile.KINDS)
+def test_every_field_the_editor_offers_on_a_kind_has_a_line_of_help_and_is_known_there(kind):
+    offered = skillfile.fields_of(kind)
+    assert [f.name for f in offered][:2] == ["description", "name"]
+    for field in offered:
+        assert field.help.endswith(".") and len(field.help) <= 100, field
+        text = f"---\n{field.name}: x\n---\nBody\n"
+        codes = {p.code for p in skillfile.parse(text, kind=kind, name="x").problems}
+        assert "unknown-field" not in codes, field.name
+
+
+def test_the_editors_vocabulary_has_each_kinds_fields_the_tools_and_the_models():
+    words = skillfile.vocabulary()
+    assert set(words["fields"]) == set(skillfile.KINDS)
+    agent = {f["name"] for f in words["fields"]["agent"]}
+    assert {"tools", "permissionMode"} <= agent and "allowed-tools" not in agent
+    assert {"Bash", "Read", "WebFetch"} <= set(words["tools"]) and "KillBash" not in words["tools"]
+    assert words["models"] == ["sonnet", "opus", "haiku", "inherit"]
+    assert words["ruleFields"] == ["allowed-tools", "disallowed-tools", "disallowedTools", "tools"]

@@ -231,3 +231,37 @@ def test_saving_again_before_resolving_merges_again_and_loses_nothing(new_page):
     expect(bob.locator(".conflict")).to_contain_text("overlaps v2 by alice")
     assert Skill.objects.get(name="deploy").versions.count() == 2
     expect(bob.locator("[data-merge-status]")).to_contain_text("1 overlapping change")
+
+
+def test_a_field_name_and_a_tool_complete_as_you_type_with_what_they_do(new_page):
+    text = "---\ndescription: Review\n---\nStatus: !`git status --short`\n"
+    page = editing(new_page, text)
+    editor = CodeEditor(page)
+    editor.focus()
+    page.keyboard.press("ControlOrMeta+Home")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("allo")
+    option = page.locator(".cm-tooltip-autocomplete li", has_text="allowed-tools")
+    expect(option).to_be_visible()
+    expect(page.locator(".cm-completionInfo")).to_contain_text("Tools it may use without asking")
+    option.click()  # (Enter too, once the list has been open for CodeMirror's 75 ms)
+    assert editor.text.splitlines()[2] == "allowed-tools: "
+
+    # The shell command the body runs comes first, as the Bash rule it needs.
+    page.keyboard.press("Control+Space")
+    first = page.locator(".cm-tooltip-autocomplete li").first
+    expect(first).to_contain_text("Bash(git status:*)")
+    first.click()
+    assert editor.text.splitlines()[2] == "allowed-tools: Bash(git status:*)"
+    expect(page.locator('#preview-output [data-severity="warning"]')).to_have_count(0)
+
+
+def test_the_fields_of_the_items_kind_are_listed_under_the_editor(new_page):
+    page = editing(new_page, BROKEN)
+    help = page.locator("details.field-help")
+    help.locator("summary").click()
+    expect(help).to_contain_text("allowed-tools")
+    expect(help).to_contain_text("argument-hint")
+    expect(help).not_to_contain_text("permissionMode")  # an agent's, not a command's
