@@ -4,6 +4,7 @@ the helpers of editor.views' file views (views stay short; domain logic is in ca
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.urls import reverse
 
 from catalog import diffing, highlighting, rendering, skillfile, skilltree
@@ -11,6 +12,18 @@ from catalog.blobs import Blob, read_blobs
 from catalog.converters import whole_number
 from catalog.models import EditConflict, Skill, Version
 from editor.forms import EditForm, FileForm
+
+
+def editable_item(kind: str, name: str) -> Skill:
+    """The item an editor URL names, with what its pages show; 404 for an archived one."""
+    try:
+        return (
+            Skill.objects.active()
+            .select_related("latest__analysis", "published__analysis")
+            .lookup(kind, name)
+        )
+    except Skill.DoesNotExist:
+        raise Http404(f"No {kind} called {name}.") from None
 
 
 def files_url(skill: Skill) -> str:

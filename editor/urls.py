@@ -1,7 +1,7 @@
 from django.urls import path
 
 import catalog.converters  # noqa: F401  (registers <kind:…> and <name:…>)
-from editor import plugins, views
+from editor import plugins, presence, views
 
 app_name = "editor"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("plugins/<plugin:name>/release", plugins.plugin_release, name="plugin-release"),
     path("<kind:kind>s/<name:name>/", views.edit, name="edit"),
     path("<kind:kind>s/<name:name>/history", views.history, name="history"),
+    path("<kind:kind>s/<name:name>/presence", presence.presence, name="presence"),
+    path("<kind:kind>s/<name:name>/merge-now", presence.merge_now, name="merge-now"),
     path("<kind:kind>s/<name:name>/diff", views.diff, name="diff"),
     path("<kind:kind>s/<name:name>/raw", views.raw, name="raw"),
     # Only skills have files besides their text.

@@ -2,6 +2,7 @@
 
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -40,17 +41,6 @@ from editor.forms import (
 from editor.requests import EditorRequest
 
 publisher_required = permission_required(PUBLISH_PERMISSION, raise_exception=True)
-
-
-def _get_skill(kind: str, name: str) -> Skill:
-    try:
-        return (
-            Skill.objects.active()
-            .select_related("latest__analysis", "published__analysis")
-            .lookup(kind, name)
-        )
-    except Skill.DoesNotExist:
-        raise Http404(f"No {kind} called {name}.") from None
 
 
 def _get_version(skill: Skill, ref: str | None) -> Version:
@@ -153,7 +143,7 @@ def new(request: EditorRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: EditorRequest, kind: str, name: str) -> HttpResponse:
-    skill = _get_skill(kind, name)
+    skill = pages.editable_item(kind, name)
     latest = skill.latest_version  # as it was when the request came (a save redirects)
     initial = {"text": latest.text, "base_version": latest.number}
     form = EditForm(request.POST or None, initial=initial)
@@ -223,6 +213,7 @@ def _edit_page(
         "file_errors": pages.errors_of(file_form if file_form is not None else form),
         "vocabulary": skillfile.vocabulary(),
         "fields": skillfile.fields_of(skill.kind),
+        "presence_seconds": settings.SKILLHUB_PRESENCE_SECONDS,
     }
     if path == skilltree.SKILL_MD:
         context["preview"] = _edit_preview(skill, text, on, tree)
@@ -267,7 +258,7 @@ def _conflict_rows(conflict: EditConflict | None) -> list[diffing.Row] | None:
 def files(request: EditorRequest, name: str) -> HttpResponse:
     """One change to a skill's files (FileForm.ACTIONS), saved as a new version of the
     whole tree on top of `base_version`, merged like any stale save."""
-    skill = _get_skill(Kind.SKILL, name)
+    skill = pages.editable_item(Kind.SKILL, name)
     form = FileForm(request.POST, request.FILES)
     path, conflict, status = request.POST.get("path") or skilltree.SKILL_MD, None, 400
     if form.is_valid():
@@ -311,7 +302,7 @@ def files(request: EditorRequest, name: str) -> HttpResponse:
 def file(request: EditorRequest, name: str, path: str) -> HttpResponse:
     """One file of any version of a skill (`version=N`, default the latest), drafts
     included, as the public file URL serves a published one."""
-    skill = _get_skill(Kind.SKILL, name)
+    skill = pages.editable_item(Kind.SKILL, name)
     version = _get_version(skill, request.GET.get("version"))
     found = version.file(path)
     if found is None:
@@ -322,7 +313,7 @@ def file(request: EditorRequest, name: str, path: str) -> HttpResponse:
 @login_required
 @require_GET
 def history(request: EditorRequest, kind: str, name: str) -> HttpResponse:
-    skill = _get_skill(kind, name)
+    skill = pages.editable_item(kind, name)
     versions = skill.versions.select_related("author", "analysis").defer(
         "text", "analysis__html", "analysis__metadata"
     )
@@ -333,7 +324,7 @@ def history(request: EditorRequest, kind: str, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def diff(request: EditorRequest, kind: str, name: str) -> HttpResponse:
     """Two versions, or (POST `text`) the unsaved text against the latest."""
-    skill = _get_skill(kind, name)
+    skill = pages.editable_item(kind, name)
     if request.method == "POST":
         old, new = skill.latest_version, None
         new_text, new_label = request.POST.get("text", ""), "unsaved text"
@@ -372,7 +363,7 @@ def diff(request: EditorRequest, kind: str, name: str) -> HttpResponse:
 def raw(request: EditorRequest, kind: str, name: str) -> HttpResponse:
     """One version's file as stored (`version=N`, default the latest), drafts included:
     for comparing versions whose diff is too large to show on a page."""
-    skill = _get_skill(kind, name)
+    skill = pages.editable_item(kind, name)
     version = _get_version(skill, request.GET.get("version"))
     response = HttpResponse(version.data, content_type="text/markdown; charset=utf-8")
     file_name = f"{skill.bundle_path.rsplit('/', 1)[-1].removesuffix('.md')}.v{version.number}.md"
@@ -403,7 +394,7 @@ def _back(request: HttpRequest, skill: Skill) -> HttpResponseRedirect:
 @publisher_required
 @require_POST
 def publish(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirect:
-    skill = _get_skill(kind, name)
+    skill = pages.editable_item(kind, name)
     version = _posted_version(request, skill)
     if version is None:
         messages.error(request, "Say which version to publish.")
@@ -421,7 +412,7 @@ def publish(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirec
 @publisher_required
 @require_POST
 def unpublish(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirect:
-    skill = _get_skill(kind, name)
+    skill = pages.editable_item(kind, name)
     skill.unpublish(request.user)
     messages.success(request, f"{skill.display_name} is no longer public.")
     return redirect(skill.get_edit_url())
@@ -431,7 +422,7 @@ def unpublish(request: EditorRequest, kind: str, name: str) -> HttpResponseRedir
 @publisher_required
 @require_POST
 def restore(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirect:
-    skill = _get_skill(kind, name)
+    skill = pages.editable_item(kind, name)
     version = _posted_version(request, skill)
     if version is None:
         messages.error(request, "Say which version to restore.")
@@ -449,7 +440,7 @@ def restore(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirec
 @login_required
 @require_POST
 def tags(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirect:
-    skill = _get_skill(kind, name)
+    skill = pages.editable_item(kind, name)
     form = TagsForm(request.POST)
     if form.is_valid():
         skill.set_tags(form.cleaned_data["tags"])

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_htmx",
     "template_partials",
     "csp",
@@ -339,6 +340,11 @@ if SKILLHUB_PUBLIC_URL and not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", S
 # is the cache: per process unless REDIS_URL is set, which production with several
 # workers or app servers should do.
 SKILLHUB_DOWNLOAD_WINDOW = env_int("SKILLHUB_DOWNLOAD_WINDOW", 3600)
+# Seconds between an open editor's heartbeats (catalog/models/editing.py): who else is
+# editing, and whether a newer version landed, show within about this long.
+SKILLHUB_PRESENCE_SECONDS = env_int("SKILLHUB_PRESENCE_SECONDS", 10)
+if SKILLHUB_PRESENCE_SECONDS < 1:
+    raise ImproperlyConfigured("SKILLHUB_PRESENCE_SECONDS must be at least 1.")
 
 LOG_FORMAT = env_str("LOG_FORMAT", "text")
 LOGGING = {

@@ -26,7 +26,7 @@ import {
 } from "@codemirror/language";
 import { shell } from "@codemirror/legacy-modes/mode/shell";
 import { lintGutter, setDiagnostics } from "@codemirror/lint";
-import { acceptChunk, getChunks, getOriginalDoc, unifiedMergeView } from "@codemirror/merge";
+import { acceptChunk, diff, getChunks, getOriginalDoc, unifiedMergeView } from "@codemirror/merge";
 import { classHighlighter } from "@lezer/highlight";
 import { highlightSelectionMatches, search, searchKeymap } from "@codemirror/search";
 import { Compartment, EditorSelection, EditorState, StateEffect } from "@codemirror/state";
@@ -467,6 +467,49 @@ function startMerge(view, sides) {
   refresh(view.state);
 }
 
+// -- merge now: a newer version folded into the unsaved text ---------------------------
+
+// Replace the document by `text` as the changes between them, so that the cursor and
+// the scroll stay where they were in the lines that did not change.
+function replaceKeepingPlace(view, text) {
+  const old = view.state.doc.toString();
+  const changes = diff(old, text).map(function (change) {
+    return { from: change.fromA, to: change.toA, insert: text.slice(change.fromB, change.toB) };
+  });
+  view.dispatch({ changes: changes });
+}
+
+async function mergeNow(view, button) {
+  const form = document.getElementById("edit-form");
+  const base = form.querySelector("[name=base_version]");
+  const status = button.parentElement.querySelector("[data-merge-now-status]");
+  const body = new FormData();
+  body.append("text", view.state.doc.toString());
+  body.append("base_version", base.value);
+  button.disabled = true;
+  try {
+    const response = await fetch(button.dataset.url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value },
+    });
+    const answer = await response.json();
+    if (!response.ok) {
+      status.textContent = answer.error.message;
+      return;
+    }
+    replaceKeepingPlace(view, answer.text);
+    base.value = String(answer.base_version);
+    status.textContent =
+      "Merged v" + answer.base_version + " by " + answer.author + " in. Nothing is saved until you save.";
+  } catch {
+    status.textContent = "The merge did not reach the server: nothing changed. Try again.";
+  } finally {
+    button.disabled = false;
+  }
+}
+
 function goTo(view, line, column) {
   const position = positionOf(view.state.doc, line, column);
   view.dispatch({
@@ -489,6 +532,10 @@ function start() {
   document.body.addEventListener("htmx:afterSettle", function () {
     showProblems(view);
     followScroll(view);
+  });
+  document.addEventListener("click", function (event) {
+    const merge = event.target.closest("[data-merge-now]");
+    if (merge) mergeNow(view, merge);
   });
   document.addEventListener("click", function (event) {
     const button = event.target.closest(".problem-line");

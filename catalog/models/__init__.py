@@ -4,6 +4,7 @@
                 EditConflict, SaveResult, Event, log_write
     versions    Version (immutable, append-only), VersionFile (a skill's other files)
     downloads   VersionDownloads
+    editing     Presence (who has an item open in the editor), catch_up (merge now)
     plugins     Plugin, PluginItem, Release (immutable), ReleaseItem, ReleaseFile,
                 ReleaseError
 
@@ -13,6 +14,7 @@ Blobs (catalog.blobs) and analyses (catalog.analysis) are models of their own mo
 from catalog.analysis import Analysis
 from catalog.blobs import Blob
 from catalog.models.downloads import VersionDownloads
+from catalog.models.editing import CaughtUp, Presence, catch_up
 from catalog.models.plugins import (
     NextRelease,
     Plugin,
@@ -43,12 +45,14 @@ __all__ = [
     "PUBLISH_PERMISSION",
     "Analysis",
     "Blob",
+    "CaughtUp",
     "EditConflict",
     "Event",
     "Kind",
     "NextRelease",
     "Plugin",
     "PluginItem",
+    "Presence",
     "PublishedVersion",
     "Release",
     "ReleaseError",
@@ -62,6 +66,7 @@ __all__ = [
     "Version",
     "VersionDownloads",
     "VersionFile",
+    "catch_up",
     "log_write",
     "tree_limits",
     "unstorable_reason",

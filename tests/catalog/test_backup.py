@@ -223,6 +223,7 @@ def test_every_catalog_model_and_the_users_and_groups_are_backed_up():
         "catalog.Release",
         "catalog.ReleaseItem",
     } <= labels
+    assert "catalog.Presence" not in labels  # who had an editor open: not the catalog
     assert not labels & {"sessions.Session", "auth.Permission", "contenttypes.ContentType"}
 
 

@@ -265,3 +265,35 @@ def test_the_fields_of_the_items_kind_are_listed_under_the_editor(new_page):
     expect(help).to_contain_text("allowed-tools")
     expect(help).to_contain_text("argument-hint")
     expect(help).not_to_contain_text("permissionMode")  # an agent's, not a command's
+
+
+def test_two_people_see_each_other_editing_and_one_merges_the_others_save_now(new_page, settings):
+    settings.SKILLHUB_PRESENCE_SECONDS = 1  # a heartbeat a second, for the test
+    make_user("alice")
+    make_user("bob")
+    make_skill(name="deploy", text=STEPS)
+    alice, bob = new_page(), new_page()
+    for name, person in (("alice", alice), ("bob", bob)):
+        sign_in(person, name, f"pw-{name}")
+        person.goto("/edit/commands/deploy/")
+    expect(bob.locator("#presence")).to_contain_text("alice is editing")
+    expect(alice.locator("#presence")).to_contain_text("bob is editing")
+
+    CodeEditor(bob).replace("Build it.", "Build it twice.")  # unsaved
+    CodeEditor(alice).replace("the team", "#deploys")
+    alice.get_by_label("What changed and why").fill("Channel")
+    alice.get_by_role("button", name="Save", exact=True).click()
+    expect(alice.locator(".messages")).to_contain_text("Saved v2")
+
+    newer = bob.locator(".presence-newer")
+    expect(newer).to_contain_text("alice saved v2")
+    newer.get_by_role("button", name="Merge now").click()
+    expect(newer).to_contain_text("Merged v2 by alice in")
+    assert CodeEditor(bob).text == STEPS.replace("Build it.", "Build it twice.").replace(
+        "the team", "#deploys"
+    )
+    expect(bob.locator("#edit-form [name=base_version]")).to_have_value("2")
+    bob.get_by_label("What changed and why").fill("Twice")
+    bob.get_by_role("button", name="Save", exact=True).click()
+    expect(bob.locator(".messages")).to_have_text("Saved v3.")  # on v2: nothing to merge
+    assert bob.csp_violations == [] and alice.csp_violations == []

@@ -37,7 +37,9 @@ def test_the_keyboard_alone_indents_saves_and_leaves_the_editor(new_page):
     # Escape releases Tab, so focus can move on: the keyboard is never trapped.
     page.keyboard.press("Escape")
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "id_message"
+    # On to what follows the editor: the list of the kind's fields.
+    assert page.evaluate("document.activeElement.closest('.cm-editor')") is None
+    assert page.evaluate("document.activeElement.closest('details.field-help') !== null")
 
     # Ctrl+S saves from anywhere on the page.
     page.get_by_label("What changed and why").fill("Add a step")

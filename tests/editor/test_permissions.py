@@ -46,6 +46,8 @@ class Route:
             "plugin-new": {"name": "fresh-kit"},
             "plugin-edit": {"description": "d", "items": ["command/review"]},
             "plugin-release": {"version": "1.0.0"},
+            "presence": {"base_version": "2"},
+            "merge-now": {"text": GOOD_COMMAND + "Mine.\n", "base_version": "2"},
         }.get(self.name, {})
 
 
@@ -57,6 +59,8 @@ ROUTES = [
     Route("audit", "/edit/audit", {"GET": 200}),
     Route("edit", ITEM, {"GET": 200, "POST": 302}),
     Route("history", ITEM + "history", {"GET": 200}),
+    Route("presence", ITEM + "presence", {"POST": 200}),
+    Route("merge-now", ITEM + "merge-now", {"POST": 200}),
     Route("diff", ITEM + "diff", {"GET": 200, "POST": 200}),
     Route("raw", ITEM + "raw", {"GET": 200}),
     Route("publish", ITEM + "publish", {"POST": 302}, publisher_only=True),

@@ -35,6 +35,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 
 from catalog.blobs import Blob, BlobCorrupted, read_stored
+from catalog.models import Presence
 
 # Groups and users, then every model the catalog and editor apps define, so that a
 # model added later is backed up without anyone remembering to list it here.
@@ -52,12 +53,20 @@ class PreciseJSONEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
+# Who had an editor open a few seconds ago is no part of the catalog.
+NOT_BACKED_UP = (Presence,)
+
+
 def backed_up_models() -> list[type[models.Model]]:
     """The models a backup holds, those with natural keys first (as loaddata needs)."""
     app_list = [(apps.get_app_config("auth"), [apps.get_model(m) for m in AUTH_MODELS])]
     for label in APPS:
         config = apps.get_app_config(label)
-        chosen = [m for m in config.get_models() if m._meta.managed and not m._meta.proxy]
+        chosen = [
+            m
+            for m in config.get_models()
+            if m._meta.managed and not m._meta.proxy and m not in NOT_BACKED_UP
+        ]
         app_list.append((config, chosen))
     return serializers.sort_dependencies(app_list, allow_cycles=True)
 
