@@ -1,11 +1,28 @@
 """What an author sees beside the editor, and a reader on an item page."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils.html import format_html
 
 from catalog import rendering, skillfile, skilltree
+
+
+@dataclass(frozen=True)
+class ProblemRow:
+    """A problem as the editor lists it, with its quick fix if it has one."""
+
+    problem: Any  # a skillfile.Problem, or its stored dict
+    fix: skillfile.Fix | None
+
+
+def problem_rows(text: str, problems: list[Any]) -> list[ProblemRow]:
+    rows = []
+    for problem in problems:
+        known = problem if isinstance(problem, skillfile.Problem) else skillfile.Problem(**problem)
+        rows.append(ProblemRow(problem, skillfile.fix_for(text, known)))
+    return rows
 
 
 @dataclass
@@ -20,6 +37,10 @@ class Preview:
     @property
     def problems(self):
         return [*self.parsed.problems, *self.tree_problems]
+
+    @property
+    def problem_rows(self) -> list[ProblemRow]:
+        return problem_rows(self.parsed.text, self.problems)
 
     @property
     def result(self) -> str:
@@ -109,6 +130,11 @@ class StoredPreview:
     metadata: dict
     prompt_html: str = ""  # expanding needs a parse: shown once arguments are typed
     arguments: str = ""
+    text: str = ""  # for the quick fixes
+
+    @property
+    def problem_rows(self) -> list[ProblemRow]:
+        return problem_rows(self.text, self.problems)
 
     @property
     def fields(self) -> list[tuple[str, str]]:
@@ -122,6 +148,7 @@ def stored_preview(version) -> StoredPreview:
         problems=version.problems,
         result=version.result,
         metadata=version.metadata,
+        text=version.text,
     )
 
 

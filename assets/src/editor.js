@@ -91,6 +91,28 @@ function rangeOf(doc, line, column) {
 
 const SEVERITIES = { error: "error", warning: "warning", info: "info" };
 
+// A quick fix from the server (catalog/skillfile/fixes.py): lines `line` to `end` (both
+// from 1; end = line - 1 inserts before `line`) become `text`.
+function fixOf(item) {
+  if (!item.dataset.fixLabel) return null;
+  return {
+    label: item.dataset.fixLabel,
+    line: parseInt(item.dataset.fixLine, 10),
+    end: parseInt(item.dataset.fixEnd, 10),
+    text: item.dataset.fixText,
+  };
+}
+
+function applyFix(view, fix) {
+  // As catalog.skillfile.applied does it, line for line; then made as the changes alone.
+  const lines = view.state.doc.toString().split(/(?<=\n)/);
+  const last = lines.length - 1;
+  if (lines[last] && !lines[last].endsWith("\n") && fix.end > last) lines[last] += "\n";
+  const text = lines.slice(0, fix.line - 1).join("") + fix.text + lines.slice(fix.end).join("");
+  replaceKeepingPlace(view, text);
+  view.focus();
+}
+
 // The problems the server's preview lists, as diagnostics of `view`'s document.
 function diagnosticsFrom(output, view) {
   const doc = view.state.doc;
@@ -100,12 +122,32 @@ function diagnosticsFrom(output, view) {
     const column = parseInt(button.dataset.column, 10) || 0;
     const message = item.querySelector(".problem-message");
     const code = item.querySelector(".problem-code");
+    const fix = fixOf(item);
     return {
       ...rangeOf(doc, line, column),
       severity: SEVERITIES[item.dataset.severity] || "info",
       message: message ? message.textContent : "",
       source: code ? code.textContent : undefined,
+      actions: fix
+        ? [{ name: fix.label, apply: function (target) { applyFix(target, fix); } }]
+        : [],
     };
+  });
+}
+
+// A "Fix" button beside each problem that has a quick fix, in the list too.
+function addFixButtons(output, view) {
+  output.querySelectorAll(".problem[data-fix-label]").forEach(function (item) {
+    if (item.querySelector(".problem-fix")) return;
+    const fix = fixOf(item);
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "problem-fix";
+    button.textContent = fix.label;
+    button.addEventListener("click", function () {
+      applyFix(view, fix);
+    });
+    item.append(button);
   });
 }
 
@@ -126,14 +168,12 @@ function frontmatterEnd(doc) {
   return doc.lines + 1;
 }
 
-// Bash(…) rules for the shell commands the body runs (!`git diff --stat` → Bash(git diff:*)).
-function shellRules(doc) {
+// The Bash(…) rules the body's shell lines need, as the server's quick fixes say them.
+function shellRules() {
   const rules = new Set();
-  for (const match of doc.toString().matchAll(/!`([^`\n]+)`/g)) {
-    const words = match[1].trim().split(/\s+/);
-    const prefix = words[1] && !words[1].startsWith("-") ? words[0] + " " + words[1] : words[0];
-    if (prefix) rules.add("Bash(" + prefix + ":*)");
-  }
+  document.querySelectorAll("#preview-output [data-fix-rule]").forEach(function (item) {
+    if (item.dataset.fixRule) rules.add(item.dataset.fixRule);
+  });
   return Array.from(rules);
 }
 
@@ -175,7 +215,7 @@ function completeFrontmatter(words, kindOf) {
       const options = words.tools.map(function (tool) {
         return { label: tool, type: "function", detail: "tool" };
       });
-      for (const rule of shellRules(doc)) {
+      for (const rule of shellRules()) {
         options.unshift({ label: rule, type: "keyword", detail: "a command the body runs", boost: 1 });
       }
       return { from: token.from, options: options, validFor: /^[A-Za-z]*$/ };
@@ -294,9 +334,15 @@ export function attach(textarea) {
   return view;
 }
 
+let shownOutput = null;
+
 function showProblems(view) {
   const output = document.getElementById("preview-output");
-  if (output) view.dispatch(setDiagnostics(view.state, diagnosticsFrom(output, view)));
+  // Every htmx swap settles (the presence line too): only a new preview has new problems.
+  if (!output || output === shownOutput) return;
+  shownOutput = output;
+  view.dispatch(setDiagnostics(view.state, diagnosticsFrom(output, view)));
+  addFixButtons(output, view);
 }
 
 // -- the preview follows the editor -------------------------------------------------
@@ -530,8 +576,9 @@ function start() {
   // Each preview the server sends replaces #preview-output: its problems replace the
   // last ones, and it is scrolled to where the editor is.
   document.body.addEventListener("htmx:afterSettle", function () {
+    const before = shownOutput;
     showProblems(view);
-    followScroll(view);
+    if (shownOutput !== before) followScroll(view);
   });
   document.addEventListener("click", function (event) {
     const merge = event.target.closest("[data-merge-now]");

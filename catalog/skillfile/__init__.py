@@ -51,6 +51,7 @@ import yaml
 
 from catalog.skillfile.arguments import split_arguments
 from catalog.skillfile.fields import PORTABLE_FIELDS, FieldHelp, fields_of, vocabulary
+from catalog.skillfile.fixes import Fix, applied, bash_rule, fix_for
 from catalog.skillfile.limits import (
     COMMAND_MAX_SEGMENTS,
     COMMAND_NAME_MAX,
@@ -111,9 +112,12 @@ __all__ = [
     "SKILL_NAME_PATTERN",
     "UNSTORABLE_CHARACTER",
     "FieldHelp",
+    "Fix",
     "Problem",
     "SkillFile",
     "StrictLoader",
+    "applied",
+    "bash_rule",
     "builtin_name",
     "bundle_path",
     "claude_builtins",
@@ -122,6 +126,7 @@ __all__ = [
     "expand_bounded",
     "fields_of",
     "find_collisions",
+    "fix_for",
     "is_valid_name",
     "locate",
     "name_rule",

@@ -39,7 +39,7 @@ def test_a_long_line_wraps_inside_the_pane_and_a_problem_jumps_to_its_exact_colu
 
     problem = page.locator('#preview-output [data-severity="error"]').first
     expect(problem).to_contain_text(f"Line 3:{ERROR_COLUMN}")
-    problem.get_by_role("button").click()
+    problem.get_by_role("button", name="Line 3:").click()
 
     editor = CodeEditor(page)
     assert editor.cursor == (3, ERROR_COLUMN)
@@ -297,3 +297,19 @@ def test_two_people_see_each_other_editing_and_one_merges_the_others_save_now(ne
     bob.get_by_role("button", name="Save", exact=True).click()
     expect(bob.locator(".messages")).to_have_text("Saved v3.")  # on v2: nothing to merge
     assert bob.csp_violations == [] and alice.csp_violations == []
+
+
+def test_a_problem_with_a_quick_fix_is_fixed_by_one_click_and_the_preview_agrees(new_page):
+    page = editing(new_page, "---\ndescription: Deploy: now\n---\nStatus: !`git status --short`\n")
+    error = page.locator('#preview-output .problem[data-severity="error"]')
+    expect(error).to_contain_text("yaml-syntax")
+    error.get_by_role("button", name="Quote the value").click()
+    assert CodeEditor(page).text.splitlines()[1] == 'description: "Deploy: now"'
+    expect(error).to_have_count(0)
+
+    warning = page.locator("#preview-output .problem", has_text="shell-not-allowed")
+    warning.get_by_role("button", name="Allow Bash(git status:*)").click()
+    assert "allowed-tools: Bash(git status:*)" in CodeEditor(page).text
+    expect(warning).to_have_count(0)
+    expect(page.locator("#preview-output .problem")).to_have_count(0)
+    assert page.csp_violations == []

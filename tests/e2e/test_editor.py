@@ -54,7 +54,7 @@ def test_a_team_writes_merges_resolves_and_publishes_an_item(new_page):
     expect(problem).to_contain_text("Line 3")
 
     # Clicking a problem puts the cursor on its line.
-    problem.get_by_role("button").click()
+    problem.get_by_role("button", name="Line 3:").click()
     assert CodeEditor(alice).cursor[0] == 3
 
     CodeEditor(alice).fill(FIXED)
