@@ -19,11 +19,17 @@ from catalog import rendering, skillfile, skilltree
 ANALYSER = 2  # 2: top-level blocks carry their source line (data-source-line)
 
 
+def current_analyser() -> int:
+    """The default of Analysis.analyser: a function, so that bumping ANALYSER needs no
+    migration (an altered default makes SQLite rebuild the table and drop its triggers)."""
+    return ANALYSER
+
+
 class Analysis(models.Model):
     version = models.OneToOneField(
         "catalog.Version", primary_key=True, on_delete=models.CASCADE, related_name="analysis"
     )
-    analyser = models.PositiveIntegerField(default=ANALYSER)
+    analyser = models.PositiveIntegerField(default=current_analyser)
     analysed_at = models.DateTimeField(default=timezone.now)
     metadata = models.JSONField(default=dict, blank=True)
     problems = models.JSONField(default=list, blank=True)

@@ -298,3 +298,11 @@ def test_a_server_error_shows_the_plain_500_page_while_the_log_has_the_traceback
     log = "\n".join(request_errors.lines)
     assert "Traceback" in log
     assert "ServerBug: secret-internal-detail in broken_view" in log
+
+
+@pytest.mark.django_db
+def test_the_models_and_their_migrations_agree():
+    from django.core.management import call_command
+
+    # --check exits non-zero when a model changed without its migration.
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -358,3 +358,19 @@ def test_migration_0006_carries_every_derived_value_over_and_keeps_the_guards(tm
     } <= triggers
     assert {"catalog_versionfile_no_update", "catalog_blob_no_delete"} <= triggers
     assert found == [(1,)]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's triggers")
+def test_every_trigger_the_migrations_install_is_still_there_after_the_last_one():
+    # A column altered later makes SQLite rebuild its table and drop its triggers (0008
+    # puts them back): the search index and the append-only guards must all be present.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        present = {name for (name,) in cursor.fetchall()}
+    assert {
+        "catalog_analysis_fts_insert",
+        "catalog_analysis_fts_update",
+        "catalog_analysis_fts_delete",
+    } <= present
+    for table in ("catalog_version", "catalog_versionfile", "catalog_release"):
+        assert any(name.startswith(table) for name in present), table
