@@ -183,6 +183,27 @@ def _refuse_deep_flow(block: str) -> None:
 _YAML_HINT = " Quote a value that contains ': ' or starts with one of @ ` * & ! | > [ { % # ' \"."
 
 
+_UNCLOSED_HINT = " Close it, or quote the whole value if the character is part of the text."
+# What PyYAML says it was reading when a bracket or a quote was never closed.
+_OPENED_BY = {
+    "while parsing a flow sequence": "[",
+    "while parsing a flow mapping": "{",
+    "while scanning a quoted scalar": None,  # the quote at the mark: ' or "
+}
+
+
+def _unclosed(error: yaml.MarkedYAMLError, block: str) -> str | None:
+    """The bracket or quote, shown quoted (`"["`), that an error says was never closed;
+    None for any other error."""
+    opener = _OPENED_BY.get(error.context or "", "")
+    mark = error.context_mark
+    if opener == "" or mark is None:
+        return None
+    if opener is None:
+        opener = block[mark.index] if mark.index < len(block) else '"'
+    return "'\"'" if opener == '"' else f'"{opener}"'
+
+
 def _yaml_problem(error: Exception, first_line: int, block: str) -> Problem:
     """The YAML error as a problem on the line of the file (not of the block)."""
     if isinstance(error, _Refused):
@@ -192,6 +213,15 @@ def _yaml_problem(error: Exception, first_line: int, block: str) -> Problem:
         return Problem("error", error.code, message, line, mark.column + 1 if mark else None)
     if isinstance(error, yaml.MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
+        opened = error.context_mark
+        if opened is not None and (opener := _unclosed(error, block)):
+            # At the opening: where the fix goes, not where YAML gave up.
+            line = first_line + opened.line
+            message = (
+                f"The frontmatter is not valid YAML: unclosed {opener} opened on line {line}."
+                f"{_UNCLOSED_HINT}"
+            )
+            return Problem("error", "yaml-unclosed", message, line, opened.column + 1)
         what = "; ".join(part for part in (error.context, error.problem) if part)
         message = f"The frontmatter is not valid YAML: {what}.{_YAML_HINT}"
         line = first_line + mark.line if mark else first_line

@@ -1199,3 +1199,20 @@ def test_the_editors_vocabulary_has_each_kinds_fields_the_tools_and_the_models()
     assert {"Bash", "Read", "WebFetch"} <= set(words["tools"]) and "KillBash" not in words["tools"]
     assert words["models"] == ["sonnet", "opus", "haiku", "inherit"]
     assert words["ruleFields"] == ["allowed-tools", "disallowed-tools", "disallowedTools", "tools"]
+
+
+@pytest.mark.parametrize(
+    ("value", "column", "shown"),
+    [
+        ("[Read, Grep", 8, '"["'),
+        ("{a: b", 8, '"{"'),
+        ('"Read a file', 8, "'\"'"),
+        ("'Read a file", 8, "\"'\""),
+    ],
+)
+def test_a_bracket_or_quote_never_closed_is_reported_where_it_opened(value, column, shown):
+    text = f"---\ndescription: d\ntools: {value}\nmodel: sonnet\ncolor: blue\n---\nYou help.\n"
+    [problem] = [p for p in skillfile.parse(text, kind="agent", name="x").problems]
+    assert (problem.code, problem.severity) == ("yaml-unclosed", "error")
+    assert (problem.line, problem.column) == (3, column)
+    assert f"unclosed {shown} opened on line 3." in problem.message
