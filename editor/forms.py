@@ -11,20 +11,14 @@ from catalog.models import Kind, tree_limits
 
 TAG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
 
-NEW_TEMPLATE = """---
-description: One sentence that says what this does and when to use it
----
-Write the prompt here. `$ARGUMENTS` receives what the user types after the command.
-"""
-
-
 class NewSkillForm(forms.Form):
     kind = forms.ChoiceField(choices=Kind.choices, initial=Kind.COMMAND)
     name = forms.CharField(
         max_length=255,
         help_text="Commands: git:commit for .claude/commands/git/commit.md. Others: my-skill.",
     )
-    text = forms.CharField(widget=forms.Textarea, initial=NEW_TEMPLATE, strip=False)
+    # Initially the kind's template (skillfile.new_item_template), which the view gives.
+    text = forms.CharField(widget=forms.Textarea, strip=False)
     message = forms.CharField(max_length=500, required=False)
 
 

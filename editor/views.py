@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -102,7 +103,11 @@ def preview(request: EditorRequest) -> HttpResponse:
     files = on.tree() if on is not None else None
     files_url = pages.files_url(on.skill) if on is not None and files else ""
     result = build_preview(text, kind, name, data.get("arguments") or "", files, files_url)
-    return render(request, "editor/edit.html#preview", {"preview": result})
+    response = render(request, "editor/edit.html#preview", {"preview": result})
+    if request.POST.get("new_item"):  # and the new-item page's line on where it goes
+        where = {"where": skillfile.where_it_goes(kind, name or ""), "oob": True}
+        response.write(render_to_string("editor/new.html#name-path", where, request))
+    return response
 
 
 def _edited_version(kind: str, name: str | None, number: int | None) -> Version | None:
@@ -117,7 +122,10 @@ def _edited_version(kind: str, name: str | None, number: int | None) -> Version 
 @login_required
 @require_http_methods(["GET", "POST"])
 def new(request: EditorRequest) -> HttpResponse:
-    form = NewSkillForm(request.POST or None, initial={"kind": request.GET.get("kind", "command")})
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in Kind.values else Kind.COMMAND
+    initial = {"kind": kind, "text": skillfile.new_item_template(kind)}
+    form = NewSkillForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -132,10 +140,12 @@ def new(request: EditorRequest) -> HttpResponse:
     status = 400 if form.errors else 200
     text = form["text"].value() or ""
     kind = form["kind"].value() or Kind.COMMAND
+    name = form["name"].value() or ""
     context = {
         "form": form,
-        "preview": build_preview(text, kind, form["name"].value()),
+        "preview": build_preview(text, kind, name),
         "vocabulary": skillfile.vocabulary(),
+        "where": skillfile.where_it_goes(kind, name),
     }
     return render(request, "editor/new.html", context, status=status)
 

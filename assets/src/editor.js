@@ -556,6 +556,35 @@ async function mergeNow(view, button) {
   }
 }
 
+// -- a new item: the kind's template, while the author has not changed it ------------
+
+function templateFor(words, kind, name) {
+  const text = words.templates[kind] || words.templates.command;
+  const placeholder = words.placeholderNames[kind];
+  if (!placeholder || !name) return text;
+  return text.replace("\nname: " + placeholder + "\n", "\nname: " + name.trim() + "\n");
+}
+
+// On the new-item page, a change of kind or name replaces the text with the matching
+// template as long as the text is the template it was given; never the author's own.
+function followTemplate(view, words) {
+  const kind = document.getElementById("id_kind");
+  const name = document.getElementById("id_name");
+  if (!kind || !name || !words) return;
+  let given = templateFor(words, kind.value, name.value);
+  const update = function () {
+    if (given === null || view.state.doc.toString() !== given) {
+      given = null; // edited: the author's text from now on
+      return;
+    }
+    const next = templateFor(words, kind.value, name.value);
+    if (next !== given) replaceKeepingPlace(view, next);
+    given = next;
+  };
+  kind.addEventListener("change", update);
+  name.addEventListener("input", update);
+}
+
 function goTo(view, line, column) {
   const position = positionOf(view.state.doc, line, column);
   view.dispatch({
@@ -572,6 +601,7 @@ function start() {
   view.dispatch({ effects: StateEffect.appendConfig.of(syncPreview(view)) });
   const sides = document.querySelector("[data-merge]");
   if (sides) startMerge(view, sides);
+  followTemplate(view, vocabulary());
   showProblems(view);
   // Each preview the server sends replaces #preview-output: its problems replace the
   // last ones, and it is scrolled to where the editor is.

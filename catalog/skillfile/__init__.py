@@ -85,6 +85,7 @@ from catalog.skillfile.placeholders import expand, expand_bounded
 from catalog.skillfile.results import Problem, SkillFile
 from catalog.skillfile.strict_yaml import StrictLoader
 from catalog.skillfile.strict_yaml import _load_yaml as _load_yaml  # for the tests
+from catalog.skillfile.templates import TEMPLATE_DESCRIPTION, new_item_template, where_it_goes
 from catalog.skillfile.text import UNSTORABLE_CHARACTER, decode, normalise, unstorable_reason
 from catalog.skillfile.tools import split_tool_rules
 
@@ -110,6 +111,7 @@ __all__ = [
     "PROMPT_MAX_CHARS",
     "SKILL_NAME_MAX",
     "SKILL_NAME_PATTERN",
+    "TEMPLATE_DESCRIPTION",
     "UNSTORABLE_CHARACTER",
     "FieldHelp",
     "Fix",
@@ -130,6 +132,7 @@ __all__ = [
     "is_valid_name",
     "locate",
     "name_rule",
+    "new_item_template",
     "normalise",
     "parse",
     "slash_name",
@@ -138,4 +141,5 @@ __all__ = [
     "stored",
     "unstorable_reason",
     "vocabulary",
+    "where_it_goes",
 ]

@@ -13,6 +13,11 @@ from catalog.skillfile.frontmatter import _check_retyped, _describe, _Frontmatte
 from catalog.skillfile.limits import COMPATIBILITY_MAX, DESCRIPTION_MAX, LISTING_MAX
 from catalog.skillfile.names import KINDS, is_valid_name, name_rule
 from catalog.skillfile.results import _argument_names, _Problems
+from catalog.skillfile.templates import (
+    PLACEHOLDER_NAMES,
+    TEMPLATE_DESCRIPTION,
+    new_item_template,
+)
 from catalog.skillfile.tools import _check_rule, _is_rules, _rules_with_lines, tool_names
 
 # What claude.ai uploads and the Skills API accept in a SKILL.md (docs/skill-format.md §2).
@@ -228,6 +233,8 @@ def vocabulary() -> dict[str, Any]:
         },
         "tools": tool_names(),
         "models": list(_MODELS),
+        "templates": {kind: new_item_template(kind) for kind in KINDS},
+        "placeholderNames": PLACEHOLDER_NAMES,
         "ruleFields": sorted(name for name, field in _FIELDS.items() if field.expected == _RULES),
     }
 
@@ -448,6 +455,13 @@ def _check_description(front: _Frontmatter, kind: str, portable: bool, problems:
     if description is None or (isinstance(description, str) and not description.strip()):
         _missing_description(problems, line, kind, portable)
         return
+    if isinstance(description, str) and description.strip() == TEMPLATE_DESCRIPTION:
+        problems.warning(
+            "template-description",
+            "The description is still the new-item template's: say what this does and "
+            "when to use it, which is what Claude reads to decide when to use it.",
+            line,
+        )
     when = front.data.get("when_to_use")
     if kind == "skill" and isinstance(description, str) and isinstance(when, str):
         total = len(description) + len(when)

@@ -1216,3 +1216,22 @@ def test_a_bracket_or_quote_never_closed_is_reported_where_it_opened(value, colu
     assert (problem.code, problem.severity) == ("yaml-unclosed", "error")
     assert (problem.line, problem.column) == (3, column)
     assert f"unclosed {shown} opened on line 3." in problem.message
+
+
+@pytest.mark.parametrize("kind", skillfile.KINDS)
+def test_each_kinds_template_is_valid_but_for_its_placeholder_description(kind):
+    text = skillfile.new_item_template(kind, "pr-summary")
+    problems = skillfile.parse(text, kind=kind, name="pr-summary").problems
+    assert [(p.code, p.severity) for p in problems] == [("template-description", "warning")]
+    if kind in ("skill", "agent", "output-style"):
+        assert "\nname: pr-summary\n" in text  # the name its file must carry
+    assert "name:" in skillfile.new_item_template("skill", "Not Valid")  # a placeholder name
+
+
+def test_where_a_name_puts_an_item_and_how_it_runs_is_one_line():
+    assert skillfile.where_it_goes("command", "git:commit") == (
+        "→ .claude/commands/git/commit.md, runs as /git:commit"
+    )
+    assert skillfile.where_it_goes("skill", "pr-summary").endswith("runs as /pr-summary")
+    assert skillfile.where_it_goes("skill", "PR Summary").startswith("Not a valid skill name:")
+    assert skillfile.where_it_goes("agent", "") == ""

@@ -313,3 +313,29 @@ def test_a_problem_with_a_quick_fix_is_fixed_by_one_click_and_the_preview_agrees
     expect(warning).to_have_count(0)
     expect(page.locator("#preview-output .problem")).to_have_count(0)
     assert page.csp_violations == []
+
+
+def test_a_new_item_starts_from_its_kinds_template_and_says_where_its_name_puts_it(new_page):
+    make_user("carol")
+    page = new_page()
+    sign_in(page, "carol", "pw-carol")
+    page.goto("/edit/new")
+    editor = CodeEditor(page)
+    expect(page.locator(".cm-editor")).to_be_visible()
+    assert editor.text.startswith("---\ndescription: One sentence")
+    warning = page.locator("#preview-output .problem", has_text="template-description")
+    expect(warning).to_be_visible()
+
+    page.get_by_label("Kind").select_option("skill")
+    assert editor.text.startswith("---\nname: my-skill\ndescription: One sentence")
+    page.get_by_label("Name").fill("pr-summary")
+    assert editor.text.startswith("---\nname: pr-summary\n")
+    path = page.locator("#name-path")
+    expect(path).to_have_text("→ .claude/skills/pr-summary/SKILL.md, runs as /pr-summary")
+
+    editor.replace("One sentence that says what this does and when to use it", "Summarise a PR")
+    expect(warning).to_have_count(0)
+    page.get_by_label("Kind").select_option("agent")  # the author's text stays
+    assert "description: Summarise a PR" in editor.text and "name: pr-summary" in editor.text
+    expect(path).to_contain_text(".claude/agents/pr-summary.md")
+    assert page.csp_violations == []
