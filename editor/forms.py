@@ -11,6 +11,7 @@ from catalog.models import Kind, tree_limits
 
 TAG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
 
+
 class NewSkillForm(forms.Form):
     kind = forms.ChoiceField(choices=Kind.choices, initial=Kind.COMMAND)
     name = forms.CharField(

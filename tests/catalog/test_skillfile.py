@@ -1207,7 +1207,7 @@ def test_the_editors_vocabulary_has_each_kinds_fields_the_tools_and_the_models()
         ("[Read, Grep", 8, '"["'),
         ("{a: b", 8, '"{"'),
         ('"Read a file', 8, "'\"'"),
-        ("'Read a file", 8, "\"'\""),
+        ("'Read a file", 8, '"\'"'),
     ],
 )
 def test_a_bracket_or_quote_never_closed_is_reported_where_it_opened(value, column, shown):
