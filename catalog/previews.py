@@ -18,11 +18,9 @@ class ProblemRow:
 
 
 def problem_rows(text: str, problems: list[Any]) -> list[ProblemRow]:
-    rows = []
-    for problem in problems:
-        known = problem if isinstance(problem, skillfile.Problem) else skillfile.Problem(**problem)
-        rows.append(ProblemRow(problem, skillfile.fix_for(text, known)))
-    return rows
+    known = [p if isinstance(p, skillfile.Problem) else skillfile.Problem(**p) for p in problems]
+    fixes = skillfile.fixes_for(text, known)
+    return [ProblemRow(problem, fix) for problem, fix in zip(problems, fixes, strict=True)]
 
 
 @dataclass

@@ -22,6 +22,9 @@ def clean(html: str) -> str:
     return _CLEANER.clean(html)
 
 
+_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "blockquote", "hr", "table")
+
+
 def _build_cleaner() -> nh3.Cleaner:
     tags = {
         *(f"h{level}" for level in range(1, 7)),
@@ -32,13 +35,14 @@ def _build_cleaner() -> nh3.Cleaner:
     return nh3.Cleaner(
         tags=tags,
         attributes={
-            "*": {SOURCE_LINE},  # the line a top-level block starts on (markdown_rules)
+            # The line a top-level block starts on (markdown_rules): only on block tags.
+            **{tag: {SOURCE_LINE} for tag in _BLOCKS},
             "a": {"href", "title"},
             "img": {"src", "alt", "title"},
-            "ol": {"start"},
+            "ol": {"start", SOURCE_LINE},
             "input": {"checked", "disabled"},
             "span": {"title"},
-            "pre": {"title"},
+            "pre": {"title", SOURCE_LINE},
         },
         tag_attribute_values={"input": {"type": {"checkbox"}}},
         set_tag_attribute_values={"input": {"disabled": "disabled"}},

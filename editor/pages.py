@@ -39,7 +39,8 @@ def file_preview(skill: Skill, path: str, text: str) -> str:
         return highlighting.highlight_file(path, text)
     folder = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
     hosts = settings.SKILLHUB_IMAGE_HOSTS
-    return rendering.render_markdown(skillfile.normalise(text), hosts, files_url(skill) + folder)
+    text = skillfile.normalise(text)
+    return rendering.render_markdown(text, hosts, files_url(skill) + folder, first_line=1)
 
 
 def tree_nav(tree: skilltree.Tree) -> list[dict]:

@@ -75,7 +75,12 @@ function rememberWrap(on) {
 export function positionOf(doc, line, column) {
   const target = doc.line(Math.max(1, Math.min(line || 1, doc.lines)));
   if (!column) return target.from + (/^\s*/.exec(target.text)[0].length);
-  return Math.min(target.from + column - 1, target.to);
+  // The server counts columns in characters (code points), CodeMirror in UTF-16 units.
+  let offset = 0;
+  for (let seen = 1; seen < column && offset < target.text.length; seen++) {
+    offset += target.text.codePointAt(offset) > 0xffff ? 2 : 1;
+  }
+  return Math.min(target.from + offset, target.to);
 }
 
 // What a problem underlines: from its column to the end of the word there (a whole line
@@ -100,17 +105,22 @@ function fixOf(item) {
     line: parseInt(item.dataset.fixLine, 10),
     end: parseInt(item.dataset.fixEnd, 10),
     text: item.dataset.fixText,
+    old: item.dataset.fixOld || "",
   };
 }
 
+// Whether the fix was made: not when its lines no longer hold what the server saw (the
+// text changed since that preview; the next one brings fresh fixes).
 function applyFix(view, fix) {
   // As catalog.skillfile.applied does it, line for line; then made as the changes alone.
-  const lines = view.state.doc.toString().split(/(?<=\n)/);
+  const lines = view.state.doc.toString().split(/(?<=\n)/).filter(Boolean);
+  if (lines.slice(fix.line - 1, fix.end).join("") !== fix.old) return false;
   const last = lines.length - 1;
-  if (lines[last] && !lines[last].endsWith("\n") && fix.end > last) lines[last] += "\n";
+  if (last >= 0 && !lines[last].endsWith("\n") && fix.end > last) lines[last] += "\n";
   const text = lines.slice(0, fix.line - 1).join("") + fix.text + lines.slice(fix.end).join("");
   replaceKeepingPlace(view, text);
   view.focus();
+  return true;
 }
 
 // The problems the server's preview lists, as diagnostics of `view`'s document.
@@ -129,7 +139,7 @@ function diagnosticsFrom(output, view) {
       message: message ? message.textContent : "",
       source: code ? code.textContent : undefined,
       actions: fix
-        ? [{ name: fix.label, apply: function (target) { applyFix(target, fix); } }]
+        ? [{ name: fix.label, apply: function (target) { applyFix(target, fix); } }] // prettier-ignore
         : [],
     };
   });
@@ -236,7 +246,8 @@ function completeFrontmatter(words, kindOf) {
 
 function completion(textarea) {
   const words = vocabulary();
-  if (!words) return [];
+  const path = textarea.dataset.path || "SKILL.md";
+  if (!words || path !== "SKILL.md") return []; // a skill's other files have no frontmatter
   const kindOf = function () {
     const select = document.getElementById("id_kind");
     return (select && select.value) || textarea.dataset.kind || "command";
@@ -360,8 +371,17 @@ function previewScroller() {
   return null;
 }
 
-// The rendered blocks with the file line each starts on, in order.
+// The rendered blocks with the file line each starts on, in order; read once a preview.
+let blocksOf = { output: null, blocks: [] };
+
 function previewBlocks() {
+  const output = document.getElementById("preview-output");
+  if (blocksOf.output === output) return blocksOf.blocks;
+  blocksOf = { output: output, blocks: readBlocks() };
+  return blocksOf.blocks;
+}
+
+function readBlocks() {
   return Array.from(document.querySelectorAll("[data-skill-body] [data-source-line]"))
     .map(function (element) {
       return { line: parseInt(element.dataset.sourceLine, 10), element: element };
@@ -377,8 +397,14 @@ function previewOffset(scroller, blocks, line) {
   const top = function (element) {
     return element.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop;
   };
-  let index = -1;
-  while (index + 1 < blocks.length && blocks[index + 1].line <= line) index++;
+  let low = 0;
+  let high = blocks.length; // the first block past `line`, by bisection
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (blocks[middle].line <= line) low = middle + 1;
+    else high = middle;
+  }
+  const index = low - 1;
   if (index < 0) return 0; // the frontmatter, above the first block
   const here = top(blocks[index].element);
   const next = index + 1 < blocks.length ? blocks[index + 1] : null;
@@ -397,7 +423,7 @@ function topLine(view) {
 
 function followScroll(view) {
   const scroller = previewScroller();
-  if (!scroller) return;
+  if (!scroller || !previewBlocks().length) return; // nothing to place (a code file)
   const atEnd = view.scrollDOM.scrollTop + view.scrollDOM.clientHeight >= view.scrollDOM.scrollHeight - 2;
   scroller.scrollTop = atEnd ? scroller.scrollHeight : previewOffset(scroller, previewBlocks(), topLine(view));
 }
@@ -405,7 +431,7 @@ function followScroll(view) {
 // The cursor's block in view: centred in the preview if it is outside it.
 function followCursor(view) {
   const scroller = previewScroller();
-  if (!scroller) return;
+  if (!scroller || !previewBlocks().length) return;
   const line = view.state.doc.lineAt(view.state.selection.main.head).number;
   const offset = previewOffset(scroller, previewBlocks(), line);
   if (offset < scroller.scrollTop || offset > scroller.scrollTop + scroller.clientHeight - 40) {
@@ -490,9 +516,12 @@ function startMerge(view, sides) {
     );
     return holder;
   };
+  const merging = new Compartment();
+  let done = false;
   const refresh = function (state) {
     const found = getChunks(state);
-    const left = found ? found.chunks.length : 0;
+    if (done || !found) return; // (null until the merge view has set up)
+    const left = found.chunks.length;
     if (resolve) resolve.disabled = left > 0;
     status.hidden = false;
     status.textContent = left
@@ -500,11 +529,19 @@ function startMerge(view, sides) {
         " to resolve: take theirs, keep mine or keep both on each."
       : "All resolved: save on top of v" + number + ".";
     status.dataset.left = String(left);
+    if (!left) {
+      // Every chunk decided: the merge view goes, so later edits of the author's own are
+      // just edits, not new chunks that would lock the button again.
+      done = true;
+      window.setTimeout(function () {
+        view.dispatch({ effects: merging.reconfigure([]) });
+      });
+    }
   };
   view.dispatch({
     changes: { from: 0, to: view.state.doc.length, insert: mine },
     effects: StateEffect.appendConfig.of([
-      unifiedMergeView({ original: theirs, mergeControls: controls, gutter: true }),
+      merging.of(unifiedMergeView({ original: theirs, mergeControls: controls, gutter: true })),
       EditorView.updateListener.of(function (update) {
         refresh(update.state);
       }),
@@ -528,9 +565,10 @@ function replaceKeepingPlace(view, text) {
 async function mergeNow(view, button) {
   const form = document.getElementById("edit-form");
   const base = form.querySelector("[name=base_version]");
-  const status = button.parentElement.querySelector("[data-merge-now-status]");
+  const status = document.getElementById("merge-now-status");
+  const sent = view.state.doc.toString();
   const body = new FormData();
-  body.append("text", view.state.doc.toString());
+  body.append("text", sent);
   body.append("base_version", base.value);
   button.disabled = true;
   try {
@@ -540,9 +578,16 @@ async function mergeNow(view, button) {
       credentials: "same-origin",
       headers: { "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value },
     });
-    const answer = await response.json();
-    if (!response.ok) {
-      status.textContent = answer.error.message;
+    const json = (response.headers.get("Content-Type") || "").startsWith("application/json");
+    const answer = json ? await response.json() : null;
+    if (!response.ok || !answer) {
+      status.textContent = answer
+        ? answer.error.message
+        : "The server answered " + response.status + ": nothing changed.";
+      return;
+    }
+    if (view.state.doc.toString() !== sent) {
+      status.textContent = "You typed while it merged, so nothing changed: press Merge now again.";
       return;
     }
     replaceKeepingPlace(view, answer.text);

@@ -29,6 +29,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Backwards, the AlterField below rebuilds the table again: reinstall after it.
+        migrations.RunPython(migrations.RunPython.noop, reinstall_sqlite_triggers),
         migrations.AlterField(
             model_name='analysis',
             name='analyser',

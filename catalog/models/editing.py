@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -37,14 +38,18 @@ class Presence(models.Model):
         return f"{self.user} on {self.skill} v{self.on_number}"
 
     @classmethod
-    def seen(cls, skill: Skill, user: models.Model, on_number: int) -> None:
-        """`user` has `skill` open on v{on_number} now."""
-        cls.objects.update_or_create(
-            skill=skill, user=user, defaults={"on_number": on_number, "seen_at": timezone.now()}
+    def seen(cls, skill: Skill, user: "User", on_number: int) -> None:
+        """`user` has `skill` open on v{on_number} now: one upsert (a heartbeat comes
+        every few seconds from every open editor)."""
+        Presence.objects.bulk_create(
+            [Presence(skill=skill, user=user, on_number=on_number, seen_at=timezone.now())],
+            update_conflicts=True,
+            unique_fields=["skill", "user"],
+            update_fields=["on_number", "seen_at"],
         )
 
     @classmethod
-    def others(cls, skill: Skill, user: models.Model) -> list["Presence"]:
+    def others(cls, skill: Skill, user: "User") -> list["Presence"]:
         """Everyone but `user` seen on `skill` within the last few heartbeats, by name."""
         since = timezone.now() - datetime.timedelta(seconds=3 * settings.SKILLHUB_PRESENCE_SECONDS)
         found = cls.objects.filter(skill=skill, seen_at__gte=since).exclude(user=user)

@@ -51,7 +51,7 @@ import yaml
 
 from catalog.skillfile.arguments import split_arguments
 from catalog.skillfile.fields import PORTABLE_FIELDS, FieldHelp, fields_of, vocabulary
-from catalog.skillfile.fixes import Fix, applied, bash_rule, fix_for
+from catalog.skillfile.fixes import Fix, applied, bash_rule, fix_for, fixes_for
 from catalog.skillfile.limits import (
     COMMAND_MAX_SEGMENTS,
     COMMAND_NAME_MAX,
@@ -129,6 +129,7 @@ __all__ = [
     "fields_of",
     "find_collisions",
     "fix_for",
+    "fixes_for",
     "is_valid_name",
     "locate",
     "name_rule",

@@ -235,7 +235,7 @@ def vocabulary() -> dict[str, Any]:
         "models": list(_MODELS),
         "templates": {kind: new_item_template(kind) for kind in KINDS},
         "placeholderNames": PLACEHOLDER_NAMES,
-        "ruleFields": sorted(name for name, field in _FIELDS.items() if field.expected == _RULES),
+        "ruleFields": sorted(name for name, field in _FIELDS.items() if field.check is _is_rules),
     }
 
 

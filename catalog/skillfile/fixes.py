@@ -1,28 +1,43 @@
 """Quick fixes: for the problems with one obvious remedy, the edit that makes it.
 
 A Fix replaces whole lines of the file (from `line` to `end_line`, both 1-based and
-inclusive; `end_line = line - 1` inserts before `line`) with `text`. The editor offers it
-beside the problem; nothing here changes a stored file. The remedies:
+inclusive) with `text`; `old` is what those lines hold now, so that the editor can refuse
+a fix whose lines have changed since (an empty file's fix alone inserts: `end_line = 0`). Lines
+are split at "\\n" alone, as the parser and the editor count them. The remedies:
 
 - a plain value that YAML cannot read or reads as another type (`a: b: c`, `version:
-  1.10`, `argument-hint: [pr]`): the value quoted, as text;
-- no description: `description:` with the body's first line, which is what Claude Code
-  falls back to, now said explicitly;
-- a shell line no Bash rule allows: the `Bash(prefix:*)` rule added to `allowed-tools`.
+  1.10`): the value quoted, as text, a trailing `# comment` kept as a comment;
+- no description, or an empty one: `description:` with the body's first line of prose,
+  which is what Claude Code falls back to, now said explicitly;
+- a shell line no Bash rule allows: the `Bash(prefix:*)` rule added to `allowed-tools`
+  (a one-line list, a `[…]` list, or an indented list), or the field added.
+
+Where the remedy is not obvious (a quoted, block or flow value to extend, a command with a
+parenthesis, a ```! block) there is no fix: the problem says what to do.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from catalog.skillfile.lint import SHELL_INLINE
 from catalog.skillfile.results import Problem
 
 DESCRIPTION_FROM_BODY_MAX = 200
-_PLAIN_VALUE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>[^\s\"'].*?)[ \t]*$")
-_SHELL_LINE = re.compile(r"!`([^`\n]+)`")
-_LIST_ITEM = re.compile(r"^[ \t]+- ")
+# `key: value  # comment`, the value not quoted nor a block scalar: what can be quoted.
+_QUOTABLE = re.compile(
+    r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>[^\s\"'>|].*?)(?P<comment>[ \t]+#.*)?[ \t]*$"
+)
+# The same with a plain value (no flow list, anchor, alias or tag): what a rule can follow.
+_PLAIN_VALUE = re.compile(
+    r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>[^\s\"'\[{>|&*!%@`].*?)"
+    r"(?P<comment>[ \t]+#.*)?[ \t]*$"
+)
+_LIST_ITEM = re.compile(r"^[ \t]*- ")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 @dataclass(frozen=True)
@@ -31,6 +46,7 @@ class Fix:
     line: int
     end_line: int
     text: str
+    old: str = ""  # the lines replaced, as they are now ("" for an insert)
     rule: str = ""  # the Bash rule a shell fix adds, also offered when completing
 
     def as_dict(self) -> dict[str, object]:
@@ -39,25 +55,30 @@ class Fix:
             "line": self.line,
             "end_line": self.end_line,
             "text": self.text,
+            "old": self.old,
             "rule": self.rule,
         }
 
 
+def lines_of(text: str) -> list[str]:
+    """`text` as lines ending in "\\n" (the last may not): split at "\\n" alone."""
+    return re.split(r"(?<=\n)", text) if text else []
+
+
+def fixes_for(text: str, problems: Sequence[Problem]) -> list[Fix | None]:
+    """The quick fix of each problem, if it has one (the text is split once)."""
+    lines = [line for line in lines_of(text) if line]
+    return [_fix(lines, problem) for problem in problems]
+
+
 def fix_for(text: str, problem: Problem) -> Fix | None:
     """The quick fix of `problem` in `text`, if it has one."""
-    lines = text.splitlines(keepends=True)
-    if problem.code in ("yaml-syntax", "version-not-string", "yaml-retyped-value"):
-        return _quoted(lines, problem.line)
-    if problem.code == "missing-description":
-        return _described(lines)
-    if problem.code == "shell-not-allowed":
-        return _allowed(lines, problem)
-    return None
+    return fixes_for(text, [problem])[0]
 
 
 def applied(text: str, fix: Fix) -> str:
     """`text` with `fix` made (what the editor does with it)."""
-    lines = text.splitlines(keepends=True)
+    lines = [line for line in lines_of(text) if line]
     if lines and not lines[-1].endswith("\n") and fix.end_line >= len(lines):
         lines[-1] += "\n"
     return "".join(lines[: fix.line - 1]) + fix.text + "".join(lines[fix.end_line :])
@@ -71,16 +92,39 @@ def bash_rule(command: str) -> str:
     return f"Bash({' '.join(prefix)}:*)"
 
 
+def _fix(lines: list[str], problem: Problem) -> Fix | None:
+    if problem.code in ("yaml-syntax", "version-not-string", "yaml-retyped-value"):
+        return _quoted(lines, problem.line)
+    if problem.code == "missing-description":
+        return _described(lines)
+    if problem.code == "shell-not-allowed":
+        return _allowed(lines, problem)
+    return None
+
+
+def _replace(label: str, lines: list[str], first: int, last: int, text: str, rule: str = "") -> Fix:
+    """Lines first..last become `text`; an insert (last = first - 1) is made a replacement
+    of the line before it (or after it, at the top), so that every fix names lines it
+    expects and the editor can refuse it once they have changed."""
+    if last < first and lines:
+        if first > 1:
+            first, last, text = first - 1, first - 1, lines[first - 2] + text
+        else:
+            first, last, text = 1, 1, text + lines[0]
+    old = "".join(lines[first - 1 : last])
+    return Fix(label, first, last, text, old, rule)
+
+
 def _quoted(lines: list[str], number: int) -> Fix | None:
     if not 1 <= number <= len(lines):
         return None
-    match = _PLAIN_VALUE.match(lines[number - 1].rstrip("\n"))
+    match = _QUOTABLE.match(lines[number - 1].rstrip("\n"))
     if match is None:
         return None
-    key, value = match["key"], match["value"]
     # JSON's string syntax is YAML's double-quoted scalar: escapes and all.
-    line = f"{key}: {json.dumps(value, ensure_ascii=False)}\n"
-    return Fix("Quote the value", number, number, line)
+    quoted = json.dumps(match["value"], ensure_ascii=False)
+    line = f"{match['key']}: {quoted}{match['comment'] or ''}\n"
+    return _replace("Quote the value", lines, number, number, line)
 
 
 def _frontmatter_end(lines: list[str]) -> int | None:
@@ -93,42 +137,65 @@ def _frontmatter_end(lines: list[str]) -> int | None:
     return None
 
 
+def _first_prose(body: list[str]) -> str:
+    """The body's first line of prose: past fences and shell lines, without a heading's #."""
+    fenced = False
+    for line in body:
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        text = line.strip()
+        if fenced or not text or SHELL_INLINE.fullmatch(text):
+            continue
+        return text.lstrip("#").strip()[:DESCRIPTION_FROM_BODY_MAX]
+    return ""
+
+
 def _described(lines: list[str]) -> Fix | None:
     end = _frontmatter_end(lines)
-    body = lines[end:] if end else lines
-    first = next((line.strip() for line in body if line.strip()), "")
-    description = first.lstrip("#").strip()[:DESCRIPTION_FROM_BODY_MAX]
+    description = _first_prose(lines[end:] if end else lines)
     if not description:
         return None
     line = f"description: {json.dumps(description, ensure_ascii=False)}\n"
+    label = "Add a description"
     if end is None:
-        return Fix("Add a description", 1, 0, f"---\n{line}---\n")
-    return Fix("Add a description", 2, 1, line)
+        return _replace(label, lines, 1, 0, f"---\n{line}---\n")
+    for number in range(2, end):  # an empty description is replaced, not doubled
+        if re.match(r"description:[ \t]*(\"\"|'')?[ \t]*$", lines[number - 1]):
+            return _replace(label, lines, number, number, line)
+    return _replace(label, lines, 2, 1, line)
 
 
 def _allowed(lines: list[str], problem: Problem) -> Fix | None:
     if not 1 <= problem.line <= len(lines):
         return None
-    start = (problem.column or 1) - 1
-    shell = _SHELL_LINE.search(lines[problem.line - 1], start)
-    if shell is None:
+    shell = SHELL_INLINE.search(lines[problem.line - 1], max(0, (problem.column or 1) - 2))
+    if shell is None or "(" in shell[1] or ")" in shell[1]:
         return None
     rule = bash_rule(shell[1])
     label = f"Allow {rule}"
     end = _frontmatter_end(lines)
     if end is None:
-        return Fix(label, 1, 0, f"---\nallowed-tools: {rule}\n---\n", rule)
+        return _replace(label, lines, 1, 0, f"---\nallowed-tools: {rule}\n---\n", rule)
     for number in range(2, end):
         line = lines[number - 1]
         if not line.startswith("allowed-tools:"):
             continue
+        match = _PLAIN_VALUE.match(line.rstrip("\n"))
         value = line.removeprefix("allowed-tools:").strip()
-        if value:  # one line of rules
-            return Fix(label, number, number, f"allowed-tools: {value}, {rule}\n", rule)
+        if match is not None:  # one plain line of rules: the rule goes after them
+            new = f"allowed-tools: {match['value']}, {rule}{match['comment'] or ''}\n"
+            return _replace(label, lines, number, number, new, rule)
+        if re.fullmatch(r"\[[^\[\]#]*\]", value):  # a one-line [ … ] list
+            inside = value[1:-1].strip()
+            new = f"allowed-tools: [{inside + ', ' if inside else ''}{rule}]\n"
+            return _replace(label, lines, number, number, new, rule)
+        if value:  # quoted, block or commented: no obvious edit
+            return None
         last = number  # a list: the rule goes after its last item
         while last + 1 < end and _LIST_ITEM.match(lines[last]):
             last += 1
-        indent = re.match(r"^[ \t]+", lines[last - 1]) if last > number else None
+        indent = re.match(r"^[ \t]*", lines[last - 1]) if last > number else None
         item = f"{indent[0] if indent else '  '}- {rule}\n"
-        return Fix(label, last + 1, last, item, rule)
-    return Fix(label, end, end - 1, f"allowed-tools: {rule}\n", rule)
+        return _replace(label, lines, last + 1, last, item, rule)
+    return _replace(label, lines, end, end - 1, f"allowed-tools: {rule}\n", rule)

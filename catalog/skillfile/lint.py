@@ -11,7 +11,7 @@ from catalog.skillfile.results import _Problems
 from catalog.skillfile.text import _column_of
 from catalog.skillfile.tools import _ShellPolicy
 
-_SHELL_INLINE = re.compile(r"(?<!\S)!`([^`\n]+)`")
+SHELL_INLINE = re.compile(r"(?<!\S)!`([^`\n]+)`")
 _SHELL_FENCE = re.compile(r"[ \t]*```!")
 _FENCE_END = re.compile(r"[ \t]*```")
 _CODE_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
@@ -51,7 +51,7 @@ def _lint_body(
             shell_fence = True
             continue
         if runs_shell and "!`" in line:
-            for match in _SHELL_INLINE.finditer(line):
+            for match in SHELL_INLINE.finditer(line):
                 _check_shell(match[1].strip(), shell, number, problems, match.start() + 1)
         if ("curl" in line or "wget" in line) and _pipes_download_to_shell(line):
             problems.warning(

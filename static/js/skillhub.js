@@ -21,7 +21,8 @@
     const initial = textarea.value;
 
     function renumber() {
-      if (!gutter) return;
+      // Hidden under the code editor, where it runs: no need to count 90,000 lines a key.
+      if (!gutter || "codemirror" in textarea.dataset) return;
       const lines = lineCount(textarea.value);
       if (lines !== shownLines) {
         const numbers = [];

@@ -205,11 +205,15 @@ def test_a_conflict_is_resolved_by_clicks_keeping_both_edits(new_page):
     bob.get_by_role("button", name="Keep both").click()
     expect(status).to_contain_text("All resolved: save on top of v2.")
     expect(resolve).to_be_enabled()
+    CodeEditor(bob).replace("3. Tell", "3. Then tell")  # an edit of his own, after
+    expect(resolve).to_be_enabled()
+    expect(status).to_contain_text("All resolved")
     resolve.click()
     expect(bob.locator(".messages")).to_contain_text("Saved v3")
     saved = Skill.objects.get(name="deploy").latest.text
     assert "2. Deploy to **$1** (ask first).\n2. Deploy to **$1** after 10:00." in saved
     assert "Build it twice." in saved and "#deploys" in saved  # both sides' other edits
+    assert "3. Then tell" in saved
     assert bob.csp_violations == []
 
 
@@ -288,7 +292,7 @@ def test_two_people_see_each_other_editing_and_one_merges_the_others_save_now(ne
     newer = bob.locator(".presence-newer")
     expect(newer).to_contain_text("alice saved v2")
     newer.get_by_role("button", name="Merge now").click()
-    expect(newer).to_contain_text("Merged v2 by alice in")
+    expect(bob.locator("#merge-now-status")).to_contain_text("Merged v2 by alice in")
     assert CodeEditor(bob).text == STEPS.replace("Build it.", "Build it twice.").replace(
         "the team", "#deploys"
     )
@@ -339,3 +343,19 @@ def test_a_new_item_starts_from_its_kinds_template_and_says_where_its_name_puts_
     assert "description: Summarise a PR" in editor.text and "name: pr-summary" in editor.text
     expect(path).to_contain_text(".claude/agents/pr-summary.md")
     assert page.csp_violations == []
+
+
+def test_a_fix_from_a_preview_older_than_the_text_is_not_made_on_the_wrong_line(new_page):
+    page = editing(new_page, "---\ndescription: Deploy: now\n---\nGo.\n")
+    fix = page.get_by_role("button", name="Quote the value")
+    expect(fix).to_be_visible()
+    held = []
+    page.route("**/edit/preview", lambda route: held.append(route))  # no fresh preview yet
+    editor = CodeEditor(page)
+    with page.expect_request("**/edit/preview"):  # sent, and held
+        editor.fill("---\nname: deploy\ndescription: Deploy: now\n---\nGo.\n")  # a line above
+    fix.click()
+    assert editor.text == "---\nname: deploy\ndescription: Deploy: now\n---\nGo.\n"
+    held[0].continue_()
+    page.get_by_role("button", name="Quote the value").click()  # the fresh preview's fix
+    assert editor.text == '---\nname: deploy\ndescription: "Deploy: now"\n---\nGo.\n'

@@ -7,7 +7,7 @@ import pytest
 from django.db.models import F
 
 from catalog.models import Presence, Skill
-from tests.browser import Browser, page, select
+from tests.browser import Browser, one, page, select
 from tests.factories import make_skill, make_user, numbered_lines
 
 pytestmark = pytest.mark.django_db
@@ -53,8 +53,29 @@ def test_a_newer_version_by_someone_else_is_offered_to_merge(review):
     assert len(newer) == 1 and newer[0].attrs["data-newer"] == "2"
     assert "alice saved v2" in newer[0].text and "Merge now" in newer[0].text
     on_latest = select(page(heartbeat(Browser(bob), 2)), "p", class_="presence-newer")
+    assert on_latest == []  # nothing newer than the page
+    # A page of Alice's own still on v1 (another tab) is told too: it is as stale.
     mine = select(page(heartbeat(Browser(alice), 1)), "p", class_="presence-newer")
-    assert on_latest == [] and mine == []  # nothing newer; one's own save is no news
+    assert "alice saved v2" in mine[0].text
+
+
+def test_a_page_on_another_file_is_told_of_a_newer_version_but_not_offered_merge_now(review):
+    review.save_version(V1.replace("line 2", "alice 2"), make_user("alice"), base_number=1)
+    answer = Browser(make_user("bob")).post(
+        ITEM + "presence", {"base_version": "1", "path": "references/forms.md"}, htmx=True
+    )
+    newer = one(page(answer), "p", class_="presence-newer")
+    assert "Merge now" not in newer.text and "Open v2" in newer.text
+
+
+def test_each_heartbeat_is_one_upsert_and_a_handful_of_queries(
+    review, django_assert_max_num_queries
+):
+    browser = Browser(make_user("bob"))
+    heartbeat(browser, 1)
+    with django_assert_max_num_queries(8):  # session, user, item, upsert, others (and savepoints)
+        heartbeat(browser, 1)
+    assert Presence.objects.count() == 1
 
 
 def merge_now(browser: Browser, text: str, base: str):
