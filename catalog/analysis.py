@@ -16,7 +16,9 @@ from catalog import rendering, skillfile, skilltree
 # Bump whenever parsing, lint or rendering changes what a version derives, so that
 # `reanalyse --stale` knows which rows to rebuild. 0 marks rows carried over from the
 # version rows by migration 0006, before this table existed.
-ANALYSER = 2  # 2: top-level blocks carry their source line (data-source-line)
+# 2: top-level blocks carry their source line (data-source-line); 3: code blocks take the
+# keyboard's focus, task checkboxes are labelled.
+ANALYSER = 3
 
 
 def current_analyser() -> int:

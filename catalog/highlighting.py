@@ -47,9 +47,14 @@ def highlight_file(path: str, text: str) -> str:
         except ClassNotFound:
             lexer = None
     if lexer is None:
-        return f"<pre><code>{escapeHtml(text)}</code></pre>\n"
+        return f"<pre {FOCUSABLE}><code>{escapeHtml(text)}</code></pre>\n"
     code = highlight_code(text, lexer)
-    return f'<pre class="{HIGHLIGHT_CLASS}"><code>{code}</code></pre>\n'
+    return f'<pre class="{HIGHLIGHT_CLASS}" {FOCUSABLE}><code>{code}</code></pre>\n'
+
+
+# A block of code scrolls sideways: it takes the keyboard's focus, so that the arrow
+# keys can scroll it too (WCAG 2.1.1; axe's scrollable-region-focusable).
+FOCUSABLE = 'tabindex="0"'
 
 
 def highlight_code(code: str, lexer: Lexer) -> str:

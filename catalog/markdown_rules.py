@@ -37,7 +37,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from catalog.highlighting import HIGHLIGHT_CLASS, highlight_code, lexer_for_language
+from catalog.highlighting import FOCUSABLE, HIGHLIGHT_CLASS, highlight_code, lexer_for_language
 
 __all__ = ["build_markdown", "marker_html"]
 
@@ -364,7 +364,11 @@ def _render_checkbox(
     self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     checked = " checked" if tokens[idx].meta["checked"] else ""
-    return f'<input class="task-list-item-checkbox" type="checkbox" disabled{checked}>'
+    state = "Done" if tokens[idx].meta["checked"] else "Not done"  # its name to a screen reader
+    return (
+        f'<input class="task-list-item-checkbox" type="checkbox" disabled{checked}'
+        f' aria-label="{state}">'
+    )
 
 
 def _render_fence(
@@ -384,12 +388,21 @@ def _render_fence(
     line = _source_line_attr(token)
     if shell:
         return (
-            f'<pre class="{HIGHLIGHT_CLASS} shell-block" title="{SHELL_BLOCK_TITLE}"{line}>'
+            f'<pre class="{HIGHLIGHT_CLASS} shell-block" title="{SHELL_BLOCK_TITLE}"'
+            f" {FOCUSABLE}{line}>"
             f"<code>{code}</code></pre>\n"
         )
     if lexer is None:
-        return f"<pre{line}><code>{code}</code></pre>\n"
-    return f'<pre class="{HIGHLIGHT_CLASS}"{line}><code>{code}</code></pre>\n'
+        return f"<pre {FOCUSABLE}{line}><code>{code}</code></pre>\n"
+    return f'<pre class="{HIGHLIGHT_CLASS}" {FOCUSABLE}{line}><code>{code}</code></pre>\n'
+
+
+def _render_code_block(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    line = _source_line_attr(token)
+    return f"<pre {FOCUSABLE}{line}><code>{escapeHtml(token.content)}</code></pre>\n"
 
 
 def _render_escaped(
@@ -468,6 +481,7 @@ def build_markdown() -> MarkdownIt:
     md.add_render_rule("inert_marker", _render_marker)
     md.add_render_rule("task_checkbox", _render_checkbox)
     md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("code_block", _render_code_block)
     md.add_render_rule("html_inline", _render_escaped)
     md.add_render_rule("html_block", _render_escaped)
     return md

@@ -44,7 +44,10 @@ def _build_cleaner() -> nh3.Cleaner:
             "span": {"title"},
             "pre": {"title", SOURCE_LINE},
         },
-        tag_attribute_values={"input": {"type": {"checkbox"}}},
+        tag_attribute_values={
+            "input": {"type": {"checkbox"}, "aria-label": {"Done", "Not done"}},
+            "pre": {"tabindex": {"0"}},
+        },
         set_tag_attribute_values={"input": {"disabled": "disabled"}},
         allowed_classes={
             "span": token_classes() | MARKER_TITLES.keys(),

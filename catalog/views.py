@@ -22,11 +22,22 @@ from catalog.previews import argument_hint, frontmatter_rows, prompt_html, risks
 UPDATE_CHECK_HEADER = "X-Skills-Update-Check"
 
 
+class Unpublished(Http404):
+    """An item that was published once and is not now: its URL answers 410 Gone ("This
+    item was unpublished", skillhub.errors.not_found), not an unexplained 404."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} was unpublished.")
+        self.unpublished = name
+
+
 def _get_published(kind: str, name: str) -> Skill:
-    """The published item, or 404: drafts and unpublished items do not exist here."""
+    """The published item, or 404: drafts do not exist here; 410 for an unpublished one."""
     try:
         return Skill.objects.published_item(kind, name)
     except Skill.DoesNotExist:
+        if Skill.objects.was_published(kind, name):
+            raise Unpublished(skillfile.slash_name(kind, name) or name) from None
         raise Http404(f"No published {kind} called {name}.") from None
 
 

@@ -7,6 +7,8 @@ elsewhere.
 - 400 "bad-query" (QueryStringMiddleware): a query string holding a character no
   database column can store, refused before any view can hand it to the database.
 - 403 "csrf" (CSRF_FAILURE_VIEW): a failed CSRF check.
+- 404 (handler404): the site's page with a search box; 410 for an item that was
+  published once and unpublished since (catalog.views.Unpublished).
 - 500 (handler500): an unexpected error; the API never answers one with a page.
 """
 
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views import csrf, defaults
 
@@ -39,6 +42,14 @@ def _explain(exception: Exception | None) -> tuple[int, str, str]:
     if isinstance(exception, BadQueryString):
         return 400, "bad-query", str(exception)
     return 400, "bad-request", "The request could not be understood."
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return json_error(404, "not-found", str(exception) if exception else "Not found.")
+    gone = getattr(exception, "unpublished", "")
+    context = {"request_path": request.path, "gone": gone}
+    return render(request, "404.html", context, status=410 if gone else 404)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

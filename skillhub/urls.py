@@ -23,4 +23,5 @@ urlpatterns = [
 ]
 
 handler400 = "skillhub.errors.bad_request"
+handler404 = "skillhub.errors.not_found"
 handler500 = "skillhub.errors.server_error"  # JSON under /api/

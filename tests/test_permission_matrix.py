@@ -209,15 +209,18 @@ HIDDEN_IDS = [f"{kind}-{name}" for kind, name in HIDDEN]
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("kind", "name"), HIDDEN, ids=HIDDEN_IDS)
 def test_an_unpublished_item_is_404_on_every_public_url(browsers, role, kind, name):
+    # Its pages say 410 Gone where it was once published (unpublished or archived since):
+    # the reader learns it was unpublished; nothing of it is served either way.
     browser = browsers[role]
-    for url in (
-        f"/{kind}s/{name}/",
-        f"/{kind}s/{name}/raw",
-        f"/api/skills/{kind}/{name}",
-        f"/export.zip?item={kind}/{name}",
-        f"/export.tar.gz?item={kind}/{name}",
+    gone = 410 if name in ("gone", "old") else 404
+    for url, status in (
+        (f"/{kind}s/{name}/", gone),
+        (f"/{kind}s/{name}/raw", gone),
+        (f"/api/skills/{kind}/{name}", 404),
+        (f"/export.zip?item={kind}/{name}", 404),
+        (f"/export.tar.gz?item={kind}/{name}", 404),
     ):
-        assert browser.get(url).status_code == 404, url
+        assert browser.get(url).status_code == status, url
 
 
 @pytest.mark.parametrize("role", ROLES)

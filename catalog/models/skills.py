@@ -12,7 +12,7 @@ from typing import cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Value
+from django.db.models import Exists, OuterRef, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -136,6 +136,12 @@ class SkillQuerySet(models.QuerySet):
     def lookup(self, kind: str, name: str) -> "Skill":
         """The item called `name` of `kind`; names are unique case-insensitively."""
         return self.named(kind, name).get()
+
+    def was_published(self, kind: str, name: str) -> bool:
+        """Whether an item called `name` of `kind` was ever published (one query; for
+        telling an unpublished item's URL from one that never existed)."""
+        published = Event.objects.filter(skill=OuterRef("pk"), action=Event.Action.PUBLISH)
+        return self.named(kind, name).filter(Exists(published)).exists()
 
     def published_item(self, kind: str, name: str) -> "Skill":
         """The published item called `name` of `kind`, with its published version's

@@ -170,7 +170,7 @@ def test_a_paragraph_holding_only_removed_html_disappears():
 
 def test_fenced_code_is_highlighted_with_classes_only():
     html = render_markdown("```python\ndef f():\n    return 1\n```")
-    assert html.startswith('<pre class="highlight"><code>')
+    assert html.startswith('<pre class="highlight" tabindex="0"><code>')
     assert '<span class="tok-k">def</span>' in html
     assert "style=" not in html
 
@@ -178,7 +178,7 @@ def test_fenced_code_is_highlighted_with_classes_only():
 @pytest.mark.parametrize("fence", ["```", "```nosuchlanguage", "```nosuchlanguage extra"])
 def test_code_in_an_unknown_or_missing_language_is_plain_escaped_text(fence):
     html = render_markdown(f"{fence}\n<b>x</b> & y\n```")
-    assert html == "<pre><code>&lt;b&gt;x&lt;/b&gt; &amp; y\n</code></pre>\n"
+    assert html == '<pre tabindex="0"><code>&lt;b&gt;x&lt;/b&gt; &amp; y\n</code></pre>\n'
 
 
 def test_a_bang_fence_is_marked_as_a_shell_block():
@@ -191,7 +191,7 @@ def test_a_bang_fence_is_marked_as_a_shell_block():
 
 def test_highlighted_code_keeps_its_leading_blank_lines_and_escapes_html():
     html = render_markdown("```python\n\nx = '<i>'\n```")
-    assert html.startswith('<pre class="highlight"><code>\n')
+    assert html.startswith('<pre class="highlight" tabindex="0"><code>\n')
     assert "&lt;i&gt;" in html
 
 

@@ -395,9 +395,9 @@ def test_drafts_and_unpublished_items_are_not_found(client, publish, publisher):
     make_skill("command", "draft", command("Draft"))
     gone = publish("command", "gone", command("Gone"))
     gone.unpublish(publisher)
-    for name in ("draft", "gone", "missing"):
-        assert client.get(f"/commands/{name}/").status_code == 404
-        assert client.get(f"/commands/{name}/raw").status_code == 404
+    for name, status in (("draft", 404), ("gone", 410), ("missing", 404)):
+        assert client.get(f"/commands/{name}/").status_code == status
+        assert client.get(f"/commands/{name}/raw").status_code == status
 
 
 def test_the_page_shows_the_published_version_not_a_newer_draft(client, publish, publisher):

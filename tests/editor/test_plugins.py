@@ -187,7 +187,7 @@ def test_the_edit_page_offers_every_active_item_by_kind_and_says_which_are_publi
     assert select(one(html, "li", data_item="command/draft").html, data_unpublished=True)
     published = one(one(html, "li", data_item="agent/reviewer").html, data_published=True)
     assert published.text == "published v1"
-    assert [h.text for h in select(html, "h3")] == ["Command", "Agent"]
+    assert [h.text for h in select(html, "h2", class_="items-kind")] == ["Command", "Agent"]
 
 
 def test_saving_the_edit_page_stores_details_and_items(kit, browser):

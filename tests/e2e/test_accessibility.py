@@ -1,0 +1,118 @@
+"""Every page, public and the team's, passes axe-core's WCAG 2.x A/AA rules with no violation,
+and keeps the strict CSP, in light and dark."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import axe
+from tests.e2e.conftest import sign_in
+from tests.factories import make_plugin, make_skill, make_user, publish_pdf_folder
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# A command with what stresses the checks: a task list, a table, a long line of code
+# that scrolls sideways, a shell line.
+REVIEW = """---
+description: Review the staged diff
+allowed-tools: Bash(git diff:*)
+---
+# Review
+
+- [x] read the diff
+- [ ] list the risks
+
+| check | why |
+|---|---|
+| tests | they pass |
+
+```python
+print("a long line of code that is far wider than any pane the page could give it " * 3)
+```
+
+Diff: !`git diff --staged`
+"""
+
+PUBLIC = [
+    "/",
+    "/?q=review",
+    "/?kind=skill",
+    "/commands/review/",
+    "/skills/pdf/",
+    "/plugins/",
+    "/plugins/team-kit/",
+    "/plugins/team-kit/1.0.0/",
+    "/accounts/login/",
+    "/commands/no-such-item/",
+]
+TEAM = [
+    "/edit/",
+    "/edit/new",
+    "/edit/commands/review/",
+    "/edit/commands/review/history",
+    "/edit/commands/review/diff?from=1&to=2",
+    "/edit/skills/pdf/",
+    "/edit/skills/pdf/?file=scripts/check_fields.py",
+    "/edit/skills/pdf/?file=references/forms.md",
+    "/edit/import",
+    "/edit/audit",
+    "/edit/plugins/",
+    "/edit/plugins/new",
+    "/edit/plugins/team-kit/",
+    "/edit/plugins/team-kit/release",
+]
+
+
+@pytest.fixture
+def site():
+    author = make_user("alice", publisher=True)
+    review = make_skill(name="review", text=REVIEW, author=author, publish=True)
+    review.save_version(REVIEW.replace("the risks", "the risks first"), author, base_number=1)
+    review.publish(review.latest, author)
+    pdf = publish_pdf_folder(author)
+    make_plugin("team-kit", [review, pdf], author, release="1.0.0")
+    return author
+
+
+def checked(page, path: str) -> list[dict]:
+    response = page.goto(path)
+    assert response.status in (200, 404), (path, response.status)
+    if page.locator("textarea[data-code-editor]").count():
+        expect(page.locator(".cm-editor")).to_be_visible()  # checked as people meet it
+    page.wait_for_load_state("networkidle")
+    return [{"page": path, **found} for found in axe.violations(page)]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_has_no_accessibility_violation(new_page, site, scheme):
+    try:
+        axe.source()
+    except axe.AxeUnavailable as error:
+        pytest.skip(str(error))
+    reader, member = new_page(scheme), new_page(scheme)
+    sign_in(member, "alice", "pw-alice")
+    found = [v for path in PUBLIC for v in checked(reader, path)]
+    found += [v for path in TEAM for v in checked(member, path)]
+    assert found == [], "\n".join(str(v) for v in found)
+    assert reader.csp_violations == [] and member.csp_violations == []
+
+
+def test_the_catalog_offers_a_skip_link_straight_to_its_results(new_page, site):
+    page = new_page()
+    page.goto("/")
+    page.keyboard.press("Tab")  # the page's own "Skip to content" first
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to the results")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#results")).to_be_focused()
+
+
+def test_code_blocks_and_install_lines_take_the_keyboards_focus(new_page, site):
+    page = new_page()
+    page.goto("/commands/review/")
+    code = page.locator("[data-skill-body] pre.highlight").first
+    code.focus()
+    expect(code).to_be_focused()
+    install = page.locator("pre[data-install]").first
+    install.focus()
+    expect(install).to_be_focused()
