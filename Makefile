@@ -18,6 +18,8 @@ install: $(BIN)/.installed
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py load_demo
+	@echo "Open http://127.0.0.1:$(PORT)/ and sign in as admin (the password load_demo printed" \
+		"when it made the account; '.venv/bin/python manage.py changepassword admin' sets another)."
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Production run: DEBUG off, static files collected for whitenoise, gunicorn with
