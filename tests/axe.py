@@ -6,16 +6,11 @@ checked by evaluating it in the page (DevTools' evaluation, which the strict CSP
 not govern) and running every rule axe has for WCAG 2.x A and AA.
 """
 
-import fcntl
 import os
-import shutil
-import subprocess
-import tempfile
 from functools import cache
-from pathlib import Path
 
 from tests.claude_code import CACHE
-from tests.node import node_and_npm
+from tests.node import NodeUnavailable, install_cached
 
 VERSION = "4.14.1"
 NPM_TIMEOUT = 300
@@ -29,10 +24,14 @@ class AxeUnavailable(Exception):
 @cache
 def source() -> str:
     """axe.min.js of VERSION, installed into the cache if it is not there yet."""
-    prefix = CACHE / f"axe-core-{VERSION}"
-    script = prefix / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
-        _install(prefix, script)
+    env = {**os.environ, "npm_config_cache": str(CACHE / "npm-cache")}
+    try:
+        script = install_cached(
+            "axe-core", VERSION, CACHE / f"axe-core-{VERSION}",
+            "node_modules/axe-core/axe.min.js", env, NPM_TIMEOUT,
+        )  # fmt: skip
+    except NodeUnavailable as error:
+        raise AxeUnavailable(str(error)) from None
     return script.read_text(encoding="utf-8")
 
 
@@ -48,29 +47,3 @@ def violations(page) -> list[dict]:
             })))""",
         TAGS,
     )
-
-
-def _install(prefix: Path, script: Path) -> None:
-    node, npm = node_and_npm()
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / ".axe-core.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # two runs at once install once
-        if script.exists():
-            return
-        staging = Path(tempfile.mkdtemp(prefix=f"axe-core-{VERSION}-", dir=CACHE))
-        try:
-            installed = subprocess.run(
-                [str(node), str(npm), "install", "--prefix", str(staging), f"axe-core@{VERSION}",
-                 "--no-audit", "--no-fund", "--loglevel=error"],
-                env={**os.environ, "PATH": f"{node.parent}:/usr/bin:/bin",
-                     "npm_config_cache": str(CACHE / "npm-cache")},
-                stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                timeout=NPM_TIMEOUT, check=False,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise AxeUnavailable(f"npm install axe-core took over {NPM_TIMEOUT}s") from None
-        if installed.returncode != 0:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise AxeUnavailable(f"npm install axe-core: {installed.stderr[-500:]}")
-        staging.rename(prefix)

@@ -18,10 +18,8 @@ install a plugin from it, update it, then start Claude Code where it is installe
 """
 
 import contextlib
-import fcntl
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -30,7 +28,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tests.node import NodeUnavailable, node_and_npm
+from tests.node import NodeUnavailable, install_cached, node_and_npm
 
 VERSION = os.environ.get("CLAUDE_CODE_VERSION", "2.1.332")
 PACKAGE = "@anthropic-ai/claude-code"
@@ -52,36 +50,15 @@ class Unavailable(Exception):
 
 def install(version: str = VERSION) -> Path:
     """The `claude` binary of `version`, installed into the cache if it is not there yet."""
-    prefix = CACHE / f"claude-code-{version}"
-    binary = prefix / "node_modules" / ".bin" / "claude"
-    if binary.exists():
-        return binary
-    node, npm = _node_and_npm()
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / ".claude-code.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # two test runs at once install once
-        if binary.exists():
-            return binary
-        staging = Path(tempfile.mkdtemp(prefix=f"claude-code-{version}-", dir=CACHE))
-        with tempfile.TemporaryDirectory() as home:
-            try:
-                installed = subprocess.run(
-                    [str(node), str(npm), "install", "--prefix", str(staging),
-                     f"{PACKAGE}@{version}", "--no-audit", "--no-fund", "--loglevel=error"],
-                    env={**_base_env(Path(home)), "PATH": f"{node.parent}:/usr/bin:/bin",
-                         "npm_config_cache": str(CACHE / "npm-cache")},
-                    stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                    timeout=NPM_TIMEOUT, check=False,
-                )  # fmt: skip
-            except subprocess.TimeoutExpired:
-                shutil.rmtree(staging, ignore_errors=True)
-                message = f"npm install {PACKAGE}@{version} took over {NPM_TIMEOUT}s"
-                raise Unavailable(message) from None
-        if installed.returncode != 0 or not (staging / "node_modules" / ".bin" / "claude").exists():
-            shutil.rmtree(staging, ignore_errors=True)
-            raise Unavailable(f"npm install {PACKAGE}@{version}: {installed.stderr[-500:]}")
-        staging.rename(prefix)
-    return binary
+    with tempfile.TemporaryDirectory() as home:
+        env = {**_base_env(Path(home)), "npm_config_cache": str(CACHE / "npm-cache")}
+        try:
+            return install_cached(
+                PACKAGE, version, CACHE / f"claude-code-{version}", "node_modules/.bin/claude",
+                env, NPM_TIMEOUT,
+            )  # fmt: skip
+        except NodeUnavailable as error:
+            raise Unavailable(str(error)) from None
 
 
 def _node_and_npm() -> tuple[Path, Path]:

