@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tests.node import NodeUnavailable, install_cached, node_and_npm
+from tests.node import NodeUnavailable, install_cached
 
 VERSION = os.environ.get("CLAUDE_CODE_VERSION", "2.1.332")
 PACKAGE = "@anthropic-ai/claude-code"
@@ -59,13 +59,6 @@ def install(version: str = VERSION) -> Path:
             )  # fmt: skip
         except NodeUnavailable as error:
             raise Unavailable(str(error)) from None
-
-
-def _node_and_npm() -> tuple[Path, Path]:
-    try:
-        return node_and_npm()
-    except NodeUnavailable as error:
-        raise Unavailable(str(error)) from None
 
 
 def _base_env(home: Path) -> dict[str, str]:
