@@ -23,7 +23,7 @@ def test_the_admin_archives_through_the_domain_so_the_item_leaves_the_public_sit
     skill.refresh_from_db()
     assert skill.archived and skill.published is None
     assert Event.objects.filter(action="archive", skill=skill).exists()
-    assert Client().get("/commands/review/").status_code == 404
+    assert Client().get("/commands/review/").status_code == 410  # gone, and says so
 
 
 def test_the_admin_cannot_add_change_or_delete_versions_events_or_item_names(admin_client):

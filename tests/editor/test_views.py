@@ -751,7 +751,7 @@ def test_unpublishing_takes_the_item_off_the_public_site(publisher_browser, publ
     skill.refresh_from_db()
     assert skill.published is None
     assert Event.objects.filter(action="unpublish", actor=publisher).count() == 1
-    assert Browser().get("/commands/review/").status_code == 404
+    assert Browser().get("/commands/review/").status_code == 410  # gone, and says so
 
 
 def test_restoring_an_old_version_saves_it_again_as_the_newest(publisher_browser, publisher):
