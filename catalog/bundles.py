@@ -415,7 +415,11 @@ def _zip_pieces(entries: Sequence[Entry], lock: _Lock | None) -> Iterator[bytes]
         else zipwriter.Member(path, data=entry.data, mode=_mode(entry))
         for path, entry in _members(entries, lock)
     )
-    return zipwriter.zip_pieces(for_zip)
+
+    def directory() -> Iterator[tuple[str, int]]:  # the entries again, no data read
+        return ((path, _mode(entry)) for path, entry in _members(entries, lock))
+
+    return zipwriter.zip_pieces(for_zip, directory=directory)
 
 
 def _tar_pieces(entries: Sequence[Entry], lock: _Lock | None) -> Iterator[bytes]:

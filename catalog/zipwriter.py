@@ -76,13 +76,23 @@ def check_count(count: int, description: str | None = None) -> None:
         raise ValueError(f"{counted}: a zip without zip64 holds at most 65,535")
 
 
-def zip_pieces(members: Iterable[Member], *, descriptors: bool = False) -> Iterator[bytes]:
-    """The zip of `members`, in their order, as it is written (small pieces)."""
-    # Per entry, for the central directory: crc, compressed size, size, offset, flags and
-    # mode in `records` ("I" holds 32 bits, as zip does), the name in `names` up to its
-    # end in `ends`: 28 bytes and the name's own bytes an entry, never an object each.
-    records, ends, names = array("I"), array("I"), bytearray()
-    offset = 0
+def zip_pieces(
+    members: Iterable[Member],
+    *,
+    descriptors: bool = False,
+    directory: Callable[[], Iterable[tuple[str, int]]] | None = None,
+) -> Iterator[bytes]:
+    """The zip of `members`, in their order, as it is written (small pieces).
+
+    `directory`, if given, gives each member's (path, mode) again, in the same order,
+    without reading any data: the central directory is written from it, and the writer
+    keeps 16 bytes an entry. Without it the writer keeps each name too (members made as
+    they are written cannot be made twice)."""
+    # Per entry, for the central directory: crc, compressed size, size and offset in
+    # `records` ("I" holds 32 bits, as zip does); without `directory`, also the mode in
+    # `modes` and the name in `names` up to its end in `ends`. Never an object each.
+    records, modes, ends, names = array("I"), array("I"), array("I"), bytearray()
+    offset = count = 0
     for member in members:
         name, flags = _name(member.path)
         if descriptors:
@@ -117,18 +127,26 @@ def zip_pieces(members: Iterable[Member], *, descriptors: bool = False) -> Itera
             yield header + name
             yield from body
             written = len(header) + len(name) + compressed_size
-        records.extend((crc, compressed_size, size, offset, flags, member.mode))
-        names += name
-        ends.append(len(names))
+        records.extend((crc, compressed_size, size, offset))
+        if directory is None:
+            modes.append(member.mode)
+            names += name
+            ends.append(len(names))
+        count += 1
         offset += written
-    count = len(ends)
     # Callers check the count before the first member (check_count), so this never
     # fires mid-stream; it only guards the end record's 16-bit count.
     check_count(count)
     directory_start = offset
-    for number in range(count):
-        crc, compressed_size, size, entry_offset, flags, mode = records[6 * number : 6 * number + 6]
-        name = bytes(names[ends[number - 1] if number else 0 : ends[number]])
+    entries = directory() if directory is not None else _kept(modes, ends, names)
+    number = 0
+    for number, (path, mode) in enumerate(entries):
+        if number >= count:
+            raise ValueError("the directory lists more entries than were written")
+        crc, compressed_size, size, entry_offset = records[4 * number : 4 * number + 4]
+        name, flags = _name(path)
+        if descriptors:
+            flags |= _USES_DESCRIPTOR
         record = _CENTRAL.pack(
             0x02014B50, _MADE_BY, _VERSION, flags, _DEFLATED, _TIME, _DATE,
             crc, compressed_size, size, len(name), 0, 0, 0, 0,
@@ -136,8 +154,17 @@ def zip_pieces(members: Iterable[Member], *, descriptors: bool = False) -> Itera
         )  # fmt: skip
         yield record + name
         offset += len(record) + len(name)
+    if count and number + 1 != count:
+        raise ValueError("the directory lists fewer entries than were written")
     _check_size(offset)
     yield _END.pack(0x06054B50, 0, 0, count, count, offset - directory_start, directory_start, 0)
+
+
+def _kept(modes: array[int], ends: array[int], names: bytearray) -> Iterator[tuple[str, int]]:
+    start = 0
+    for mode, end in zip(modes, ends, strict=True):
+        yield names[start:end].decode("utf-8"), mode
+        start = end
 
 
 def deflate(chunks: Iterable[bytes]) -> Iterator[bytes]:

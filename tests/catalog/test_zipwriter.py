@@ -143,3 +143,23 @@ def test_unzip_extracts_both_layouts_with_the_executable_bit(tmp_path):
         assert (target / "run.sh").read_bytes() == b"#!/bin/sh\necho ok\n"
         assert (target / "run.sh").stat().st_mode & 0o777 == 0o755
         assert (target / "notes.md").stat().st_mode & 0o777 == 0o644
+
+
+@settings(max_examples=60, deadline=None)
+@given(members)
+def test_a_directory_given_again_writes_the_same_bytes_as_one_the_writer_keeps(items):
+    def member(path, data, executable):
+        return Member(path, data=data, mode=mode_of(executable))
+
+    def directory():
+        return ((path, mode_of(executable)) for path, _, executable in items)
+
+    kept = b"".join(zipwriter.zip_pieces(member(*item) for item in items))
+    again = zipwriter.zip_pieces((member(*item) for item in items), directory=directory)
+    assert b"".join(again) == kept
+
+
+def test_a_directory_that_does_not_match_the_members_is_refused():
+    members = [Member("a.md", data=b"a"), Member("b.md", data=b"b")]
+    with pytest.raises(ValueError, match="fewer entries"):
+        b"".join(zipwriter.zip_pieces(members, directory=lambda: [("a.md", 0o644)]))
