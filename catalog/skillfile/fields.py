@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol
 
 from catalog.skillfile.frontmatter import _check_retyped, _describe, _Frontmatter
@@ -221,6 +222,7 @@ def fields_of(kind: str) -> list[FieldHelp]:
     ]
 
 
+@cache  # the same for every page and every request: built once a process (read only)
 def vocabulary() -> dict[str, Any]:
     """What the editor completes as you type (assets/src/editor.js): each kind's fields,
     Claude Code's tools, its short model names, and the fields that take tool rules."""
