@@ -1,7 +1,8 @@
 """Skills, their immutable versions, tags, download counts and the audit trail.
 
     skills      Kind, Result, Tag, Skill (every write: create, save_version, publish…),
-                EditConflict, SaveResult, Event, log_write
+                EditConflict, SaveResult
+    events      Event (the audit trail), log_write
     versions    Version (immutable, append-only), VersionFile (a skill's other files)
     downloads   VersionDownloads
     editing     Presence (who has an item open in the editor), catch_up (merge now)
@@ -15,6 +16,7 @@ from catalog.analysis import Analysis
 from catalog.blobs import Blob
 from catalog.models.downloads import VersionDownloads
 from catalog.models.editing import CaughtUp, Presence, catch_up
+from catalog.models.events import Event, log_write, write_log
 from catalog.models.plugins import (
     NextRelease,
     Plugin,
@@ -27,7 +29,6 @@ from catalog.models.plugins import (
 from catalog.models.skills import (
     PUBLISH_PERMISSION,
     EditConflict,
-    Event,
     Kind,
     PublishedVersion,
     Result,
@@ -35,9 +36,7 @@ from catalog.models.skills import (
     Skill,
     SkillQuerySet,
     Tag,
-    log_write,
     unstorable_reason,
-    write_log,
 )
 from catalog.models.versions import Version, VersionFile, tree_limits
 

@@ -3,7 +3,8 @@
 from django.db import DatabaseError, models, transaction
 from django.db.models import F
 
-from catalog.models.skills import Skill, write_log
+from catalog.models.events import write_log
+from catalog.models.skills import Skill
 from catalog.models.versions import Version
 
 

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from catalog import plugin_changes, plugin_names, rendering, semver
 from catalog.blobs import Blob
-from catalog.models.skills import Event, Result, Skill
+from catalog.models.events import Event
+from catalog.models.skills import Result, Skill
 from catalog.models.versions import Version
 
 write_log = logging.getLogger("skillhub.write")

@@ -1,15 +1,13 @@
-"""Items (skills, commands, agents, output styles), their tags and the audit trail.
+"""Items (skills, commands, agents, output styles) and their tags.
 
 Only the methods here write items, versions and events, each inside a transaction.
 Views and commands parse input, call one of them and render.
 """
 
 import datetime
-import logging
 from dataclasses import dataclass
 from typing import cast
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef, Value
@@ -19,11 +17,9 @@ from django.utils import timezone
 
 from catalog import merging, skillfile, skilltree
 from catalog.converters import whole_number
+from catalog.models.events import Event, log_write
 from catalog.models.versions import Edit, Version, check_tree, same_tree
 from catalog.skillfile import unstorable_reason  # catalog.models' name for it too
-
-write_log = logging.getLogger("skillhub.write")
-
 
 # The kinds are skillfile.KINDS, in its order; a member is named after its value
 # (OUTPUT_STYLE = "output-style") and labelled in words ("Output style").
@@ -500,93 +496,3 @@ class Skill(models.Model):
         with transaction.atomic():
             tags = [Tag.objects.get_or_create(name=name)[0] for name in sorted(set(names))]
             self.tags.set(tags)
-
-
-class Event(models.Model):
-    class Action(models.TextChoices):
-        PUBLISH = "publish", "published"
-        UNPUBLISH = "unpublish", "unpublished"
-        RESTORE = "restore", "restored"
-        ARCHIVE = "archive", "archived"
-        IMPORT = "import", "imported"
-        RELEASE = "release", "released"
-
-    # An item's event names the item (and maybe a version); a release names the plugin
-    # and the release instead.
-    skill = models.ForeignKey(
-        Skill, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
-    )
-    plugin = models.ForeignKey(
-        "catalog.Plugin", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
-    )
-    release = models.ForeignKey(
-        "catalog.Release", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    version = models.ForeignKey(
-        Version, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    action = models.CharField(max_length=20, choices=Action.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.skill or self.plugin} {self.action}"
-
-    @property
-    def subject(self) -> str:
-        """What the event is about, as the audit page names it."""
-        # A null key reads as None without a query.
-        if self.release is not None and self.plugin is not None:
-            return f"plugin {self.plugin.name} {self.release.version}"
-        return f"{self.skill.kind} {self.skill.name}" if self.skill is not None else "-"
-
-    @property
-    def item_version(self) -> tuple[Skill, Version]:
-        """The item and the version of an event that names both (a publication: the feed
-        selects only those). Reads what the event has loaded: no query of its own."""
-        if self.skill is None or self.version is None:
-            raise ValueError(f"Event {self.pk} ({self.action}) names no item and version.")
-        return self.skill, self.version
-
-    @classmethod
-    def record(cls, action: str, skill: Skill, user, version: Version | None = None) -> "Event":
-        event = cls.objects.create(
-            action=action,
-            skill=skill,
-            version=version,
-            actor=user if getattr(user, "pk", None) else None,
-        )
-        log_write(action, skill, version, user)
-        return event
-
-    @classmethod
-    def record_release(cls, release, user) -> "Event":
-        from catalog.models.plugins import log_plugin_write
-
-        event = cls.objects.create(
-            action=cls.Action.RELEASE,
-            plugin=release.plugin,
-            release=release,
-            actor=user if getattr(user, "pk", None) else None,
-        )
-        log_plugin_write(cls.Action.RELEASE, release.plugin, release, user)
-        return event
-
-
-def log_write(action: str, skill: Skill, version: Version | None, user) -> None:
-    write_log.info(
-        "write",
-        extra={
-            "fields": {
-                "action": action,
-                "item": f"{skill.kind}/{skill.name}",
-                "version": version.number if version else None,
-                "user": user.get_username() if getattr(user, "pk", None) else "-",
-            }
-        },
-    )
