@@ -25,10 +25,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Expression, RawSQL
-from django.db.models.functions import Lower
+from django.db.models.functions import Greatest, Least, Lower, StrIndex, Substr
+from django.db.models.lookups import GreaterThan
 
-from catalog import skillfile
-from catalog.models import Kind, Skill
+from catalog import skillfile, snippets
+from catalog.models import Kind, Skill, Version
 
 SORTS = ("relevance", "name", "recent", "downloads")
 MAX_QUERY_CHARS = 200
@@ -117,7 +118,12 @@ def public_skills() -> QuerySet:
     return (
         Skill.objects.public()
         .select_related("published__analysis")
-        .defer("published__text", "published__analysis__html", "published__analysis__metadata")
+        .defer(
+            "published__text",
+            "published__analysis__html",
+            "published__analysis__metadata",
+            "published__analysis__files_text",
+        )
     )
 
 
@@ -255,6 +261,72 @@ def _rank(query: CatalogQuery) -> Expression:
 def search(query: CatalogQuery) -> QuerySet:
     """The published items `query` asks for, in its order."""
     return ordered(filtered(public_skills(), query), query)
+
+
+# -- snippets -----------------------------------------------------------------------
+
+# Where in a version's text (and a skill's other files) its first term stands is asked
+# of the database, which then hands back only EXCERPT_CHARS around it: a page of results
+# never loads whole texts. Positions count from 1; NOWHERE stands for "not found".
+EXCERPT_BEFORE = 2 * snippets.BEFORE
+EXCERPT_CHARS = 3 * snippets.WIDTH
+NOWHERE = 2**31 - 1
+FRONTMATTER_END = "\n---"  # a body's snippet starts after it, if it is near
+SNIPPET_SOURCES = {"text": "text", "files": "analysis__files_text"}
+
+
+def add_snippets(rows: list[Any], query: CatalogQuery) -> None:
+    """Set `snippet` on each of `rows` (a page of search results): where it matched, in
+    its description, else its text, else (a skill) its other files; None if only its
+    name matched. One query at most, for the rows whose description did not match."""
+    pattern = snippets.matcher(query.words)
+    pending = []
+    for skill in rows:
+        description = skill.published.description
+        skill.snippet = pattern and snippets.snippet(description, pattern, "description")
+        if pattern and skill.snippet is None:
+            pending.append(skill)
+    if not pending or pattern is None:
+        return
+    excerpts = _excerpts([skill.published_id for skill in pending], snippets.terms(query.words))
+    for skill in pending:
+        for source, (text, cut_before, cut_after) in excerpts.get(skill.published_id, []):
+            fence = FRONTMATTER_END if source == "text" else ""
+            skill.snippet = snippets.snippet(
+                text, pattern, source, cut_before=cut_before, cut_after=cut_after, fence=fence
+            )
+            if skill.snippet is not None:
+                break
+
+
+def _excerpts(version_ids: list[int], terms: list[str]) -> dict[int, list]:
+    """For each version: (source, excerpt, cut before, cut after) around the first of
+    `terms` in each source that holds one, in the order of SNIPPET_SOURCES."""
+    annotations: dict[str, Expression] = {}
+    for source, field in SNIPPET_SOURCES.items():
+        lowered = Lower(field)
+        positions = [_position(lowered, term) for term in terms]
+        first = Least(*positions) if len(positions) > 1 else positions[0]
+        annotations[f"{source}_at"] = first
+        start = Greatest(first - EXCERPT_BEFORE, 1)
+        annotations[f"{source}_excerpt"] = Substr(field, start, EXCERPT_CHARS + 1)
+    rows = Version.objects.filter(pk__in=version_ids).annotate(**annotations)
+    found: dict[int, list] = {}
+    for row in rows.values("pk", *annotations):
+        for source in SNIPPET_SOURCES:
+            at, text = row[f"{source}_at"], row[f"{source}_excerpt"] or ""
+            if at == NOWHERE:
+                continue
+            cut_after = len(text) > EXCERPT_CHARS
+            entry = (source, (text[:EXCERPT_CHARS], at > EXCERPT_BEFORE + 1, cut_after))
+            found.setdefault(row["pk"], []).append(entry)
+    return found
+
+
+def _position(lowered: Expression, term: str) -> Expression:
+    """Where `term` first stands in `lowered` (from 1), NOWHERE if it does not."""
+    at = StrIndex(lowered, Value(term))
+    return Case(When(GreaterThan(at, 0), then=at), default=Value(NOWHERE))
 
 
 # -- facets ----------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The public face: anyone can browse, read and download published items."""
 
 import mimetypes
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -11,12 +12,20 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict, Streaming
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
+from django_htmx.middleware import HtmxDetails
 
 from catalog import collisions, diffing, exporting, search, skillfile, skilltree
 from catalog.downloads import count_download
 from catalog.models import Kind, PublishedVersion, Skill, Version
 from catalog.previews import argument_hint, frontmatter_rows, prompt_html, risks_of
+
+
+class PublicRequest(HttpRequest):
+    """A type only: the request as HtmxMiddleware leaves it, `htmx` set."""
+
+    htmx: HtmxDetails
+
 
 # Request header of clients that only check whether an item changed: not a download.
 UPDATE_CHECK_HEADER = "X-Skills-Update-Check"
@@ -43,6 +52,33 @@ def _get_published(kind: str, name: str) -> Skill:
 
 def _is_update_check(request: HttpRequest) -> bool:
     return request.headers.get(UPDATE_CHECK_HEADER, "").strip() == "1"
+
+
+def _is_download(request: HttpRequest) -> bool:
+    """Whether this request takes the file: a GET, not an update check. A HEAD only asks
+    what a GET would answer, so it is never counted."""
+    return request.method == "GET" and not _is_update_check(request)
+
+
+def _headers_only(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """For a HEAD, `response` with the headers a GET gets (its Content-Length too) and no
+    body, whatever server runs us."""
+    if request.method == "HEAD":
+        response["Content-Length"] = str(len(response.content))
+        response.content = b""
+    return response
+
+
+def _stream(
+    request: HttpRequest, stream: Iterator[bytes], content_type: str
+) -> StreamingHttpResponse:
+    """A streamed download; for a HEAD the same headers and no body (nothing is read)."""
+    if request.method == "HEAD":
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+        stream = iter(())
+    return StreamingHttpResponse(stream, content_type=content_type)
 
 
 def not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
@@ -77,6 +113,8 @@ def index(request: HttpRequest) -> HttpResponse:
     skills = search.search(query).prefetch_related("tags")
     page = Paginator(skills, settings.SKILLHUB_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
+    if query.q:
+        search.add_snippets(rows, query)
     clashes = collisions.clashes(rows, Skill.objects.public())
     for skill in rows:
         skill.risks = risks_of(skill.published_version.problems)
@@ -131,23 +169,29 @@ def _install(request: HttpRequest, skill: Skill) -> dict[str, str | bool]:
     return install
 
 
+def _try_it(item: Skill, version: Version, arguments: str) -> dict[str, Any]:
+    """What the try-it box shows: the prompt Claude Code would send for `arguments`."""
+    stored = skillfile.stored(version.text, item.kind, item.name, version.metadata)
+    return {
+        "skill": item,
+        "arguments": arguments,
+        "try_it": prompt_html(stored, arguments) if arguments else None,
+    }
+
+
 @require_GET
-def skill(request: HttpRequest, kind: str, name: str) -> HttpResponse:
+def skill(request: PublicRequest, kind: str, name: str) -> HttpResponse:
     item = _get_published(kind, name)
     version = item.published_version
-    arguments = request.GET.get("arguments", "")[:2000]
+    try_it = _try_it(item, version, request.GET.get("arguments", "")[:2000])
+    if request.htmx:  # the try-it box asks for its new prompt alone (skill.html#try-it)
+        return render(request, "catalog/skill.html#try-it-output", try_it)
     published = item.published_history()
     context = {
-        "skill": item,
+        **try_it,
         "version": version,
         "fields": frontmatter_rows(version.metadata),
         "argument_hint": argument_hint(version.metadata),
-        "arguments": arguments,
-        "try_it": prompt_html(
-            skillfile.stored(version.text, item.kind, item.name, version.metadata), arguments
-        )
-        if arguments
-        else None,
         "risks": risks_of(version.problems),
         "clashes": collisions.clashes([item], Skill.objects.public())[item.pk],
         "published_versions": published,
@@ -165,7 +209,7 @@ def skill(request: HttpRequest, kind: str, name: str) -> HttpResponse:
 # -- downloads ---------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def raw(request: HttpRequest, kind: str, name: str) -> HttpResponse:
     """The published file, or with `version=N` one published before (for a diff too large
     to show); only downloads of the current version are counted."""
@@ -174,11 +218,11 @@ def raw(request: HttpRequest, kind: str, name: str) -> HttpResponse:
     etag = f'"{version.sha256}"'
     if (response := not_modified(request, etag)) is not None:
         return response
-    if version == item.published and not _is_update_check(request):
+    if version == item.published and _is_download(request):
         count_download(request, Skill.objects.filter(pk=item.pk))
     response = HttpResponse(version.data, content_type="text/markdown; charset=utf-8")
     response["ETag"] = etag
-    return response
+    return _headers_only(request, response)
 
 
 def _raw_version(item: Skill, wanted: str | None) -> Version:
@@ -212,7 +256,7 @@ def _plugin(request: HttpRequest, layout: str) -> exporting.Plugin | None:
     return exporting.Plugin.configured(request.build_absolute_uri("/"), name)
 
 
-@require_GET
+@require_safe
 def export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
     """A bundle of the published items the query string selects, streamed."""
     layout = request.GET.get("layout") or "claude"
@@ -239,11 +283,11 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpRespon
             stream = exporting.iter_bundle(items, fmt)
     except ValueError as error:  # more than a zip can hold
         return _text_error(str(error), 400)
-    if not _is_update_check(request):
+    if _is_download(request):
         count_download(request, skills)
     content_type, file_name = FORMATS[fmt, layout]
     file_name = file_name.format(plugin=plugin.name if plugin else "")
-    response = StreamingHttpResponse(stream, content_type=content_type)
+    response = _stream(request, stream, content_type)
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     response["ETag"] = etag
     return response
@@ -288,7 +332,7 @@ def file_response(file: skilltree.TreeFile) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def skill_file(request: HttpRequest, name: str, path: str) -> HttpResponse:
     """One file of a published skill's folder (SKILL.md too), as stored, byte for byte;
     with `version=N`, of a version published before (for a diff too large to show).
@@ -300,13 +344,13 @@ def skill_file(request: HttpRequest, name: str, path: str) -> HttpResponse:
         raise Http404(f"The skill has no file {path}.")
     if (response := not_modified(request, f'"{file.sha256}"')) is not None:
         return response
-    return file_response(file)
+    return _headers_only(request, file_response(file))
 
 
 ARCHIVE_TYPES = {"zip": "application/zip", "tar.gz": "application/gzip"}
 
 
-@require_GET
+@require_safe
 def skill_archive(
     request: HttpRequest, name: str, fmt: str
 ) -> HttpResponse | StreamingHttpResponse:
@@ -321,9 +365,9 @@ def skill_archive(
         stream = exporting.folder_archive(exporting.stored_items(one)[0], fmt)
     except ValueError as error:  # a stored path no archive can hold
         return _text_error(str(error), 400)
-    if not _is_update_check(request):
+    if _is_download(request):
         count_download(request, one)
-    response = StreamingHttpResponse(stream, content_type=ARCHIVE_TYPES[fmt])
+    response = _stream(request, stream, ARCHIVE_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{item.name}.{fmt}"'
     response["ETag"] = etag
     return response

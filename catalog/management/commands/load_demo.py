@@ -14,6 +14,16 @@ DEMO_PLUGIN = "team-essentials"
 # shows a diff, additions and the minor bump they propose.
 FIRST_ITEMS = [("command", "git:commit"), ("command", "review-pr"), ("skill", "changelog")]
 ADDED_ITEMS = [("skill", "pdf-forms"), ("agent", "security-reviewer")]
+# Tags of the demo items, so that the catalog's tag facet has something to filter by.
+DEMO_TAGS = {
+    ("command", "git:commit"): ["git"],
+    ("command", "review-pr"): ["git", "review"],
+    ("command", "testing:write-tests"): ["testing"],
+    ("skill", "changelog"): ["docs", "git"],
+    ("skill", "pdf-forms"): ["docs", "pdf"],
+    ("agent", "security-reviewer"): ["review", "security"],
+    ("output-style", "terse"): ["writing"],
+}
 REVIEW_PR_EDIT = (
     "Be specific and kind. Do not restate the diff.\n",
     "Be specific and kind. Do not restate the diff. Suggest a fix for every blocking problem.\n",
@@ -41,12 +51,18 @@ class Command(BaseCommand):
         if not Skill.objects.exists():
             entries, _ = read_path(DEMO)
             report = import_entries(entries, admin, publish=True)
+            self._tag_demo_items()
             self.stdout.write(f"Loaded the demo skills: {report.summary()}")
         if not Plugin.objects.exists() and self._demo_items_present():
             with transaction.atomic():
                 plugin = self._demo_plugin(admin)
             versions = ", ".join(r.version for r in plugin.releases.order_by("sequence"))
             self.stdout.write(f"Loaded the demo plugin {plugin.name} (releases {versions}).")
+
+    def _tag_demo_items(self) -> None:
+        for (kind, name), tags in DEMO_TAGS.items():
+            for skill in Skill.objects.named(kind, name):
+                skill.set_tags(tags)
 
     def _demo_items_present(self) -> bool:
         wanted = FIRST_ITEMS + ADDED_ITEMS
