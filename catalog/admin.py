@@ -2,8 +2,8 @@
 
 Items, versions and events change only through catalog.models' methods (which
 validate, render and record events), so here they are read-only but for tags
-and an action that archives through Skill.archive. Plugins and releases are
-read-only too: the editor makes them (Plugin.create, set_items, release), and a
+and the actions that archive and bring back (Skill.archive, unarchive). Plugins and
+releases are read-only too: the editor makes them (Plugin.create, set_items, release), and a
 release never changes at all.
 """
 
@@ -36,13 +36,19 @@ class SkillAdmin(ReadOnlyAdmin):
     search_fields = ["name"]
     fields = ["kind", "name", "tags", "latest", "published", "published_at", "archived"]
     readonly_fields = ["kind", "name", "latest", "published", "published_at", "archived"]
-    actions = ["archive"]
+    actions = ["archive", "unarchive"]
 
     @admin.action(description="Archive the selected items (they leave every page)")
     def archive(self, request, queryset):
         for skill in queryset.filter(archived=False):
             skill.archive(request.user)
         self.message_user(request, "Archived.", messages.SUCCESS)
+
+    @admin.action(description="Bring the selected archived items back (as drafts)")
+    def unarchive(self, request, queryset):
+        for skill in queryset.filter(archived=True):
+            skill.unarchive(request.user)
+        self.message_user(request, "Brought back as drafts.", messages.SUCCESS)
 
 
 @admin.register(Version)

@@ -190,6 +190,10 @@ class TagsForm(forms.Form):
         return names
 
 
+class RenameForm(forms.Form):
+    name = forms.CharField(max_length=255, strip=True)
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(help_text="A .md file, or a .zip or .tar.gz bundle.")
 

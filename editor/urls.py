@@ -28,4 +28,6 @@ urlpatterns = [
     path("<kind:kind>s/<name:name>/unpublish", views.unpublish, name="unpublish"),
     path("<kind:kind>s/<name:name>/restore", views.restore, name="restore"),
     path("<kind:kind>s/<name:name>/tags", views.tags, name="tags"),
+    path("<kind:kind>s/<name:name>/rename", views.rename, name="rename"),
+    path("<kind:kind>s/<name:name>/archive", views.archive, name="archive"),
 ]

@@ -35,6 +35,7 @@ from editor.forms import (
     ImportForm,
     NewSkillForm,
     PreviewForm,
+    RenameForm,
     TagsForm,
     VersionForm,
     add_errors,
@@ -448,6 +449,42 @@ def restore(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirec
 
 
 @login_required
+@publisher_required
+@require_POST
+def rename(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirect:
+    skill = pages.editable_item(kind, name)
+    form = RenameForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say what the new name is.")
+        return redirect(skill.get_edit_url())
+    was = skill.display_name
+    try:
+        result = skill.rename(form.cleaned_data["name"], request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("editor:edit", kind, name)
+    saved = f" v{result.version.number} carries the new name." if result else ""
+    messages.success(
+        request, f"Renamed {was} to {skill.display_name}; its old URLs redirect here.{saved}"
+    )
+    return redirect(skill.get_edit_url())
+
+
+@login_required
+@publisher_required
+@require_POST
+def archive(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirect:
+    skill = pages.editable_item(kind, name)
+    skill.archive(request.user)
+    messages.success(
+        request,
+        f"Archived {skill.display_name}: it has left the catalog and the editor. "
+        "Nothing was deleted; an admin can bring it back.",
+    )
+    return redirect("editor:dashboard")
+
+
+@login_required
 @require_POST
 def tags(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirect:
     skill = pages.editable_item(kind, name)
@@ -468,7 +505,8 @@ def audit(request: EditorRequest) -> HttpResponse:
     if action in Event.Action.values:
         events = events.filter(action=action)
     if q:
-        named = Q(skill__name__icontains=q) | Q(plugin__name__icontains=q)
+        # A rename's detail holds the old name, so the old name finds the item's events.
+        named = Q(skill__name__icontains=q) | Q(plugin__name__icontains=q) | Q(detail__icontains=q)
         events = events.filter(named | Q(actor__username__iexact=q))
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     context = {"page": page, "action": action, "q": q, "actions": Event.Action.choices}

@@ -1,7 +1,7 @@
 """Skills, their immutable versions, tags, download counts and the audit trail.
 
     skills      Kind, Result, Tag, Skill (every write: create, save_version, publish…),
-                EditConflict, SaveResult
+                EditConflict, SaveResult, ItemRedirect (a renamed item's old names)
     events      Event (the audit trail), log_write
     versions    Version (immutable, append-only), VersionFile (a skill's other files)
     downloads   VersionDownloads
@@ -29,6 +29,7 @@ from catalog.models.plugins import (
 from catalog.models.skills import (
     PUBLISH_PERMISSION,
     EditConflict,
+    ItemRedirect,
     Kind,
     PublishedVersion,
     Result,
@@ -47,6 +48,7 @@ __all__ = [
     "CaughtUp",
     "EditConflict",
     "Event",
+    "ItemRedirect",
     "Kind",
     "NextRelease",
     "Plugin",

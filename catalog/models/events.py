@@ -21,6 +21,8 @@ class Event(models.Model):
         UNPUBLISH = "unpublish", "unpublished"
         RESTORE = "restore", "restored"
         ARCHIVE = "archive", "archived"
+        UNARCHIVE = "unarchive", "brought back"
+        RENAME = "rename", "renamed"
         IMPORT = "import", "imported"
         RELEASE = "release", "released"
 
@@ -42,6 +44,7 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     action = models.CharField(max_length=20, choices=Action.choices)
+    detail = models.CharField(max_length=600, blank=True)  # a rename's "old → new"
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -67,14 +70,17 @@ class Event(models.Model):
         return self.skill, self.version
 
     @classmethod
-    def record(cls, action: str, skill: "Skill", user, version: "Version | None" = None) -> "Event":
+    def record(
+        cls, action: str, skill: "Skill", user, version: "Version | None" = None, detail: str = ""
+    ) -> "Event":
         event = cls.objects.create(
             action=action,
             skill=skill,
             version=version,
+            detail=detail,
             actor=user if getattr(user, "pk", None) else None,
         )
-        log_write(action, skill, version, user)
+        log_write(action, skill, version, user, detail)
         return event
 
     @classmethod
@@ -91,7 +97,9 @@ class Event(models.Model):
         return event
 
 
-def log_write(action: str, skill: "Skill", version: "Version | None", user) -> None:
+def log_write(
+    action: str, skill: "Skill", version: "Version | None", user, detail: str = ""
+) -> None:
     write_log.info(
         "write",
         extra={
@@ -100,6 +108,7 @@ def log_write(action: str, skill: "Skill", version: "Version | None", user) -> N
                 "item": f"{skill.kind}/{skill.name}",
                 "version": version.number if version else None,
                 "user": user.get_username() if getattr(user, "pk", None) else "-",
+                **({"detail": detail} if detail else {}),
             }
         },
     )

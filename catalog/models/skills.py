@@ -5,8 +5,9 @@ Views and commands parse input, call one of them and render.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -19,7 +20,12 @@ from catalog import merging, skillfile, skilltree
 from catalog.converters import whole_number
 from catalog.models.events import Event, log_write
 from catalog.models.versions import Edit, Version, check_tree, same_tree
-from catalog.skillfile import unstorable_reason  # catalog.models' name for it too
+from catalog.skillfile import (
+    fixes,
+    unstorable_reason,  # catalog.models' name for it too
+)
+
+T = TypeVar("T")
 
 # The kinds are skillfile.KINDS, in its order; a member is named after its value
 # (OUTPUT_STYLE = "output-style") and labelled in words ("Output style").
@@ -114,6 +120,13 @@ class PublishedVersion:
     previous: int | None  # the published version before it, for a diff link
 
 
+def named(rows: models.QuerySet, kind: str, name: str) -> models.QuerySet:
+    """The rows of `rows` (items, or an item's old names) called `name` of `kind`,
+    case-insensitively. Written as Lower(name) = Lower(value), the expression of their
+    unique index, so the lookup uses it (name__iexact would scan the table)."""
+    return rows.alias(lower_name=Lower("name")).filter(kind=kind, lower_name=Lower(Value(name)))
+
+
 class SkillQuerySet(models.QuerySet):
     def active(self):
         return self.filter(archived=False)
@@ -122,12 +135,8 @@ class SkillQuerySet(models.QuerySet):
         return self.active().filter(published__isnull=False)
 
     def named(self, kind: str, name: str):
-        """Items called `name` of `kind`, case-insensitively.
-
-        Written as Lower(name) = Lower(value), the expression of the unique index,
-        so the lookup uses it (name__iexact would scan the table).
-        """
-        return self.alias(lower_name=Lower("name")).filter(kind=kind, lower_name=Lower(Value(name)))
+        """Items called `name` of `kind`, case-insensitively."""
+        return named(self, kind, name)
 
     def lookup(self, kind: str, name: str) -> "Skill":
         """The item called `name` of `kind`; names are unique case-insensitively."""
@@ -284,20 +293,8 @@ class Skill(models.Model):
             raise ValidationError({"kind": f"Unknown kind {kind!r}."})
         if not skillfile.is_valid_name(kind, name):
             raise ValidationError({"name": f"Not a valid name: {skillfile.name_rule(kind)}."})
-        taken = ValidationError({"name": f"A {kind} called {name!r} already exists."})
         with transaction.atomic():
-            existing = cls.objects.named(kind, name).first()
-            if existing:
-                if existing.archived:
-                    raise ValidationError(
-                        {"name": f"An archived {kind} is called {name!r}; ask an admin."}
-                    )
-                raise taken
-            try:
-                with transaction.atomic():  # someone may create the same name right now
-                    skill = cls.objects.create(kind=kind, name=name)
-            except IntegrityError:
-                raise taken from None
+            skill = _take_name(kind, name, lambda: cls.objects.create(kind=kind, name=name))
             return skill.save_version(text, author, message=message or "Created", files=files)
 
     def save_version(
@@ -486,13 +483,115 @@ class Skill(models.Model):
                 Event.record(Event.Action.RESTORE, self, user, result.version)
         return result
 
+    def rename(self, name: str, user) -> SaveResult | None:
+        """Call this item `name` from now on. Its old name redirects to it (ItemRedirect)
+        and an event records both. Where its text names the item (a skill's or an agent's
+        `name` field), a new version says the new name, and if the latest version was the
+        published one, that new version is published in its place; a published version
+        older than the latest cannot be renamed so (it would go out under the new name
+        saying the old one), and the rename is refused until it is the latest."""
+        if not skillfile.is_valid_name(self.kind, name):
+            raise ValidationError({"name": f"Not a valid name: {skillfile.name_rule(self.kind)}."})
+        with transaction.atomic():
+            skill = Skill.objects.select_for_update().get(pk=self.pk)
+            old, latest, published = skill.name, skill.latest_version, skill.published
+            if skill.archived:
+                raise ValidationError({"name": f"The {self.kind} {old!r} is archived."})
+            if name == old:
+                raise ValidationError({"name": f"It is called {name!r} already."})
+            if (
+                published is not None
+                and published != latest
+                and published.metadata.get("name") == old
+            ):
+                raise ValidationError(
+                    {
+                        "name": f"v{published.number} is live and its text is named {old!r}, but "
+                        f"v{latest.number} is the latest: publish v{latest.number} (or "
+                        "unpublish) first, so that the public copy can carry the new name."
+                    }
+                )
+            names_itself = latest.metadata.get("name") == old
+            text = fixes.with_name(latest.text, name) if names_itself else None
+            if names_itself and text is None:  # a name over several lines, say
+                raise ValidationError({"name": "Write its name field as one line first."})
+            rename = Skill.objects.filter(pk=self.pk).update
+            _take_name(self.kind, name, lambda: rename(name=name, updated_at=timezone.now()), self)
+            self.name = name
+            if old.lower() != name.lower():
+                ItemRedirect.objects.create(kind=self.kind, name=old, skill=self)
+            Event.record(Event.Action.RENAME, self, user, latest, detail=f"{old} → {name}")
+            if text is None:
+                return None
+            result = self.save_version(
+                text, user, message=f"Renamed from {old}", base_number=latest.number
+            )
+            if published == latest:
+                self.publish(result.version, user)
+            return result
+
     def archive(self, user) -> None:
+        """Take the item out of the catalog and the editor (unpublished; nothing is
+        deleted). Its name stays taken, so an admin can bring it back (unarchive)."""
         with transaction.atomic():
             Skill.objects.filter(pk=self.pk).update(archived=True, published=None)
             self.archived, self.published = True, None
             Event.record(Event.Action.ARCHIVE, self, user, self.latest)
 
+    def unarchive(self, user) -> None:
+        """Bring an archived item back to the editor, as a draft (publishing it again is a
+        publisher's decision)."""
+        with transaction.atomic():
+            if Skill.objects.filter(pk=self.pk, archived=True).update(archived=False):
+                self.archived = False
+                Event.record(Event.Action.UNARCHIVE, self, user, self.latest)
+
     def set_tags(self, names: list[str]) -> None:
         with transaction.atomic():
             tags = [Tag.objects.get_or_create(name=name)[0] for name in sorted(set(names))]
             self.tags.set(tags)
+
+
+def _take_name(kind: str, name: str, write: Callable[[], T], holder: Skill | None = None) -> T:
+    """`write()`, which gives an item of `kind` the name `name` (makes or renames it),
+    unless another item than `holder` has that name (ValidationError); an old name freed
+    so loses its redirect. Inside the caller's transaction."""
+    existing = Skill.objects.named(kind, name).exclude(pk=getattr(holder, "pk", None)).first()
+    if existing is not None and existing.archived:
+        raise ValidationError({"name": f"An archived {kind} is called {name!r}; ask an admin."})
+    taken = ValidationError({"name": f"A {kind} called {name!r} already exists."})
+    if existing is not None:
+        raise taken
+    try:
+        with transaction.atomic():  # someone may take the same name right now
+            done = write()
+    except IntegrityError:
+        raise taken from None
+    named(ItemRedirect.objects.all(), kind, name).delete()  # a live item wins
+    return done
+
+
+class ItemRedirect(models.Model):
+    """An old name of a renamed item: URLs that name the item by it answer with a
+    redirect to its current name (catalog.redirects). A live item always wins: taking
+    the name (a new item, a rename) removes the redirect."""
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=255)
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="old_names")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "kind", name="itemredirect_kind_name_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name} → {self.skill.name}"
+
+    @classmethod
+    def current_name(cls, kind: str, name: str) -> str | None:
+        """The name now of the active item once called `name` of `kind`, if there is one."""
+        found = named(cls.objects.filter(skill__archived=False), kind, name)
+        return found.values_list("skill__name", flat=True).first()

@@ -12,6 +12,8 @@ are split at "\\n" alone, as the parser and the editor count them. The remedies:
 - a shell line no Bash rule allows: the `Bash(prefix:*)` rule added to `allowed-tools`
   (a one-line list, a `[…]` list, or an indented list), or the field added.
 
+with_name is the edit a rename makes: the frontmatter's `name:` line names the new name.
+
 Where the remedy is not obvious (a quoted, block or flow value to extend, a command with a
 parenthesis, a ```! block) there is no fix: the problem says what to do.
 """
@@ -22,6 +24,8 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import yaml
 
 from catalog.skillfile.lint import SHELL_INLINE
 from catalog.skillfile.results import Problem
@@ -35,6 +39,10 @@ _QUOTABLE = re.compile(
 _PLAIN_VALUE = re.compile(
     r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>[^\s\"'\[{>|&*!%@`].*?)"
     r"(?P<comment>[ \t]+#.*)?[ \t]*$"
+)
+# A top-level `name:` line with a one-line value (plain or quoted) and maybe a comment.
+_NAME_LINE = re.compile(
+    r"^name:[ \t]*(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s\"'#|>][^#\n]*?)?(?P<comment>[ \t]+#.*)?[ \t]*$"
 )
 _LIST_ITEM = re.compile(r"^[ \t]*- ")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -82,6 +90,24 @@ def applied(text: str, fix: Fix) -> str:
     if lines and not lines[-1].endswith("\n") and fix.end_line >= len(lines):
         lines[-1] += "\n"
     return "".join(lines[: fix.line - 1]) + fix.text + "".join(lines[fix.end_line :])
+
+
+def with_name(text: str, name: str) -> str | None:
+    """`text` with the one-line `name:` field of its frontmatter set to `name`, its
+    comment kept and every other byte as it was; None if it has no such field."""
+    lines = lines_of(text)
+    end = _frontmatter_end(lines)
+    if end is None:
+        return None
+    for index in range(1, end - 1):
+        match = _NAME_LINE.match(lines[index].rstrip("\n"))
+        if match:
+            newline = "\n" if lines[index].endswith("\n") else ""
+            # A name YAML would read as another type (`true`, `123`) is quoted.
+            value = name if yaml.safe_load(f"v: {name}") == {"v": name} else json.dumps(name)
+            lines[index] = f"name: {value}{match['comment'] or ''}{newline}"
+            return "".join(lines)
+    return None
 
 
 def bash_rule(command: str) -> str:

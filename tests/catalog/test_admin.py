@@ -26,6 +26,19 @@ def test_the_admin_archives_through_the_domain_so_the_item_leaves_the_public_sit
     assert Client().get("/commands/review/").status_code == 410  # gone, and says so
 
 
+def test_the_admin_brings_an_archived_item_back_as_a_draft(admin_client):
+    skill = make_skill(name="review", publish=True)
+    skill.archive(None)
+    response = admin_client.post(
+        "/admin/catalog/skill/", {"action": "unarchive", "_selected_action": [skill.pk]}
+    )
+    assert response.status_code == 302
+    skill.refresh_from_db()
+    assert not skill.archived and skill.published is None
+    assert Event.objects.filter(action="unarchive", skill=skill).exists()
+    assert Client().get("/commands/review/").status_code == 410  # not public until published
+
+
 def test_the_admin_cannot_add_change_or_delete_versions_events_or_item_names(admin_client):
     skill = make_skill(name="review")
     version = skill.latest
