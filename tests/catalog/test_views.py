@@ -306,7 +306,7 @@ def test_a_skill_page_offers_the_skills_tool_line(client, publish):
     text = "---\nname: changelog\ndescription: Write a changelog\n---\nWrite it.\n"
     publish("skill", "changelog", text)
     html = client.get("/skills/changelog/").content.decode()
-    assert "npx skills add http://testserver --skill changelog" in html
+    assert "npx skills add http://testserver --skill changelog -a claude-code -y</code>" in html
 
 
 def test_try_it_expands_the_arguments_on_the_item_page(client, publish):
