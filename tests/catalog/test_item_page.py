@@ -99,6 +99,7 @@ def test_try_it_lands_back_at_its_own_box(client, publisher):
     form = html.split('<section class="panel try-it-public" id="try-it"')[1].split("</form>")[0]
     assert 'method="get" action="/commands/ops:deploy/#try-it"' in form
     assert 'hx-get="/commands/ops:deploy/" hx-target="#try-it-output"' in form
+    assert 'hx-swap="outerHTML show:#try-it:top"' in form
 
 
 def test_try_it_through_htmx_answers_the_prompt_alone(client, publisher):

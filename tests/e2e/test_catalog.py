@@ -13,21 +13,11 @@ from tests.e2e.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TAGS = {
-    "git:commit": ["git"],
-    "review-pr": ["git", "review"],
-    "changelog": ["git", "docs"],
-    "security-reviewer": ["review"],
-    "testing:write-tests": ["testing"],
-}
-
 
 @pytest.fixture
 def demo_catalog():
-    """The demo items, published, with tags; and one draft nobody may see."""
+    """The demo items, published, with their tags (load_demo's); and one draft nobody may see."""
     call_command("load_demo", stdout=io.StringIO())
-    for name, tags in TAGS.items():
-        Skill.objects.get(name=name).set_tags(tags)
     Skill.create("command", "secret-plan", "---\ndescription: Not public\n---\nDraft.\n", None)
 
 
@@ -70,10 +60,20 @@ def test_a_visitor_searches_filters_reads_and_downloads_a_bundle(new_page, demo_
     # Tick three items and download them as one bundle.
     page.goto("/")
     wanted = ["command/git:commit", "skill/changelog", "agent/security-reviewer"]
-    for item in wanted:
-        page.locator(f'input[name="item"][value="{item}"]').check()
+    # The button says what it will download, and counts as boxes are ticked.
+    download_button = page.locator("[data-download-ticked]")
+    expect(download_button).to_have_text("Download all 7 shown (.zip)")
+    boxes = [page.locator(f'input[name="item"][value="{item}"]') for item in wanted]
+    boxes[0].check()
+    expect(download_button).to_have_text("Download 1 ticked item (.zip)")
+    boxes[1].check()
+    boxes[2].check()
+    expect(download_button).to_have_text("Download 3 ticked items (.zip)")
+    boxes[1].uncheck()
+    expect(download_button).to_have_text("Download 2 ticked items (.zip)")
+    boxes[1].check()
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Download ticked (.zip)").click()
+        page.get_by_role("button", name="Download 3 ticked items (.zip)").click()
     download = download_info.value
     assert download.suggested_filename == "skillhub.zip"
     assert "item=command%2Fgit%3Acommit" in download.url  # a shareable address
