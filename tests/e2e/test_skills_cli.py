@@ -12,8 +12,12 @@ from the npm registry, once per session.
 import hashlib
 import json
 import os
+import re
+import shlex
 import subprocess
+import urllib.request
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -206,6 +210,51 @@ def test_the_cli_installs_every_published_skill_and_no_draft_or_other_kind(
         "changelog": digest_of(CHANGELOG),
         "release-notes": digest_of(RELEASE),
     }
+
+
+def shown_line(site: str, page: str, install: str) -> list[str]:
+    """The install line `data-install=<install>` of a page, as a shell would split it."""
+    with urllib.request.urlopen(site + page, timeout=30) as response:
+        html = response.read().decode()
+    match = re.search(rf'data-install="{install}"><code\s*>(.*?)</code>', html, re.S)
+    assert match, f"no {install} line on {page}"
+    return shlex.split(unescape(match.group(1)))
+
+
+def run_shown(skills_cli, line: list[str], project: Path, home: Path):
+    """Run a line the page shows, `npx skills …`, with the session's CLI in place of npx."""
+    assert line[:2] == ["npx", "skills"], line
+    return skills_cli.run(*line[2:], project=project, home=home)
+
+
+def test_the_line_a_skills_page_shows_installs_it_as_shown(
+    skills_cli, site, publisher, project, home
+):
+    make_skill("skill", "changelog", CHANGELOG, author=publisher, publish=True)
+    make_skill("skill", "release-notes", RELEASE, author=publisher, publish=True)
+    line = shown_line(site, "/skills/changelog/", "npx")
+    assert line == ["npx", "skills", "add", site, "--skill", "changelog", "-a", "claude-code", "-y"]
+
+    result = run_shown(skills_cli, line, project, home)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert installed(project, "changelog") == CHANGELOG.encode("utf-8")
+    assert list(lock(project)) == ["changelog"]
+
+
+def test_the_line_the_catalog_shows_installs_every_skill_and_only_skills(
+    skills_cli, site, publisher, project, home
+):
+    make_skill("skill", "changelog", CHANGELOG, author=publisher, publish=True)
+    make_skill("command", "review", "---\ndescription: Review\n---\nReview.\n", publish=True)
+    line = shown_line(site, "/", "npx-all")
+    assert line == ["npx", "skills", "add", site, "--skill", "*", "-a", "claude-code", "-y"]
+
+    result = run_shown(skills_cli, line, project, home)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(p.name for p in (project / ".claude" / "skills").iterdir()) == ["changelog"]
+    assert not (project / ".claude" / "commands").exists()
 
 
 def test_the_cli_update_notices_a_newly_published_version_and_installs_it(
