@@ -150,7 +150,8 @@
     button.type = "button";
     button.className = "copy-button";
     button.textContent = "Copy";
-    button.setAttribute("aria-label", "Copy " + code.textContent.trim());
+    const label = "Copy " + code.textContent.trim();
+    button.setAttribute("aria-label", label);
     const status = document.createElement("span");
     status.className = "visually-hidden";
     status.setAttribute("role", "status");
@@ -160,10 +161,14 @@
     button.addEventListener("click", function () {
       const text = code.textContent.trim();
       function done(message) {
+        // The accessible name keeps holding the visible text (WCAG 2.5.3, axe's
+        // label-content-name-mismatch); the status region announces the outcome.
         button.textContent = message;
+        button.setAttribute("aria-label", message + ": " + label);
         status.textContent = message;
         window.setTimeout(function () {
           button.textContent = "Copy";
+          button.setAttribute("aria-label", label);
           status.textContent = "";
         }, 2000);
       }

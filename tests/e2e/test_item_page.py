@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from tests import axe
 from tests.factories import make_skill
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -90,3 +91,28 @@ def test_try_it_without_javascript_lands_back_at_the_box(browser, live_server, c
         assert page.evaluate("window.scrollY") > 0
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_snippets_copy_buttons_and_a_tried_prompt_pass_the_accessibility_check(
+    new_page, changelog, publisher, scheme
+):
+    try:
+        axe.source()
+    except axe.AxeUnavailable as error:
+        pytest.skip(str(error))
+    make_skill(
+        "command", "notes", "---\ndescription: Notes\n---\nKeep the entry tidy.\n", publish=True
+    )
+    page = new_page(scheme)
+    page.goto("/?q=entry")  # one snippet in a description, one in a body
+    expect(page.locator("[data-snippet] mark")).not_to_have_count(0)
+    found = axe.violations(page)
+    page.goto("/skills/changelog/")
+    page.get_by_label("Arguments").fill("2.1.0 2026-12-01")
+    page.get_by_role("button", name="Expand").click()
+    expect(page.locator("[data-prompt]")).to_be_visible()
+    page.locator(".install .copy-button").first.click()
+    found += axe.violations(page)
+    assert found == [], "\n".join(str(v) for v in found)
+    assert page.csp_violations == []
