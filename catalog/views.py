@@ -162,10 +162,14 @@ def _install(request: HttpRequest, skill: Skill) -> dict[str, str | bool]:
         "raw_url": request.build_absolute_uri(reverse("raw", args=[skill.kind, skill.name])),
         "archive_url": "",
         "npx": skill.kind == Kind.SKILL,  # the skills tool installs skills only
+        "executables": False,
     }
-    if skill.published_version.has_files:  # SKILL.md alone would lose the rest of the folder
+    version = skill.published_version
+    if version.has_files:  # SKILL.md alone would lose the rest of the folder
         archive = reverse("skill-tar-gz", args=[skill.name])
         install["archive_url"] = request.build_absolute_uri(archive)
+        # skills 1.7 writes every file with the default mode (README, "Install with").
+        install["executables"] = version.files.filter(executable=True).exists()
     return install
 
 

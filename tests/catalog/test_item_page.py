@@ -50,6 +50,7 @@ def test_a_skill_page_offers_the_skills_cli_for_claude_code_without_questions(cl
     lines = install_lines(html)
     assert lines["npx"] == "npx skills add http://testserver --skill changelog -a claude-code -y"
     assert "writes\n      <code>.claude/skills/changelog/</code> and" in html
+    assert "executable bit" not in html
     assert lines["file"].endswith(
         "-o .claude/skills/changelog/SKILL.md &#x27;http://testserver/skills/changelog/raw&#x27;"
     )
@@ -65,6 +66,7 @@ def test_a_folder_skill_installs_the_whole_folder_and_says_so(client, publisher)
     )
     assert f"The folder (<code>SKILL.md</code> and its {files}\n      files)" in html
     assert "(SKILL.md and every file of the folder)" in html
+    assert "It writes every file\n      without its executable bit" in html  # pdf has scripts
 
 
 def test_every_install_line_has_a_copy_button_and_stays_focusable_text(client, publisher):
