@@ -18,6 +18,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    F,
     IntegerField,
     Q,
     QuerySet,
@@ -271,8 +272,26 @@ def search(query: CatalogQuery) -> QuerySet:
 EXCERPT_BEFORE = 2 * snippets.BEFORE
 EXCERPT_CHARS = 3 * snippets.WIDTH
 NOWHERE = 2**31 - 1
-FRONTMATTER_END = "\n---"  # a body's snippet starts after it, if it is near
-SNIPPET_SOURCES = {"text": "text", "files": "analysis__files_text"}
+FRONTMATTER_END = "\n---"
+
+
+def _body() -> Expression:
+    """A version's text after its frontmatter (the line closing it, `---`, and on): the
+    text itself when it has none, or never closes it."""
+    fence = StrIndex(Substr("text", 4), Value(FRONTMATTER_END))  # from 1, in text[3:]
+    return Substr(
+        "text",
+        Case(
+            When(Q(text__startswith="---") & GreaterThan(fence, 0), then=fence + 7),
+            default=Value(1),
+        ),
+    )
+
+
+def _snippet_sources() -> dict[str, Expression | F]:
+    """Where a snippet is looked for when the description did not match, in order: the
+    body, a skill's other files, and last the whole text (a frontmatter field matched)."""
+    return {"text": _body(), "files": F("analysis__files_text"), "frontmatter": F("text")}
 
 
 def add_snippets(rows: list[Any], query: CatalogQuery) -> None:
@@ -291,9 +310,8 @@ def add_snippets(rows: list[Any], query: CatalogQuery) -> None:
     excerpts = _excerpts([skill.published_id for skill in pending], snippets.terms(query.words))
     for skill in pending:
         for source, (text, cut_before, cut_after) in excerpts.get(skill.published_id, []):
-            fence = FRONTMATTER_END if source == "text" else ""
             skill.snippet = snippets.snippet(
-                text, pattern, source, cut_before=cut_before, cut_after=cut_after, fence=fence
+                text, pattern, source, cut_before=cut_before, cut_after=cut_after
             )
             if skill.snippet is not None:
                 break
@@ -301,9 +319,10 @@ def add_snippets(rows: list[Any], query: CatalogQuery) -> None:
 
 def _excerpts(version_ids: list[int], terms: list[str]) -> dict[int, list]:
     """For each version: (source, excerpt, cut before, cut after) around the first of
-    `terms` in each source that holds one, in the order of SNIPPET_SOURCES."""
+    `terms` in each source that holds one, in the order of _snippet_sources()."""
     annotations: dict[str, Expression] = {}
-    for source, field in SNIPPET_SOURCES.items():
+    sources = _snippet_sources()
+    for source, field in sources.items():
         lowered = Lower(field)
         positions = [_position(lowered, term) for term in terms]
         first = Least(*positions) if len(positions) > 1 else positions[0]
@@ -313,7 +332,7 @@ def _excerpts(version_ids: list[int], terms: list[str]) -> dict[int, list]:
     rows = Version.objects.filter(pk__in=version_ids).annotate(**annotations)
     found: dict[int, list] = {}
     for row in rows.values("pk", *annotations):
-        for source in SNIPPET_SOURCES:
+        for source in sources:
             at, text = row[f"{source}_at"], row[f"{source}_excerpt"] or ""
             if at == NOWHERE:
                 continue

@@ -27,8 +27,8 @@ ELLIPSIS = "…"
 
 class Snippet(str):
     """An escaped, marked excerpt (markup) of one of an item's texts; `source` says which:
-    "description", "text" or "files". A str, so that templates print it; `__html__`
-    says it is markup already, so they do not escape it again."""
+    "description", "text" (the body), "files" or "frontmatter". A str, so that templates
+    print it; `__html__` says it is markup already, so they do not escape it again."""
 
     source: str
 
@@ -73,21 +73,14 @@ def snippet(
     *,
     cut_before: bool = False,
     cut_after: bool = False,
-    fence: str = "",
 ) -> Snippet | None:
     """The excerpt of `text` around the first match of `pattern`, or None if nothing in
-    it matches. `cut_before`, `cut_after`: `text` is itself a piece of a longer text.
-    `fence`: a line the excerpt never reaches back over (the end of the frontmatter)."""
+    it matches. `cut_before`, `cut_after`: `text` is itself a piece of a longer text."""
     first = pattern.search(text)
     if first is None:
         return None
     start = max(0, first.start() - BEFORE)
-    at_fence = False
-    if fence and (line := text.rfind(fence, 0, first.start())) != -1:
-        after = text.find("\n", line + len(fence)) + 1
-        if 0 < after <= first.start() and after >= start:
-            start, at_fence = after, True
-    if start > 0 and not at_fence:  # begin at a word, not inside one
+    if start > 0:  # begin at a word, not inside one
         space = text.find(" ", start, first.start())
         start = space + 1 if space != -1 else start
     end = min(len(text), start + WIDTH)
@@ -96,7 +89,7 @@ def snippet(
         end = space if space != -1 else end
     window = " ".join(text[start:end].split())
     markup = _marked(window, pattern)
-    if not at_fence and (cut_before or start > 0):
+    if cut_before or start > 0:
         markup = ELLIPSIS + markup
     if cut_after or end < len(text):
         markup += ELLIPSIS

@@ -181,3 +181,23 @@ def test_snippets_cost_one_query_and_load_no_whole_text(client):
     assert response.content.decode().count("<mark>Common</mark>") == 30
     assert len(with_snippets.captured_queries) == len(in_descriptions.captured_queries) + 1
     assert no_text_selected(with_snippets.captured_queries)
+
+
+@pytest.mark.django_db
+def test_a_body_match_is_shown_before_one_in_a_frontmatter_field(client):
+    text = "---\ndescription: Commit\nallowed-tools: Bash(git diff:*)\n---\nRead the diff first.\n"
+    make_skill("command", "both", text, publish=True)
+    only = "---\ndescription: Commit\nallowed-tools: Bash(git diff:*)\n---\nWrite it.\n"
+    make_skill("command", "fields-only", only, publish=True)
+    shown = shown_snippets(client, "diff")
+    assert shown["both"] == ("text", "Read the <mark>diff</mark> first.")
+    source, markup = shown["fields-only"]
+    assert source == "frontmatter" and "allowed-tools: Bash(git <mark>diff</mark>:*)" in markup
+
+
+@pytest.mark.django_db
+def test_a_text_without_frontmatter_is_searched_from_its_start(client):
+    make_skill("command", "plain", "Plain zeppelin text.\n", publish=True)
+    assert shown_snippets(client, "zeppelin") == {
+        "plain": ("text", "Plain <mark>zeppelin</mark> text.")
+    }
