@@ -7,8 +7,12 @@ import sys
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from catalog import snippets
+from catalog.models import Skill
 from catalog.skilltree import TreeFile
 from tests.catalog.test_views import no_text_selected
 from tests.factories import make_skill
@@ -201,3 +205,18 @@ def test_a_text_without_frontmatter_is_searched_from_its_start(client):
     assert shown_snippets(client, "zeppelin") == {
         "plain": ("text", "Plain <mark>zeppelin</mark> text.")
     }
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(q=st.text(alphabet=st.sampled_from("<>&\"'*%_ab\u00e9\u0130\u200b\ufffd-:"), max_size=12))
+def test_no_query_makes_a_snippet_fail_or_leak_markup(client, q):
+    if not Skill.objects.filter(name="hostile").exists():
+        body = 'ab <b>ab</b> & "ab" \u0130ab \u00e9ab %_ab* <script>ab</script>\n'
+        make_skill("command", "hostile", command("ab <i>x</i>", body), publish=True)
+    response = client.get("/", {"q": q})
+    assert response.status_code == 200
+    for _, markup in shown_snippets(client, q).values():
+        assert re.sub(r"</?mark>", "", markup).count("<") == 0, markup
