@@ -287,7 +287,8 @@ def test_the_index_loads_no_text(client, publish):
 def test_the_catalog_offers_installing_every_skill_with_the_skills_tool(client, publish):
     publish("changelog")
     html = client.get("/").content.decode()
-    assert "<code>npx skills add http://testserver --skill '*'</code>" in html
+    line = "npx skills add http://testserver --skill &#x27;*&#x27; -a claude-code -y</code>"
+    assert line in html
 
 
 def test_the_catalog_offers_no_skills_tool_line_without_a_published_skill(
