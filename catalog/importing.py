@@ -30,7 +30,7 @@ from django.db import transaction
 
 from catalog import bundles, layouts, marketplace_import, marketplace_layout, skillfile, skilltree
 from catalog.blobs import Blob, read_blobs
-from catalog.models import Event, Skill, tree_limits, unstorable_reason
+from catalog.models import Event, Skill, publish_version, tree_limits, unstorable_reason
 
 
 @dataclass
@@ -525,5 +525,7 @@ def _apply(item: _Planned, user, publish: bool) -> Skill:
     if result.created:
         Event.record(Event.Action.IMPORT, skill, user, result.version)
     if publish and result.version.result != "error" and skill.published_id != result.version.pk:
-        skill.publish(result.version, user)
+        # Only `manage.py import_skills --publish` (and the demo) publish an import: on the
+        # server, a recorded publication without review when the policy asks for one.
+        publish_version(skill, result.version, user, on_server=True)
     return skill

@@ -25,6 +25,8 @@ from catalog.models import (
     Skill,
     Tag,
     Version,
+    owners_of,
+    publish_version,
 )
 from catalog.previews import Preview, StoredPreview, build_preview, stored_preview
 from catalog.views import file_response
@@ -225,6 +227,7 @@ def _edit_page(
         "vocabulary": skillfile.vocabulary(),
         "fields": skillfile.fields_of(skill.kind),
         "presence_seconds": settings.SKILLHUB_PRESENCE_SECONDS,
+        "owners": owners_of(skill),  # the owners panel: the item's and its tags'
     }
     if path == skilltree.SKILL_MD:
         context["preview"] = _edit_preview(skill, text, on, tree)
@@ -411,11 +414,11 @@ def publish(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirec
         messages.error(request, "Say which version to publish.")
         return _back(request, skill)
     try:
-        skill.publish(version, request.user)
+        said = publish_version(skill, version, request.user)  # as the review policy allows
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Published v{version.number}.")
+        messages.success(request, said)
     return _back(request, skill)
 
 

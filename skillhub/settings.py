@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import dj_email_url  # type: ignore[import-untyped]  # it ships no type information
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -114,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "editor.context_processors.inbox",  # the header's unread count
             ],
         },
     },
@@ -347,6 +349,36 @@ SKILLHUB_DOWNLOAD_WINDOW = env_int("SKILLHUB_DOWNLOAD_WINDOW", 3600)
 SKILLHUB_PRESENCE_SECONDS = env_int("SKILLHUB_PRESENCE_SECONDS", 10)
 if SKILLHUB_PRESENCE_SECONDS < 1:
     raise ImproperlyConfigured("SKILLHUB_PRESENCE_SECONDS must be at least 1.")
+# Review before publish (catalog/models/reviews.py): how many approvals of a version a
+# publication needs (0: publishers publish directly), and whether an author's own
+# approval counts.
+SKILLHUB_REQUIRED_APPROVALS = env_int("SKILLHUB_REQUIRED_APPROVALS", 1)
+if SKILLHUB_REQUIRED_APPROVALS < 0:
+    raise ImproperlyConfigured("SKILLHUB_REQUIRED_APPROVALS must be 0 or more.")
+SKILLHUB_SELF_APPROVAL = env_bool("SKILLHUB_SELF_APPROVAL", False)
+
+# E-mail (notifications of reviews): EMAIL_URL (smtp://user:password@host:587/?tls=True,
+# parsed by dj-email-url), or Django's own EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+# EMAIL_HOST_PASSWORD, EMAIL_USE_TLS. Without either, development prints mail to the
+# console and production sends none (the inbox page still has every notification).
+if env_str("EMAIL_URL"):
+    _email = dj_email_url.parse(env_str("EMAIL_URL"))
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST, EMAIL_PORT = _email["EMAIL_HOST"], _email["EMAIL_PORT"]
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_USER"], _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS, EMAIL_USE_SSL = _email["EMAIL_USE_TLS"], _email["EMAIL_USE_SSL"]
+elif env_str("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env_str("EMAIL_HOST")
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "skillhub@localhost")
 
 LOG_FORMAT = env_str("LOG_FORMAT", "text")
 LOGGING = {

@@ -108,7 +108,8 @@ def test_a_save_logs_the_action_item_version_and_user(write_log):
     ]
 
 
-def test_publishing_over_http_logs_one_write_line(write_log):
+def test_publishing_over_http_logs_one_write_line(write_log, settings):
+    settings.SKILLHUB_REQUIRED_APPROVALS = 0  # a team that publishes without review
     publisher = make_user("publisher", publisher=True)
     make_skill(author=publisher)
     write_log.records.clear()

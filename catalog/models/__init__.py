@@ -1,11 +1,15 @@
 """Skills, their immutable versions, tags, download counts and the audit trail.
 
     skills      Kind, Result, Tag, Skill (every write: create, save_version, publish…),
-                EditConflict, SaveResult, ItemRedirect (a renamed item's old names)
+                SaveResult, ItemRedirect (a renamed item's old names)
     events      Event (the audit trail), log_write
     versions    Version (immutable, append-only), VersionFile (a skill's other files)
     downloads   VersionDownloads
+    conflicts   EditConflict (a save that would lose a change; what resolving it needs)
     editing     Presence (who has an item open in the editor), catch_up (merge now)
+    reviews     ChangeRequest, Review, Comment, publish_version (the review policy)
+    owners      Owner, owners_of, owner_user_ids
+    notifications  Notification, notify (inbox rows, e-mail after commit)
     plugins     Plugin, PluginItem, Release (immutable), ReleaseItem, ReleaseFile,
                 ReleaseError
 
@@ -17,6 +21,8 @@ from catalog.blobs import Blob
 from catalog.models.downloads import VersionDownloads
 from catalog.models.editing import CaughtUp, Presence, catch_up
 from catalog.models.events import Event, log_write, write_log
+from catalog.models.notifications import Notification
+from catalog.models.owners import Owner, owner_user_ids, owners_of
 from catalog.models.plugins import (
     NextRelease,
     Plugin,
@@ -26,6 +32,7 @@ from catalog.models.plugins import (
     ReleaseFile,
     ReleaseItem,
 )
+from catalog.models.reviews import ChangeRequest, Comment, Review, publish_version, reviewed_by
 from catalog.models.skills import (
     PUBLISH_PERMISSION,
     EditConflict,
@@ -46,11 +53,15 @@ __all__ = [
     "Analysis",
     "Blob",
     "CaughtUp",
+    "ChangeRequest",
+    "Comment",
     "EditConflict",
     "Event",
     "ItemRedirect",
     "Kind",
     "NextRelease",
+    "Notification",
+    "Owner",
     "Plugin",
     "PluginItem",
     "Presence",
@@ -60,6 +71,7 @@ __all__ = [
     "ReleaseFile",
     "ReleaseItem",
     "Result",
+    "Review",
     "SaveResult",
     "Skill",
     "SkillQuerySet",
@@ -69,6 +81,10 @@ __all__ = [
     "VersionFile",
     "catch_up",
     "log_write",
+    "owner_user_ids",
+    "owners_of",
+    "publish_version",
+    "reviewed_by",
     "tree_limits",
     "unstorable_reason",
     "write_log",

@@ -16,7 +16,8 @@ from django.db import models
 from django.utils import timezone
 
 from catalog import merging, skillfile
-from catalog.models.skills import EditConflict, Skill
+from catalog.models.conflicts import EditConflict
+from catalog.models.skills import Skill
 from catalog.models.versions import Version
 
 

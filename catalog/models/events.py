@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 if TYPE_CHECKING:
+    from catalog.models.reviews import ChangeRequest
     from catalog.models.skills import Skill
     from catalog.models.versions import Version
 
@@ -25,6 +26,11 @@ class Event(models.Model):
         RENAME = "rename", "renamed"
         IMPORT = "import", "imported"
         RELEASE = "release", "released"
+        REQUEST = "request", "asked for review"
+        REVIEW = "review", "reviewed"
+        COMMENT = "comment", "commented"
+        CLOSE_REQUEST = "close-request", "closed a request"
+        OWNERS = "owners", "set owners"
 
     # An item's event names the item (and maybe a version); a release names the plugin
     # and the release instead.
@@ -40,11 +46,16 @@ class Event(models.Model):
     version = models.ForeignKey(
         "catalog.Version", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A review's events (a request, a review, a comment) also name the change request.
+    request = models.ForeignKey(
+        "catalog.ChangeRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     action = models.CharField(max_length=20, choices=Action.choices)
-    detail = models.CharField(max_length=600, blank=True)  # a rename's "old → new"
+    # In words: a rename's "old → new", a review's verdict, a publication's reviewers.
+    detail = models.CharField(max_length=600, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -71,13 +82,20 @@ class Event(models.Model):
 
     @classmethod
     def record(
-        cls, action: str, skill: "Skill", user, version: "Version | None" = None, detail: str = ""
+        cls,
+        action: str,
+        skill: "Skill",
+        user,
+        version: "Version | None" = None,
+        detail: str = "",
+        request: "ChangeRequest | None" = None,
     ) -> "Event":
         event = cls.objects.create(
             action=action,
             skill=skill,
             version=version,
             detail=detail,
+            request=request,
             actor=user if getattr(user, "pk", None) else None,
         )
         log_write(action, skill, version, user, detail)

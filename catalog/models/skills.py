@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from catalog import merging, skillfile, skilltree
 from catalog.converters import whole_number
+from catalog.models.conflicts import EditConflict
 from catalog.models.events import Event, log_write
 from catalog.models.versions import Edit, Version, check_tree, same_tree
 from catalog.skillfile import (
@@ -58,51 +59,6 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class EditConflict(Exception):
-    """A save that would lose changes its author has not seen, so stores nothing.
-
-    Either a stale save whose changes overlap the ones that landed since its base
-    (`conflicts` are merge regions, `base` that base), or (`undoes`) a save on top of
-    the latest that puts back what someone else's latest version changed (`conflicts`
-    are the regions it puts back, `base` the version before the latest).
-    """
-
-    def __init__(
-        self,
-        base: "Version",
-        theirs: "Version",
-        mine: str,
-        conflicts,
-        undoes=False,
-        files: list[tuple[str, str]] | None = None,
-        mine_files: "skilltree.Tree | None" = None,
-    ):
-        what = "undoes" if undoes else "overlaps"
-        super().__init__(f"Your edit {what} changes made in v{theirs.number}.")
-        self.base = base
-        self.theirs = theirs
-        self.mine = mine
-        self.conflicts = conflicts
-        self.undoes = undoes
-        # (path, why) of the skill's other files that both sides changed differently,
-        # and the author's whole tree (so that nothing they sent is lost).
-        self.files = files or []
-        self.mine_files = mine_files
-
-    def sides_to_resolve(self) -> tuple[str, str]:
-        """(theirs, mine) for resolving by chunk in the editor: each side's other changes
-        merged in, so that the two differ only where this conflict is, each as its side
-        has it. A save on top of theirs that undoes their changes is compared whole."""
-        if self.undoes:
-            return self.theirs.text, self.mine
-        try:
-            theirs = merging.merge(self.base.text, self.mine, self.theirs.text, mine_wins=True)
-            mine = merging.merge(self.base.text, self.theirs.text, self.mine, mine_wins=True)
-        except merging.TooLargeToMerge:
-            return self.theirs.text, self.mine
-        return cast(str, theirs.text), cast(str, mine.text)  # mine_wins: never a conflict
 
 
 @dataclass
@@ -350,6 +306,10 @@ class Skill(models.Model):
             except merging.TooLargeToMerge as error:
                 again = " Reload the page, make your change to the newest version and save again."
                 raise ValidationError({"text": f"{error}{again}"}) from None
+            if result.created:  # an open change request follows the item (models/reviews.py)
+                skill.change_requests.filter(status="open").update(
+                    version=result.version, updated_at=result.version.created_at
+                )
         if result.created:
             self.latest, self.updated_at = result.version, result.version.created_at
         return result
@@ -446,18 +406,25 @@ class Skill(models.Model):
         if undone:
             raise EditConflict(before, latest, text, undone, undoes=True)
 
-    def publish(self, version: "Version", user) -> None:
-        if version.skill_id != self.pk:
-            raise ValidationError("That version belongs to another item.")
-        if version.result == Result.ERROR:
-            raise ValidationError(f"v{version.number} has errors and cannot be published.")
+    def publish(self, version: "Version", user, detail: str = "") -> None:
+        """Make `version` the public one. Unguarded: a publication made for a person goes
+        through reviews.publish_version, which applies the review policy; `detail` is what
+        the audit page says of it (the request that asked, or "published without review")."""
+        self.refuse_unpublishable(version)
         with transaction.atomic():
             skill = Skill.objects.select_for_update().get(pk=self.pk)
             skill.published = version
             skill.published_at = timezone.now()
             skill.save(update_fields=["published", "published_at"])
             self.published, self.published_at = skill.published, skill.published_at
-            Event.record(Event.Action.PUBLISH, skill, user, version)
+            Event.record(Event.Action.PUBLISH, skill, user, version, detail=detail)
+
+    def refuse_unpublishable(self, version: "Version") -> None:
+        """ValidationError if `version` cannot be published at all, whoever asks."""
+        if version.skill_id != self.pk:
+            raise ValidationError("That version belongs to another item.")
+        if version.result == Result.ERROR:
+            raise ValidationError(f"v{version.number} has errors and cannot be published.")
 
     def unpublish(self, user) -> None:
         with transaction.atomic():

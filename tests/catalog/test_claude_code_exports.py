@@ -198,9 +198,11 @@ def tar_gz(files: dict[str, str]) -> bytes:
 
 
 @pytest.fixture
-def catalog(tmp_path, publisher):
-    """HANDMADE through the import page and the publish buttons, the corpus through
-    `manage.py import_skills --publish`; a few items tagged `backend`."""
+def catalog(tmp_path, publisher, settings):
+    """HANDMADE through the import page and the publish buttons (a team that publishes
+    without review), the corpus through `manage.py import_skills --publish`; a few items
+    tagged `backend`."""
+    settings.SKILLHUB_REQUIRED_APPROVALS = 0
     member = Browser(make_user("writer"))
     member.get("/edit/import")
     upload = SimpleUploadedFile("team.tar.gz", tar_gz(HANDMADE))

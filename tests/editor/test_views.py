@@ -696,7 +696,8 @@ def test_posting_unsaved_text_to_diff_over_htmx_compares_it_with_the_latest(
 # -- publishing ----------------------------------------------------------------------
 
 
-def test_a_publisher_publishes_a_version_and_it_is_recorded(publisher_browser, publisher):
+def test_a_publisher_publishes_a_version_and_it_is_recorded(publisher_browser, publisher, settings):
+    settings.SKILLHUB_REQUIRED_APPROVALS = 0  # a team that publishes without review
     skill = make_skill()
     assert select(page(publisher_browser.get(EDIT)), "form", action=EDIT + "publish")
     response = publisher_browser.post(EDIT + "publish", {"version": "1"}, follow=True)
