@@ -30,6 +30,7 @@ PURE_MODULES = [
     "catalog.gitrepo",
     "catalog.marketplace_layout",
     "catalog.zipwriter",
+    "catalog.snippets",
 ]
 # Every module of a pure package on its own too, so a module its __init__ does not import
 # is checked as well.
