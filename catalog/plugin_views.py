@@ -18,13 +18,13 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from catalog import diffing, field_diffs, marketplace, plugin_changes, plugin_tree, skilltree
 from catalog.models import Kind, NextRelease, Plugin, Release, Version
 from catalog.models.plugins import kind_counts
 from catalog.plugin_git import release_commit
-from catalog.views import not_modified
+from catalog.views import not_modified, streamed_download
 
 ARCHIVE_TYPES = {"zip": "application/zip", "tar.gz": "application/gzip"}
 
@@ -176,7 +176,7 @@ def release(request: HttpRequest, name: str, version: str) -> HttpResponse:
     return render(request, "catalog/release.html", context)
 
 
-@require_GET
+@require_safe
 def release_archive(
     request: HttpRequest, name: str, version: str, fmt: str
 ) -> HttpResponse | StreamingHttpResponse:
@@ -186,7 +186,7 @@ def release_archive(
     response: HttpResponse | StreamingHttpResponse | None = not_modified(request, etag)
     if response is None:
         stream = plugin_tree.iter_release_archive(found, fmt)
-        response = StreamingHttpResponse(stream, content_type=ARCHIVE_TYPES[fmt])
+        response = streamed_download(request, stream, ARCHIVE_TYPES[fmt])
         filename = f"{found.plugin.name}-{found.version}.{fmt}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["ETag"] = etag

@@ -17,7 +17,7 @@ from django_htmx.middleware import HtmxDetails
 
 from catalog import collisions, diffing, exporting, search, skillfile, skilltree
 from catalog.downloads import count_download
-from catalog.models import Kind, PublishedVersion, Skill, Version
+from catalog.models import Kind, PublishedVersion, Skill, Version, reviewed_by
 from catalog.previews import argument_hint, frontmatter_rows, prompt_html, risks_of
 
 
@@ -69,7 +69,7 @@ def _headers_only(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _stream(
+def streamed_download(
     request: HttpRequest, stream: Iterator[bytes], content_type: str
 ) -> StreamingHttpResponse:
     """A streamed download; for a HEAD the same headers and no body (nothing is read)."""
@@ -202,6 +202,7 @@ def skill(request: PublicRequest, kind: str, name: str) -> HttpResponse:
         "downloads": next((v.downloads for v in published if v.number == version.number), 0),
         "diff": _public_diff(item, published, request.GET),
         "install": _install(request, item),
+        "reviewed_by": reviewed_by(item),  # who approved the published version
         "file_name": item.bundle_path.rsplit("/", 1)[-1],
         "files": version.files.values("path", "executable", "blob__size")
         if version.has_files
@@ -291,7 +292,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpRespon
         count_download(request, skills)
     content_type, file_name = FORMATS[fmt, layout]
     file_name = file_name.format(plugin=plugin.name if plugin else "")
-    response = _stream(request, stream, content_type)
+    response = streamed_download(request, stream, content_type)
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     response["ETag"] = etag
     return response
@@ -371,7 +372,7 @@ def skill_archive(
         return _text_error(str(error), 400)
     if _is_download(request):
         count_download(request, one)
-    response = _stream(request, stream, ARCHIVE_TYPES[fmt])
+    response = streamed_download(request, stream, ARCHIVE_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{item.name}.{fmt}"'
     response["ETag"] = etag
     return response

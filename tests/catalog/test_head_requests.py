@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from catalog.models import Skill
-from tests.factories import make_skill, publish_pdf_folder
+from tests.factories import make_plugin, make_skill, publish_pdf_folder
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,8 +37,9 @@ def downloads(kind: str, name: str) -> int:
 
 @pytest.fixture
 def published(publisher):
-    make_skill("command", "ship", COMMAND, author=publisher, publish=True)
+    ship = make_skill("command", "ship", COMMAND, author=publisher, publish=True)
     publish_pdf_folder(publisher)
+    make_plugin("team-kit", [ship], publisher, release="1.0.0")
 
 
 @pytest.mark.parametrize(
@@ -52,6 +53,8 @@ def published(publisher):
         "/skills/pdf.tar.gz",
         "/export.zip?item=command/ship",
         "/export.tar.gz?item=skill/pdf",
+        "/plugins/team-kit/1.0.0.zip",
+        "/plugins/team-kit/1.0.0.tar.gz",
     ],
 )
 def test_head_answers_what_get_would_with_no_body_and_counts_no_download(site, published, path):
