@@ -2,8 +2,11 @@
 follows its item, reviews count for the version they saw, comments keep their line, and
 the policy decides who may publish what."""
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError
 
 from catalog.models import ChangeRequest, Event, Review, Skill, publish_version, reviewed_by
@@ -255,3 +258,13 @@ def test_publishing_a_command_the_plain_way_still_works_for_imports(people):
     skill.refresh_from_db()
     assert skill.published.number == 1
     assert Event.objects.filter(action="publish").first().detail == "published without review"
+
+
+def test_the_demo_has_a_request_with_a_line_comment_and_changes_requested_once():
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())  # a second run adds nothing
+    [request] = ChangeRequest.objects.all()
+    assert request.skill.name == "testing:write-tests" and request.state() == "changes-requested"
+    [comment] = request.comments.all()
+    assert comment.line_text.startswith("Run them with `pytest -q -x`")
+    assert Event.objects.filter(action="publish", detail="published without review").exists()

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from catalog.importing import import_entries, read_path
-from catalog.models import Plugin, Skill
+from catalog.models import ChangeRequest, Plugin, Skill
 
 DEMO = Path(__file__).resolve().parent.parent.parent / "demo"
 DEMO_PLUGIN = "team-essentials"
@@ -24,6 +24,13 @@ DEMO_TAGS = {
     ("agent", "security-reviewer"): ["review", "security"],
     ("output-style", "terse"): ["writing"],
 }
+# An open change request on write-tests, with a demo reviewer's line comment, so that
+# the editor's review pages have something to show.
+WRITE_TESTS_EDIT = (
+    "Run them with `pytest -q` and fix what fails before you finish.",
+    "Run them with `pytest -q -x` and fix what fails before you finish; never skip a test.",
+)
+DEMO_REVIEWER = "rita"
 REVIEW_PR_EDIT = (
     "Be specific and kind. Do not restate the diff.\n",
     "Be specific and kind. Do not restate the diff. Suggest a fix for every blocking problem.\n",
@@ -58,6 +65,10 @@ class Command(BaseCommand):
                 plugin = self._demo_plugin(admin)
             versions = ", ".join(r.version for r in plugin.releases.order_by("sequence"))
             self.stdout.write(f"Loaded the demo plugin {plugin.name} (releases {versions}).")
+        if not ChangeRequest.objects.exists() and self._demo_items_present():
+            with transaction.atomic():
+                request = self._demo_request(admin)
+            self.stdout.write(f"Opened the demo change request {request}.")
 
     def _tag_demo_items(self) -> None:
         for (kind, name), tags in DEMO_TAGS.items():
@@ -67,6 +78,26 @@ class Command(BaseCommand):
     def _demo_items_present(self) -> bool:
         wanted = FIRST_ITEMS + ADDED_ITEMS
         return all(Skill.objects.public().named(kind, name).exists() for kind, name in wanted)
+
+    def _demo_request(self, admin) -> ChangeRequest:
+        """write-tests v2 asked for review by the admin, with a line comment and a request
+        for changes by a demo reviewer (who has no password: nobody signs in as her)."""
+        skill = Skill.objects.lookup("command", "testing:write-tests")
+        old, new = WRITE_TESTS_EDIT
+        text = skill.latest_version.text.replace(old, new)
+        skill.save_version(text, admin, message="Stop at the first failure")
+        request = ChangeRequest.open(
+            skill, skill.latest_version, admin, "Stop at the first failure", "`-x` saves time."
+        )
+        rita = get_user_model().objects.filter(username=DEMO_REVIEWER).first()
+        if rita is None:
+            rita = get_user_model().objects.create_user(DEMO_REVIEWER)  # unusable password
+        line = text.splitlines().index(new) + 1
+        request.comment(
+            rita, "What if the failure is flaky? Say to rerun it once.", "SKILL.md", "new", line
+        )
+        request.review(rita, "changes", "Almost: see the comment on the last line.")
+        return request
 
     def _demo_plugin(self, admin) -> Plugin:
         def items(pairs):
