@@ -493,8 +493,8 @@ class Skill(models.Model):
             result = self.save_version(
                 text, user, message=f"Renamed from {old}", base_number=latest.number
             )
-            if published == latest:
-                self.publish(result.version, user)
+            if published == latest:  # only the name changed: what was reviewed stays live
+                self.publish(result.version, user, detail=f"renamed from {old}, nothing else")
             return result
 
     def archive(self, user) -> None:
@@ -503,6 +503,10 @@ class Skill(models.Model):
         with transaction.atomic():
             Skill.objects.filter(pk=self.pk).update(archived=True, published=None)
             self.archived, self.published = True, None
+            now = timezone.now()  # an archived item's open change request ends with it
+            self.change_requests.filter(status="open").update(
+                status="closed", closed_at=now, closed_by=getattr(user, "pk", None), updated_at=now
+            )
             Event.record(Event.Action.ARCHIVE, self, user, self.latest)
 
     def unarchive(self, user) -> None:

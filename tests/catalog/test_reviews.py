@@ -268,3 +268,18 @@ def test_the_demo_has_a_request_with_a_line_comment_and_changes_requested_once()
     [comment] = request.comments.all()
     assert comment.line_text.startswith("Run them with `pytest -q -x`")
     assert Event.objects.filter(action="publish", detail="published without review").exists()
+
+
+def test_archiving_an_item_closes_its_open_request(item, people):
+    request = open_request(item, people["ann"])
+    item.archive(people["pub"])
+    request.refresh_from_db()
+    assert (request.status, request.closed_by) == ("closed", people["pub"])
+
+
+def test_a_rename_republishing_the_live_version_says_only_the_name_changed(people):
+    text = "---\nname: pdf\ndescription: Fill forms\n---\nFill.\n"
+    skill = make_skill("skill", "pdf", text, publish=True)
+    skill.rename("pdf-forms", people["pub"])
+    event = Event.objects.filter(action="publish").first()
+    assert event.detail == "renamed from pdf, nothing else"
