@@ -5,12 +5,18 @@ validate, render and record events), so here they are read-only but for tags
 and the actions that archive and bring back (Skill.archive, unarchive). Plugins and
 releases are read-only too: the editor makes them (Plugin.create, set_items, release), and a
 release never changes at all.
+
+Tag owners are the one thing of review set here (an inline on the tag: the editor has no
+page for tags); what the inline holds is written by catalog.models.owners.set_owners, as
+the editor's owners form writes an item's. An item's owners are shown on it, read-only:
+publishers set them on its edit page.
 """
 
 from django.contrib import admin, messages
 from django.db import models
 
-from catalog.models import Event, Plugin, Release, Skill, Tag, Version
+from catalog.models import Event, Owner, Plugin, Release, Skill, Tag, Version, owners_of
+from catalog.models.owners import set_owners
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -34,9 +40,15 @@ class SkillAdmin(ReadOnlyAdmin):
     list_display = ["name", "kind", "state", "archived", "updated_at"]
     list_filter = ["kind", "archived", "tags"]
     search_fields = ["name"]
-    fields = ["kind", "name", "tags", "latest", "published", "published_at", "archived"]
-    readonly_fields = ["kind", "name", "latest", "published", "published_at", "archived"]
+    fields = ["kind", "name", "tags", "owners", "latest", "published", "published_at", "archived"]
+    readonly_fields = ["kind", "name", "owners", "latest", "published", "published_at", "archived"]
     actions = ["archive", "unarchive"]
+
+    @admin.display(description="owners")
+    def owners(self, skill):
+        """Its owners and its tags' (set on its edit page, and on each tag)."""
+        labels = [f"{o.label} (tag {o.tag})" if o.tag else o.label for o in owners_of(skill)]
+        return ", ".join(labels) or "none"
 
     @admin.action(description="Archive the selected items (they leave every page)")
     def archive(self, request, queryset):
@@ -99,4 +111,33 @@ class ReleaseAdmin(ViewOnlyAdmin):
         return ", ".join(f"{v.skill.kind} {v.skill.name} v{v.number}" for v in release.pinned())
 
 
-admin.site.register(Tag)
+class TagOwnerInline(admin.TabularInline):
+    model = Owner
+    fk_name = "tag"
+    fields = ["user", "group"]
+    extra = 1
+    verbose_name = "owner (a user or a group)"
+    verbose_name_plural = "owners of every item with this tag"
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "owned_by"]
+    search_fields = ["name"]
+    inlines = [TagOwnerInline]
+
+    @admin.display(description="owners")
+    def owned_by(self, tag):
+        return ", ".join(owner.label for owner in tag.owners.select_related("user", "group"))
+
+    def save_formset(self, request, form, formset, change):
+        """The owners the inline ends with, written by the domain (set_owners)."""
+        if formset.model is not Owner:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)  # writes nothing; says what changed, for the history
+        # Unchanged blank rows have no cleaned data; rows ticked for deletion are dropped.
+        kept = [f.cleaned_data for f in formset.forms if f.cleaned_data]
+        kept = [data for data in kept if not data.get("DELETE")]
+        users = list(dict.fromkeys(data["user"] for data in kept if data.get("user")))
+        groups = list(dict.fromkeys(data["group"] for data in kept if data.get("group")))
+        set_owners(form.instance, users, groups, request.user)
