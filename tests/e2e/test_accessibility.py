@@ -4,6 +4,8 @@ and keeps the strict CSP, in light and dark."""
 import pytest
 from playwright.sync_api import expect
 
+from catalog.models import ChangeRequest
+from catalog.models.owners import set_owners
 from tests import axe
 from tests.e2e.conftest import sign_in
 from tests.factories import make_plugin, make_skill, make_user, publish_pdf_folder
@@ -55,6 +57,7 @@ TEAM = [
     "/edit/skills/pdf/?file=references/forms.md",
     "/edit/import",
     "/edit/audit",
+    "/edit/inbox",
     "/edit/plugins/",
     "/edit/plugins/new",
     "/edit/plugins/team-kit/",
@@ -70,6 +73,12 @@ def site():
     review.publish(review.latest, author)
     pdf = publish_pdf_folder(author)
     make_plugin("team-kit", [review, pdf], author, release="1.0.0")
+    # alice owns a draft that bob asks her to review and comments on: her inbox has unread
+    # notifications, and every team page's header its count.
+    lint = make_skill(name="lint", author=author)
+    set_owners(lint, [author], [], author)
+    bob = make_user("bob")
+    ChangeRequest.open(lint, lint.latest, bob, "First version").comment(bob, "Ready.")
     return author
 
 
