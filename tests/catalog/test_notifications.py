@@ -132,10 +132,13 @@ def test_an_approval_mails_the_author_once_the_write_commits(
 
 def test_a_write_rolled_back_mails_no_one(people, mailoutbox, django_capture_on_commit_callbacks):
     request = open_request(people["ann"])
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            request.review(people["rex"], "approve")
-            raise RuntimeError("something after it failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        request.review(people["rex"], "approve")
+        raise RuntimeError("something after it failed")
     assert callbacks == [] and mailoutbox == []
     assert not Notification.objects.exists()
 
