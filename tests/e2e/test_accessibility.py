@@ -79,7 +79,24 @@ def site():
     set_owners(lint, [author], [], author)
     bob = make_user("bob")
     ChangeRequest.open(lint, lint.latest, bob, "First version").comment(bob, "Ready.")
+    # bob asks to publish a change to review: alice comments on a line (a reply follows),
+    # his fix makes that comment outdated, and she asks for changes.
+    published = review.latest.text
+    review.save_version(published.replace("risks first", "worst risks first"), bob, "Worst", 2)
+    change = ChangeRequest.open(review, review.latest, bob, "Worst first", "Why: **order**")
+    top = change.comment(author, "Is *this* clear?", "SKILL.md", "new", 8)
+    change.comment(bob, "Yes", reply_to=top)
+    change.comment(author, "On the old side", "SKILL.md", "old", 5)
+    review.save_version(published.replace("risks first", "worst risks, first"), bob, "Comma", 3)
+    change.review(author, "changes", "Say which risks are *worst*.")
     return author
+
+
+def request_pages() -> list[str]:
+    """The change requests' pages: the list, a request with threads (one outdated), and
+    its comment form opened under a line."""
+    page = ChangeRequest.objects.get(title="Worst first").get_absolute_url()
+    return ["/edit/requests/", page, page + "?path=SKILL.md&side=new&line=7"]
 
 
 def checked(page, path: str) -> list[dict]:
@@ -100,7 +117,7 @@ def test_every_page_has_no_accessibility_violation(new_page, site, scheme):
     reader, member = new_page(scheme), new_page(scheme)
     sign_in(member, "alice", "pw-alice")
     found = [v for path in PUBLIC for v in checked(reader, path)]
-    found += [v for path in TEAM for v in checked(member, path)]
+    found += [v for path in [*TEAM, *request_pages()] for v in checked(member, path)]
     assert found == [], "\n".join(str(v) for v in found)
     assert reader.csp_violations == [] and member.csp_violations == []
 
