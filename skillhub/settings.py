@@ -379,6 +379,11 @@ elif DEBUG:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "skillhub@localhost")
+if EMAIL_BACKEND.endswith(".smtp.EmailBackend") and not SKILLHUB_PUBLIC_URL:
+    raise ImproperlyConfigured(
+        "E-mail is configured but SKILLHUB_PUBLIC_URL is not: set it to the site's URL "
+        "(https://skills.example.com), which the links in e-mails need."
+    )
 
 LOG_FORMAT = env_str("LOG_FORMAT", "text")
 LOGGING = {

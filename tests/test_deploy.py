@@ -101,6 +101,8 @@ def test_the_production_settings_keep_secure_cookies_on_by_default(tmp_path):
         ("DEBUG", "maybe", "DEBUG='maybe' is neither true nor false"),
         ("SKILLHUB_DOWNLOAD_WINDOW", "1h", "SKILLHUB_DOWNLOAD_WINDOW='1h' is not a whole number."),
         ("SKILLHUB_SKILL_FILE_BYTES", "10MB", "SKILLHUB_SKILL_FILE_BYTES='10MB' is not a whole"),
+        ("SKILLHUB_REQUIRED_APPROVALS", "-1", "SKILLHUB_REQUIRED_APPROVALS must be 0 or more."),
+        ("EMAIL_URL", "smtp://mail.example.com:587", "the links in e-mails need"),
     ],
 )
 def test_a_setting_it_cannot_read_stops_the_start_naming_the_variable_and_value(

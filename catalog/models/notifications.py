@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mass_mail
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -79,11 +80,9 @@ def notify(request: "ChangeRequest", kind: str, actor, user_ids: Iterable[int]) 
             for pk in ids
         ]
     )
-    addresses = list(
-        User.objects.filter(pk__in=ids, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    found = User.objects.filter(pk__in=ids, is_active=True).exclude(email="")
+    # One message per address, even for two accounts that share one.
+    addresses = list(dict.fromkeys(found.values_list("email", flat=True)))
     if addresses:
         sample = Notification(request=request, actor=actor if actor_id else None, kind=kind)
         subject, body = sample.sentence, _mail_body(request, sample.sentence)
@@ -91,9 +90,11 @@ def notify(request: "ChangeRequest", kind: str, actor, user_ids: Iterable[int]) 
 
 
 def _mail_body(request: "ChangeRequest", sentence: str) -> str:
-    url = request.get_absolute_url()
+    # SKILLHUB_PUBLIC_URL is set wherever mail is sent (the settings refuse to start
+    # otherwise), so the links are whole URLs.
     site = settings.SKILLHUB_PUBLIC_URL
-    return f"{sentence}\n\n{site}{url}\n\nYour inbox: {site}/edit/inbox\n"
+    inbox = reverse("editor:inbox")
+    return f"{sentence}\n\n{site}{request.get_absolute_url()}\n\nYour inbox: {site}{inbox}\n"
 
 
 def _send(subject: str, body: str, addresses: list[str]) -> None:

@@ -352,6 +352,7 @@ class ChangeRequest(models.Model):
                 request.version,
                 user,
                 detail=f"{request}, reviewed by {', '.join(approvers) or 'no one'}",
+                request=request,
             )
             request._end(self.Status.PUBLISHED, user)
             reviewers = request.reviews.values_list("reviewer_id", flat=True)

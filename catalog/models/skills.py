@@ -406,10 +406,11 @@ class Skill(models.Model):
         if undone:
             raise EditConflict(before, latest, text, undone, undoes=True)
 
-    def publish(self, version: "Version", user, detail: str = "") -> None:
+    def publish(self, version: "Version", user, detail: str = "", request=None) -> None:
         """Make `version` the public one. Unguarded: a publication made for a person goes
         through reviews.publish_version, which applies the review policy; `detail` is what
-        the audit page says of it (the request that asked, or "published without review")."""
+        the audit page says of it (the request that asked, or "published without review"),
+        `request` the change request that asked for it."""
         self.refuse_unpublishable(version)
         with transaction.atomic():
             skill = Skill.objects.select_for_update().get(pk=self.pk)
@@ -417,7 +418,7 @@ class Skill(models.Model):
             skill.published_at = timezone.now()
             skill.save(update_fields=["published", "published_at"])
             self.published, self.published_at = skill.published, skill.published_at
-            Event.record(Event.Action.PUBLISH, skill, user, version, detail=detail)
+            Event.record(Event.Action.PUBLISH, skill, user, version, detail, request)
 
     def refuse_unpublishable(self, version: "Version") -> None:
         """ValidationError if `version` cannot be published at all, whoever asks."""

@@ -179,3 +179,18 @@ def test_mail_goes_out_when_a_real_transaction_commits_and_not_before(people, ma
         assert mailoutbox == []
     [mail] = mailoutbox
     assert mail.to == ["ann@example.com"] and "requested changes on" in mail.subject
+
+
+def test_two_accounts_sharing_an_address_get_one_message_there(
+    people, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.SKILLHUB_PUBLIC_URL = "https://skills.example.com"
+    people["rita"].email = "rex@example.com"
+    people["rita"].save()
+    request = open_request(people["ann"])
+    request.review(people["rex"], "approve")
+    request.review(people["rita"], "approve")
+    with django_capture_on_commit_callbacks(execute=True):
+        request.publish(people["bea"])
+    assert sorted(mail.to[0] for mail in mailoutbox) == ["ann@example.com", "rex@example.com"]
+    assert f"https://skills.example.com/edit/requests/{request.pk}/" in mailoutbox[0].body

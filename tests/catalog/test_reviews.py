@@ -283,3 +283,10 @@ def test_a_rename_republishing_the_live_version_says_only_the_name_changed(peopl
     skill.rename("pdf-forms", people["pub"])
     event = Event.objects.filter(action="publish").first()
     assert event.detail == "renamed from pdf, nothing else"
+
+
+def test_the_publication_of_a_request_names_the_request_on_its_event(item, people):
+    request = open_request(item, people["ann"])
+    request.review(people["rev"], "approve")
+    request.publish(people["pub"])
+    assert Event.objects.filter(action="publish").first().request == request
