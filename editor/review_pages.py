@@ -69,6 +69,16 @@ class FileBlock:
     hunks: list[tuple[str, list[Row]]] | None  # None: too large to show
     elsewhere: list[Thread] = field(default_factory=list)
     status: str = "modified"
+    note: str = ""  # a change no line diff shows: binary, renamed, mode
+    mode: str = ""  # a text file's change of mode, beside its line diff
+
+
+def _note(change: skilltree.FileChange) -> str:
+    if change.status == "renamed":
+        return f"renamed from {change.old_path}"
+    if change.mode_changed:
+        return "made executable" if change.new and change.new.executable else "no longer executable"
+    return "binary" if not change.text else ""
 
 
 def threads_of(request: ChangeRequest) -> list[Thread]:
@@ -105,17 +115,22 @@ def file_blocks(request: ChangeRequest, threads: list[Thread], form_at: tuple) -
         if thread.top.line and not thread.outdated:
             key = (thread.top.path or SKILL_MD, thread.top.side, thread.top.line)
             placed.setdefault(key, []).append(thread)
-    texts = [(SKILL_MD, "modified" if sides.old else "added")]
+    hunks = diffing.page_hunks(sides.text(SKILL_MD, "old"), sides.text(SKILL_MD, "new"))
+    rows = _rows(SKILL_MD, hunks, placed, form_at) if hunks is not None else None
+    blocks = [FileBlock(SKILL_MD, rows, status="modified" if sides.old else "added")]
+    others = []  # changes without lines to comment on
     if request.skill.kind == Kind.SKILL:
         old_tree = sides.old.tree() if sides.old else {}
-        for change in skilltree.page_file_diffs(old_tree, sides.new.tree()):
-            if change.change.text and change.change.status in ("added", "removed", "modified"):
-                texts.append((change.change.path, change.change.status))
-    blocks = []
-    for path, status in texts:
-        hunks = diffing.page_hunks(sides.text(path, "old"), sides.text(path, "new"))
-        rows = _rows(path, hunks, placed, form_at) if hunks is not None else None
-        blocks.append(FileBlock(path, rows, status=status))
+        # page_file_diffs keeps to one page's caps over all the files together.
+        for diff in skilltree.page_file_diffs(old_tree, sides.new.tree()):
+            change, note = diff.change, _note(diff.change)
+            if diff.hunks is not None or diff.too_large:
+                hunks = diff.hunks
+                rows = _rows(change.path, hunks, placed, form_at) if hunks is not None else None
+                blocks.append(FileBlock(change.path, rows, status=change.status, mode=note))
+            elif note:
+                others.append(FileBlock(change.path, [], status=change.status, note=note))
+    blocks += others
     by_path = {block.path: block for block in blocks}
     for thread in threads:
         if not thread.top.line:

@@ -209,7 +209,8 @@ def review(request: EditorRequest, number: int) -> HttpResponse:
         return _page(
             request, change, failed="review", form=form, status=status, partial="conversation"
         )
-    messages.success(request, f"Review of {change} saved.")
+    if not request.htmx:  # htmx shows the review in place
+        messages.success(request, f"Review of {change} saved.")
     return _back(request, change, "reviews")
 
 

@@ -242,7 +242,7 @@ def test_a_saved_fix_marks_the_comment_on_the_old_line_outdated(change, people, 
     thread = one(html, "article", id=f"thread-{top.pk}")
     assert "data-outdated" in thread.html or "data-outdated" in str(thread.attrs)
     assert "outdated" in thread.text and "List the risky changes first." in thread.text
-    assert "Comments on lines not shown" in html  # no longer under line 6
+    assert "Comments on lines changed since, or not shown" in html  # no longer under line 6
 
 
 def test_a_closed_request_takes_no_comments(change, people):
@@ -478,3 +478,48 @@ def test_markup_in_a_comment_is_sanitised(change, people):
     as_(people["bob"]).post(url(change, "comment"), {"body": "<script>alert(1)</script> *ok*"})
     html = page(as_(people["bob"]).get(url(change)))
     assert "<script>alert(1)" not in html and "<em>ok</em>" in html
+
+
+# -- a skill's files, and warnings ---------------------------------------------------------
+
+
+def test_a_skills_changed_files_are_in_the_diff_and_take_line_comments(people):
+    from catalog.skilltree import TreeFile
+    from tests.factories import publish_pdf_folder
+
+    pdf = publish_pdf_folder(people["pat"])
+    tree = dict(pdf.latest.tree())
+    forms = tree["references/forms.md"].data.decode() + "Dates are ISO 8601.\n"
+    tree["references/forms.md"] = TreeFile("references/forms.md", forms.encode())
+    tree["scripts/run.sh"] = TreeFile("scripts/run.sh", b"#!/bin/sh\necho run\n", executable=True)
+    pdf.save_version(pdf.latest.text, people["alice"], "Dates", pdf.latest.number, files=tree)
+    change = ChangeRequest.open(pdf, Skill.objects.get(pk=pdf.pk).latest, people["alice"], "Dates")
+    assert "executable scripts/run.sh" in change.widenings()
+    bob = as_(people["bob"])
+    html = page(bob.get(url(change)))
+    forms_diff = one(html, "section", data_file_diff="references/forms.md")
+    assert 'data-line="new:4"' in forms_diff.html and "Dates are ISO 8601." in forms_diff.text
+    assert "executable scripts/run.sh" in one(html, "ul", data_widenings=True).text
+    response = bob.post(
+        url(change, "comment"),
+        {"body": "Which zone?", "path": "references/forms.md", "side": "new", "line": 4},
+    )
+    assert response.status_code == 302
+    forms_diff = one(page(bob.get(url(change))), "section", data_file_diff="references/forms.md")
+    assert "Which zone?" in forms_diff.text
+
+
+def test_approving_a_version_with_warnings_needs_the_warnings_read(people):
+    skill = make_skill(name="loose", text=V1, author=people["pat"], publish=True)
+    skill.save_version(V1.replace("Bash(git diff:*)", "Bash"), people["alice"], "Any shell", 1)
+    change = ChangeRequest.open(skill, Skill.objects.get(pk=skill.pk).latest, people["alice"], "X")
+    bob = as_(people["bob"])
+    html = page(bob.get(url(change)))
+    assert select(one(html, "section", data_checks=True).html, "li", data_severity="warning")
+    form = one(html, "form", data_review_form=True)
+    assert "I read the warnings" in form.text
+    ack = {"verdict": "approve", "acknowledged": change.widenings()}
+    response = bob.post(url(change, "review"), ack)
+    assert response.status_code == 400 and "Say that you read the warnings of v2." in page(response)
+    response = bob.post(url(change, "review"), {**ack, "warnings_read": "on"})
+    assert response.status_code == 302 and change.reviews.get().warnings_read
