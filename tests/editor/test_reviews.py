@@ -523,3 +523,23 @@ def test_approving_a_version_with_warnings_needs_the_warnings_read(people):
     assert response.status_code == 400 and "Say that you read the warnings of v2." in page(response)
     response = bob.post(url(change, "review"), {**ack, "warnings_read": "on"})
     assert response.status_code == 302 and change.reviews.get().warnings_read
+
+
+def test_a_request_for_a_never_published_item_diffs_against_nothing(people):
+    draft = make_skill(name="draft", text=V1, author=people["alice"])
+    change = ChangeRequest.open(draft, draft.latest, people["alice"], "First")
+    html = page(as_(people["bob"]).get(url(change)))
+    assert "(nothing is published yet)" in html
+    assert len(select(html, "tr", class_="op-insert")) == V1.count("\n")
+    assert not select(html, "tr", class_="op-delete")
+
+
+def test_an_ended_request_says_who_ended_it_and_offers_no_forms(change, people):
+    approve(change, people["bob"])
+    as_(people["pat"]).post(url(change, "publish"))
+    html = page(as_(people["eve"]).get(url(change)))
+    assert one(html, "span", data_state=True).text == "published"
+    assert "Published by pat" in one(html, "section", data_request_end=True).text
+    assert not select(html, "form", data_review_form=True) and not select(
+        html, "a", class_="comment-link"
+    )
