@@ -67,7 +67,11 @@ def test_a_request_is_commented_fixed_approved_by_the_owner_and_published(new_pa
     # A reviewer comments on line 6 of the new side of the diff.
     sign_in(reviewer, "bob", "pw-bob")
     reviewer.goto(change.get_absolute_url())
-    reviewer.get_by_role("link", name="Comment on line 6 (new)").click()
+    reviewer.get_by_role("link", name="Comment on line 7 (new)").click()
+    line_7 = reviewer.get_by_label("Comment on SKILL.md line 7 (this request's side)")
+    expect(line_7).to_be_focused()
+    reviewer.get_by_role("link", name="Comment on line 6 (new)").click()  # changed their mind
+    expect(reviewer.locator("#new-comment")).to_have_count(1)
     box = reviewer.get_by_label("Comment on SKILL.md line 6 (this request's side)")
     box.fill("Why *first*? Say what a risk is.")
     reviewer.locator("#new-comment").get_by_role("button", name="Comment").click()
