@@ -543,3 +543,15 @@ def test_an_ended_request_says_who_ended_it_and_offers_no_forms(change, people):
     assert not select(html, "form", data_review_form=True) and not select(
         html, "a", class_="comment-link"
     )
+
+
+def test_an_admin_publishes_an_approved_request_and_may_close_one(change, people):
+    admin = make_user("root", is_superuser=True, is_staff=True)
+    approve(change, people["bob"])
+    assert as_(admin).post(url(change, "publish")).status_code == 302
+    assert Skill.objects.get(pk=change.skill_id).published.number == 2
+    other = make_skill(name="other", text=V1, author=people["bob"])
+    theirs = ChangeRequest.open(other, other.latest, people["bob"], "Other")
+    assert as_(admin).post(url(theirs, "close")).status_code == 302
+    theirs.refresh_from_db()
+    assert theirs.status == "closed"
