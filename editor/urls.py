@@ -1,7 +1,7 @@
 from django.urls import path
 
 import catalog.converters  # noqa: F401  (registers <kind:…> and <name:…>)
-from editor import plugins, presence, views
+from editor import inbox, plugins, presence, reviews, views
 
 app_name = "editor"
 
@@ -11,6 +11,19 @@ urlpatterns = [
     path("new", views.new, name="new"),
     path("import", views.import_view, name="import"),
     path("audit", views.audit, name="audit"),
+    path("inbox", inbox.inbox, name="inbox"),
+    path("inbox/read", inbox.mark_read, name="inbox-read"),
+    path("requests/", reviews.request_list, name="requests"),
+    path("requests/<int:number>/", reviews.request_page, name="request"),
+    path("requests/<int:number>/comment", reviews.comment, name="request-comment"),
+    path(
+        "requests/<int:number>/comments/<int:comment>/resolve",
+        reviews.resolve,
+        name="request-resolve",
+    ),
+    path("requests/<int:number>/review", reviews.review, name="request-review"),
+    path("requests/<int:number>/publish", reviews.publish, name="request-publish"),
+    path("requests/<int:number>/close", reviews.close, name="request-close"),
     path("plugins/", plugins.plugin_list, name="plugins"),
     path("plugins/new", plugins.plugin_new, name="plugin-new"),
     path("plugins/<plugin:name>/", plugins.plugin_edit, name="plugin-edit"),
@@ -30,4 +43,6 @@ urlpatterns = [
     path("<kind:kind>s/<name:name>/tags", views.tags, name="tags"),
     path("<kind:kind>s/<name:name>/rename", views.rename, name="rename"),
     path("<kind:kind>s/<name:name>/archive", views.archive, name="archive"),
+    path("<kind:kind>s/<name:name>/request", reviews.request_new, name="request-new"),
+    path("<kind:kind>s/<name:name>/owners", inbox.owners, name="owners"),
 ]

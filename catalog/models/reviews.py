@@ -216,7 +216,8 @@ class ChangeRequest(models.Model):
             if not request.is_open:
                 raise ValidationError({"verdict": f"{request} is {request.status}."})
             version = request.version
-            acknowledged = sorted(set(acknowledged))
+            # Only what the version really widens is recorded as acknowledged.
+            acknowledged = sorted(set(acknowledged) & set(request.widenings()))
             if verdict == Review.Verdict.APPROVE:
                 if request.author_id == user.pk and not settings.SKILLHUB_SELF_APPROVAL:
                     raise ValidationError(

@@ -290,3 +290,9 @@ def test_the_publication_of_a_request_names_the_request_on_its_event(item, peopl
     request.review(people["rev"], "approve")
     request.publish(people["pub"])
     assert Event.objects.filter(action="publish").first().request == request
+
+
+def test_an_approval_records_only_acknowledgements_of_real_widenings(item, people):
+    request = open_request(item, people["ann"])
+    review = request.review(people["rev"], "approve", acknowledged=["anything at all"])
+    assert review.acknowledged == []
