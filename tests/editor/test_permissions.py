@@ -1,9 +1,11 @@
-"""Who may do what: every /edit/ URL, for anonymous, member, publisher and admin, by GET and POST.
+"""Who may do what: every /edit/ URL, for anonymous, a member (the author of a change
+request), another member (a reviewer), an item's owner, a publisher and an admin, by GET
+and POST.
 
 The rest of the project's URLs are in tests/test_permission_matrix.py.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,6 +25,7 @@ from catalog.models import (
     Tag,
     Version,
 )
+from catalog.models.owners import set_owners
 from catalog.skilltree import TreeFile
 from editor import urls as editor_urls
 from tests.browser import Browser
@@ -36,6 +39,7 @@ ITEM = "/edit/commands/review/"
 SKILL = "/edit/skills/pdf/"
 PLUGIN = "/edit/plugins/team-kit/"
 REQUEST = "/edit/requests/{request}/"  # ids differ between databases: filled in per test
+NOT_THE_AUTHOR = {"reviewer": 403, "owner": 403}  # closing: the author or a publisher
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Route:
     path: str
     ok: dict  # method → status when the view does its job
     publisher_only: bool | tuple[str, ...] = False  # True: every method; else these methods
+    by_role: dict = field(default_factory=dict)  # role → status of an allowed method, if not ok
 
     def post_data(self) -> dict:
         """A valid submission, so an allowed POST really does its job."""
@@ -108,11 +113,14 @@ ROUTES = [
     Route("request-resolve", REQUEST + "comments/{comment}/resolve", {"POST": 302}),
     Route("request-review", REQUEST + "review", {"POST": 302}),
     # Who may publish depends on the item (its owners), so the method is checked first.
-    Route("request-publish", REQUEST + "publish", {"POST": 302}, publisher_only=("POST",)),
-    Route("request-close", REQUEST + "close", {"POST": 302}),
+    Route("request-publish", REQUEST + "publish", {"POST": 302}, ("POST",), {"owner": 302}),
+    Route("request-close", REQUEST + "close", {"POST": 302}, by_role=NOT_THE_AUTHOR),
     Route("owners", ITEM + "owners", {"POST": 302}, publisher_only=True),
 ]
-ROLES = ["anonymous", "member", "publisher", "admin"]  # admin: a superuser
+# member: the author of review v2 and of its change request; reviewer: another member;
+# owner: a member who owns review; admin: a superuser.
+ROLES = ["anonymous", "member", "reviewer", "owner", "publisher", "admin"]
+MEMBERS = {"member", "reviewer", "owner"}
 METHODS = ["GET", "POST"]
 CASES = [(route, role, method) for route in ROUTES for role in ROLES for method in METHODS]
 
@@ -121,9 +129,11 @@ def expected_status(route: Route, role: str, method: str) -> int:
     if role == "anonymous":
         return 302  # to the sign-in page, before anything else is looked at
     only = route.publisher_only
-    if role == "member" and (only is True or method in (only or ())):
-        return 403
-    return route.ok.get(method, 405)
+    if role in MEMBERS and (only is True or method in (only or ())):
+        return route.by_role.get(role, 403) if method in route.ok else 403
+    if method in route.ok:
+        return route.by_role.get(role, route.ok[method])
+    return 405
 
 
 def with_ids(path: str) -> str:
@@ -143,6 +153,7 @@ def rows() -> tuple[int, ...]:
 def browsers():
     """Each role's browser, and an item with a published v1 and a newer v2."""
     member, publisher = make_user("member"), make_user("publisher", publisher=True)
+    reviewer, owner = make_user("reviewer"), make_user("owner")
     admin = make_user("admin", is_staff=True, is_superuser=True)
     skill = make_skill(author=member, publish=True)
     skill.save_version(GOOD_COMMAND + "Second.\n", member, base_number=1)
@@ -150,11 +161,14 @@ def browsers():
     Skill.create("skill", "pdf", SKILL_MD, member, files={run.path: run})
     make_plugin("team-kit", [skill], member)  # not released yet
     skill.refresh_from_db()
+    set_owners(skill, [owner], [], publisher)
     request = ChangeRequest.open(skill, skill.latest, member, "Second line")
     request.comment(publisher, "Is this needed?", "SKILL.md", "new", 6)
     return {
         "anonymous": Browser(),
         "member": Browser(member),
+        "reviewer": Browser(reviewer),
+        "owner": Browser(owner),
         "publisher": Browser(publisher),
         "admin": Browser(admin),
     }
