@@ -49,7 +49,8 @@ def moved_url(request: HttpRequest) -> str | None:
     kind = _item_kind(match)
     if kind is None:
         return None
-    current = ItemRedirect.current_name(kind, match.kwargs["name"])
+    public = match.namespace != "editor"  # the public side names no draft, old or new
+    current = ItemRedirect.current_name(kind, match.kwargs["name"], public)
     if current is None:
         return None
     try:

@@ -76,6 +76,15 @@ def owner_user_ids(skill: Skill) -> set[int]:
     return set(users.values_list("pk", flat=True))
 
 
+def owned_tags_changed(skill: Skill, names: list[str]) -> list[str]:
+    """The tags with owners that giving `skill` the tags `names` adds or takes away: a
+    change of who must approve it, so not any member's to make (editor.views.tags)."""
+    current = set(skill.tags.values_list("name", flat=True))
+    changed = current.symmetric_difference(names)
+    owned = Owner.objects.filter(tag__name__in=changed).values_list("tag__name", flat=True)
+    return sorted(set(owned))
+
+
 def parse_owners(text: str) -> tuple[list[User], list[Group]]:
     """Owners as a form names them: usernames and `@group` names, separated by spaces or
     commas. Every name must exist (ValidationError naming those that do not)."""

@@ -14,8 +14,6 @@ required, only an approved request publishes, or a superuser's recorded break-gl
 publish, or a publication on the server itself (`manage.py import_skills --publish`).
 """
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -23,16 +21,16 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog import diffing, plugin_changes, rendering
+from catalog import rendering
 from catalog.models.events import Event
 from catalog.models.notifications import Notification, notify
 from catalog.models.owners import owner_user_ids
-from catalog.models.skills import Result, Skill
+from catalog.models.review_sides import SKILL_MD, line_of, widenings
+from catalog.models.skills import PUBLISH_PERMISSION, Result, Skill
 from catalog.models.versions import Version
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000  # a description, a review or a comment
-SKILL_MD = "SKILL.md"  # a comment's path when it is on the item's own text
 
 
 def _rendered(text: str) -> str:
@@ -147,15 +145,32 @@ class ChangeRequest(models.Model):
     # -- what it holds ----------------------------------------------------------------
 
     def current_reviews(self) -> list["Review"]:
-        """Each reviewer's newest review of the request's current version."""
+        """Each reviewer's newest review of the request's current version (from the
+        reviews prefetched with their reviewers, when a list page did: no query then)."""
+        if "reviews" in getattr(self, "_prefetched_objects_cache", {}):
+            found = [r for r in self.reviews.all() if r.version_id == self.version_id]
+        else:
+            found = list(self.reviews.filter(version=self.version_id).select_related("reviewer"))
         newest: dict[int, Review] = {}
-        for review in (
-            self.reviews.filter(version=self.version)
-            .select_related("reviewer")
-            .order_by("created_at", "id")
-        ):
+        for review in sorted(found, key=lambda review: (review.created_at, review.pk)):
             newest[review.reviewer_id] = review
         return sorted(newest.values(), key=lambda review: review.reviewer.get_username())
+
+    def version_authors(self) -> set[int]:
+        """Who wrote the versions this request would publish (those after the published
+        one): none of them may approve it unless the policy allows self-approval."""
+        published = self.skill.published
+        after = published.number if published is not None else 0
+        written = self.skill.versions.filter(number__gt=after, number__lte=self.version.number)
+        return {self.author_id, *written.exclude(author=None).values_list("author_id", flat=True)}
+
+    def may_publish(self, user) -> bool:
+        """Publishers, and the owners of the item."""
+        return user.has_perm(PUBLISH_PERMISSION) or user.pk in owner_user_ids(self.skill)
+
+    def may_close(self, user) -> bool:
+        """Its author, and publishers."""
+        return self.author_id == user.pk or user.has_perm(PUBLISH_PERMISSION)
 
     def last_reviewed_version(self, user) -> Version | None:
         """The newest version `user` reviewed here (for "what changed since your review")."""
@@ -187,6 +202,8 @@ class ChangeRequest(models.Model):
         if changes:
             return f"{', '.join(changes)} requested changes on v{version.number}."
         approvers = {r.reviewer_id for r in reviews if r.verdict == Review.Verdict.APPROVE}
+        if approvers and not settings.SKILLHUB_SELF_APPROVAL:
+            approvers -= self.version_authors()  # approved before they saved a version
         required = settings.SKILLHUB_REQUIRED_APPROVALS
         if len(approvers) < required:
             more = required - len(approvers)
@@ -199,11 +216,20 @@ class ChangeRequest(models.Model):
     # -- reviewing --------------------------------------------------------------------
 
     def review(
-        self, user, verdict: str, body: str = "", *, acknowledged=(), warnings_read: bool = False
+        self,
+        user,
+        verdict: str,
+        body: str = "",
+        *,
+        acknowledged=(),
+        warnings_read: bool = False,
+        seen: int | None = None,
     ) -> "Review":
         """`user` approves the current version or requests changes. An approval names every
         widening it accepts (all of them must be) and, on a version with warnings, says
-        they were read; an author approves their own request only if the policy lets them."""
+        they were read; whoever opened the request or wrote one of its versions approves it
+        only if the policy lets them. `seen` is the version the reviewer's page showed: a
+        review of a version saved since is refused, so nobody approves lines unread."""
         if verdict not in Review.Verdict.values:
             raise ValidationError({"verdict": "Approve, or request changes."})
         body = _checked_text(body, "review", required=verdict == Review.Verdict.CHANGES)
@@ -216,10 +242,13 @@ class ChangeRequest(models.Model):
             if not request.is_open:
                 raise ValidationError({"verdict": f"{request} is {request.status}."})
             version = request.version
+            if seen is not None and seen != version.number:
+                raise ValidationError({"verdict": _moved_on(version)})
             # Only what the version really widens is recorded as acknowledged.
             acknowledged = sorted(set(acknowledged) & set(request.widenings()))
             if verdict == Review.Verdict.APPROVE:
-                if request.author_id == user.pk and not settings.SKILLHUB_SELF_APPROVAL:
+                own = user.pk in request.version_authors()
+                if own and not settings.SKILLHUB_SELF_APPROVAL:
                     raise ValidationError(
                         {"verdict": "You cannot approve your own request: ask a reviewer."}
                     )
@@ -297,7 +326,7 @@ class ChangeRequest(models.Model):
                 path, side, line = reply_to.path, reply_to.side, reply_to.line
                 line_text = reply_to.line_text
             else:
-                line_text = _line_of(request, path, side, line)
+                line_text = line_of(request, path, side, line)
             comment = Comment.objects.create(
                 request=request,
                 author=user,
@@ -335,12 +364,18 @@ class ChangeRequest(models.Model):
 
     # -- ending -----------------------------------------------------------------------
 
-    def publish(self, user) -> None:
-        """Publish the approved version and end the request."""
+    def publish(self, user, seen: int | None = None) -> None:
+        """Publish the approved version and end the request. `seen`: the version the
+        publisher's page showed; one saved since is not published unread."""
         with transaction.atomic():
+            # The item first, as a save locks it before it moves the request: the same
+            # order, so the two wait for each other instead of deadlocking.
+            Skill.objects.select_for_update().get(pk=self.skill_id)
             request = ChangeRequest.objects.select_for_update().get(pk=self.pk)
             if not request.is_open:
                 raise ValidationError(f"{request} is {request.status}.")
+            if seen is not None and seen != request.version.number:
+                raise ValidationError(_moved_on(request.version))
             missing = request.missing()
             if missing:
                 raise ValidationError(missing)
@@ -363,6 +398,7 @@ class ChangeRequest(models.Model):
     def close(self, user) -> None:
         """End the request without publishing (its author, or a publisher, decides)."""
         with transaction.atomic():
+            Skill.objects.select_for_update().get(pk=self.skill_id)  # as publish does
             request = ChangeRequest.objects.select_for_update().get(pk=self.pk)
             if not request.is_open:
                 raise ValidationError(f"{request} is {request.status} already.")
@@ -383,6 +419,11 @@ class ChangeRequest(models.Model):
             )
         self.status = request.status
 
+    def end_published(self, user) -> None:
+        """Its version went live without it (a break-glass publication): it ends so."""
+        self._end(self.Status.PUBLISHED, user)
+        notify(self, Notification.Kind.PUBLISHED, user, [self.author_id])
+
     def _end(self, status: str, user) -> None:
         now = timezone.now()
         ChangeRequest.objects.filter(pk=self.pk).update(
@@ -392,6 +433,10 @@ class ChangeRequest(models.Model):
             updated_at=now,
         )
         self.status, self.closed_at = status, now
+
+
+def _moved_on(version: Version) -> str:
+    return f"v{version.number} was saved since you looked: read it, then review again."
 
 
 class Review(models.Model):
@@ -459,91 +504,12 @@ class Comment(models.Model):
         """Mark the thread (a top comment) resolved, or open it again."""
         if self.reply_to_id is not None:
             raise ValidationError("Resolve the thread's first comment.")
+        if not self.request.is_open:
+            raise ValidationError(f"{self.request} is {self.request.status}.")
         Comment.objects.filter(pk=self.pk).update(
             resolved_at=timezone.now() if resolved else None, resolved_by=user if resolved else None
         )
         self.resolved_at = timezone.now() if resolved else None
-
-
-@dataclass(frozen=True)
-class Sides:
-    """The two sides a request's diff compares: the published version (None: nothing is
-    published yet) and the request's version."""
-
-    old: Version | None
-    new: Version
-
-    def text(self, path: str, side: str) -> str:
-        version = self.old if side == "old" else self.new
-        if version is None:
-            return ""
-        if path in ("", SKILL_MD):
-            return version.text
-        file = version.file(path)
-        if file is None or not file.is_text:
-            return ""
-        return file.text
-
-
-def sides_of(request: ChangeRequest) -> Sides:
-    return Sides(
-        request.skill.published if request.is_open else _published_before(request), request.version
-    )
-
-
-def _published_before(request: ChangeRequest) -> Version | None:
-    """For an ended request, the version that was live when it ended is not kept; its diff
-    is shown against the version published before the request's own."""
-    return (
-        request.skill.versions.filter(number__lt=request.version.number)
-        .filter(
-            pk__in=Event.objects.filter(skill=request.skill, action=Event.Action.PUBLISH).values(
-                "version"
-            )
-        )
-        .order_by("-number")
-        .first()
-    )
-
-
-def lines_by_side(request: ChangeRequest, keys) -> dict[tuple[str, str], list[str]]:
-    """The current lines of each (path, side) in `keys`, for Comment.is_outdated."""
-    sides = sides_of(request)
-    return {(path, side): _lines(sides.text(path, side)) for path, side in set(keys)}
-
-
-def _lines(text: str) -> list[str]:
-    """A text's lines as the diff numbers them, without their line ends."""
-    return [line.rstrip("\n") for line in diffing.split_lines(text)]
-
-
-def _line_of(request: ChangeRequest, path: str, side: str, line: int | None) -> str:
-    if not line:
-        return ""
-    if side not in ("old", "new"):
-        raise ValidationError({"line": "Say which side of the diff the line is on."})
-    lines = _lines(sides_of(request).text(path or SKILL_MD, side))
-    if not 1 <= line <= len(lines):
-        raise ValidationError({"line": f"{path or SKILL_MD} has no line {line} on that side."})
-    return lines[line - 1]
-
-
-def widenings(old: Version | None, new: Version) -> tuple[str, ...]:
-    """What `new` may do that `old` (None: nothing published) could not: tool rules
-    granted (a bare `Bash` among them), denials dropped, a more permissive mode, hooks or
-    MCP servers, a changed model, a new executable script."""
-    skill = new.skill
-    before = plugin_changes.PinnedItem(skill.kind, skill.name, 0, "", old.metadata if old else {})
-    after = plugin_changes.PinnedItem(skill.kind, skill.name, 0, "", new.metadata)
-    notes = list(plugin_changes.widenings(before, after))
-    old_model = old.metadata.get("model") if old else None
-    if new.metadata.get("model") != old_model and "model" in new.metadata:
-        notes.append(f"model {old_model or '(default)'} → {new.metadata['model']}")
-    old_files = old.file_index() if old else {}
-    for path, (_, executable) in sorted(new.file_index().items()):
-        if executable and not old_files.get(path, ("", False))[1]:
-            notes.append(f"executable {path}")
-    return tuple(notes)
 
 
 def publish_version(skill: Skill, version: Version, user, *, on_server: bool = False) -> str:
@@ -562,7 +528,10 @@ def publish_version(skill: Skill, version: Version, user, *, on_server: bool = F
         request.publish(user)
         return f"Published v{version.number}, as {request} asked."
     if on_server or getattr(user, "is_superuser", False):
-        skill.publish(version, user, detail="published without review")
+        with transaction.atomic():
+            skill.publish(version, user, detail="published without review", request=request)
+            if request is not None:  # what it asked for is live now
+                request.end_published(user)
         return f"Published v{version.number} without review (recorded on the audit page)."
     if request is not None:
         raise ValidationError(f"{request} is not approved yet: {request.missing()}")

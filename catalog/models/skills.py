@@ -504,10 +504,8 @@ class Skill(models.Model):
         with transaction.atomic():
             Skill.objects.filter(pk=self.pk).update(archived=True, published=None)
             self.archived, self.published = True, None
-            now = timezone.now()  # an archived item's open change request ends with it
-            self.change_requests.filter(status="open").update(
-                status="closed", closed_at=now, closed_by=getattr(user, "pk", None), updated_at=now
-            )
+            for request in self.change_requests.filter(status="open"):
+                request.close(user)  # an archived item's open change request ends with it
             Event.record(Event.Action.ARCHIVE, self, user, self.latest)
 
     def unarchive(self, user) -> None:
@@ -563,7 +561,10 @@ class ItemRedirect(models.Model):
         return f"{self.kind} {self.name} → {self.skill.name}"
 
     @classmethod
-    def current_name(cls, kind: str, name: str) -> str | None:
-        """The name now of the active item once called `name` of `kind`, if there is one."""
+    def current_name(cls, kind: str, name: str, public: bool = False) -> str | None:
+        """The name now of the active item once called `name` of `kind`, if there is one;
+        with `public`, only if it is published (a draft's new name is the team's)."""
         found = named(cls.objects.filter(skill__archived=False), kind, name)
+        if public:
+            found = found.filter(skill__published__isnull=False)
         return found.values_list("skill__name", flat=True).first()

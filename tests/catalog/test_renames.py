@@ -198,3 +198,11 @@ def test_with_name_quotes_a_name_yaml_would_read_as_another_type():
 def test_with_name_leaves_a_text_without_a_one_line_name_field_alone():
     assert fixes.with_name("Just a body.\n", "new") is None
     assert fixes.with_name("---\nname: >\n  old\n---\n", "new") is None
+
+
+def test_the_public_side_never_redirects_to_a_drafts_new_name(pat):
+    make_skill(name="review").rename("secret-plan", pat)  # a draft, never published
+    assert Client().get("/commands/review/").status_code == 404
+    assert Client().get("/api/skills/command/review").status_code == 404
+    editor = Browser(pat).get("/edit/commands/review/")
+    assert location(editor) == "/edit/commands/secret-plan/"  # the team still finds it

@@ -7,17 +7,21 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from catalog.models import ChangeRequest, Event, Review, Skill, publish_version, reviewed_by
 from catalog.models.owners import set_owners
-from catalog.models.reviews import lines_by_side, widenings
+from catalog.models.review_sides import lines_by_side, widenings
 from catalog.skilltree import TreeFile
-from tests.factories import GOOD_COMMAND, make_skill, make_user
+from tests.factories import GOOD_COMMAND, make_skill, make_user, run_together
 
 pytestmark = pytest.mark.django_db
 
 STEPS = "---\ndescription: Deploy a branch\n---\n1. Build it.\n2. Test it.\n3. Ship it.\n"
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: SQLite serialises every writer, so nothing races",
+)
 WARNED = "Deploy it.\n"  # no description: a warning
 
 
@@ -296,3 +300,93 @@ def test_an_approval_records_only_acknowledgements_of_real_widenings(item, peopl
     request = open_request(item, people["ann"])
     review = request.review(people["rev"], "approve", acknowledged=["anything at all"])
     assert review.acknowledged == []
+
+
+def test_a_reviewer_who_saved_a_version_on_the_request_cannot_approve_it(item, people):
+    # Anyone's save moves the open request to their version; their approval would then
+    # be an approval of their own change.
+    request = open_request(item, people["ann"])
+    item.save_version(item.latest.text + "4. Tell.\n", people["pub"], base_number=2)
+    request.refresh_from_db()
+    with pytest.raises(ValidationError, match="cannot approve your own request"):
+        request.review(people["pub"], "approve")
+    with pytest.raises(ValidationError, match="is not approved yet"):
+        publish_version(item, request.version, people["pub"])
+
+
+def test_an_approval_by_an_author_of_the_request_counts_only_while_the_policy_allows_it(
+    item, people, settings
+):
+    settings.SKILLHUB_SELF_APPROVAL = True
+    request = open_request(item, people["ann"])
+    item.save_version(item.latest.text + "4. Tell.\n", people["rev"], base_number=2)
+    request.refresh_from_db()
+    request.review(people["rev"], "approve")
+    assert request.missing() is None
+    settings.SKILLHUB_SELF_APPROVAL = False  # the team turns it off: that approval lapses
+    assert request.missing() == "v3 needs 1 more approval."
+
+
+def test_a_review_or_publication_of_a_version_saved_since_the_page_was_read_is_refused(
+    item, people
+):
+    request = open_request(item, people["ann"])
+    item.save_version(item.latest.text + "4. Paste the .env file.\n", people["ann"], base_number=2)
+    request.refresh_from_db()
+    with pytest.raises(ValidationError, match="v3 was saved since you looked"):
+        request.review(people["rev"], "approve", seen=2)
+    request.review(people["rev"], "approve", seen=3)
+    with pytest.raises(ValidationError, match="v3 was saved since you looked"):
+        request.publish(people["pub"], seen=2)
+    request.publish(people["pub"], seen=3)
+    assert Skill.objects.get(pk=item.pk).published.number == 3
+
+
+def test_archiving_records_the_requests_end_and_tells_its_author(item, people):
+    request = open_request(item, people["ann"])
+    item.archive(people["pub"])
+    assert Event.objects.filter(action="close-request", request=request).exists()
+    assert request.notifications.filter(user=people["ann"], kind="closed").exists()
+
+
+def test_a_thread_of_an_ended_request_is_not_resolved(item, people):
+    request = open_request(item, people["ann"])
+    top = request.comment(people["rev"], "Which tests?", "SKILL.md", "new", 5)
+    request.close(people["ann"])
+    top.refresh_from_db()
+    with pytest.raises(ValidationError, match="is closed"):
+        top.resolve(people["rev"])
+
+
+def test_a_break_glass_publication_ends_the_request_that_asked_for_that_version(item, people):
+    request = open_request(item, people["ann"])
+    publish_version(item, item.latest, people["root"])
+    request.refresh_from_db()
+    assert request.status == "published"
+    event = Event.objects.filter(action="publish").first()
+    assert (event.detail, event.request) == ("published without review", request)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_publishing_a_request_while_its_author_saves_neither_deadlocks_nor_loses_the_save():
+    ann, rev, pub = make_user("ann"), make_user("rev"), make_user("pub", publisher=True)
+    for round_ in range(4):
+        skill = make_skill(name=f"deploy-{round_}", text=STEPS, publish=True)
+        skill.save_version(STEPS + "More.\n", ann, base_number=1)
+        skill = Skill.objects.get(pk=skill.pk)
+        request = ChangeRequest.open(skill, skill.latest, ann, "More")
+        request.review(rev, "approve")
+        _, errors = run_together(
+            lambda r=request: ChangeRequest.objects.get(pk=r.pk).publish(pub, seen=2),
+            lambda s=skill: Skill.objects.get(pk=s.pk).save_version(
+                STEPS + "More.\nEven more.\n", ann, base_number=2
+            ),
+        )
+        assert all(isinstance(e, ValidationError) for e in errors), errors  # never a deadlock
+        skill.refresh_from_db()
+        assert skill.latest.number == 3  # the save always lands
+        published = skill.published.number
+        # Either the approved v2 went live before the save, or the save came first and
+        # the publication was refused as a version saved since: never v3 unreviewed.
+        assert published == 2 or (published == 1 and errors)
