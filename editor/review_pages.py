@@ -8,7 +8,7 @@ from django import forms
 
 from catalog import diffing, skilltree
 from catalog.models import ChangeRequest, Comment, Kind, Review, Version
-from catalog.models.reviews import SKILL_MD, lines_by_side, sides_of
+from catalog.models.review_sides import SKILL_MD, lines_by_side, sides_of
 
 
 class RequestForm(forms.Form):
@@ -21,11 +21,16 @@ class CommentForm(forms.Form):
     body = forms.CharField(required=False, widget=forms.Textarea, strip=False)
     path = forms.CharField(required=False, max_length=500)
     side = forms.CharField(required=False, max_length=3)
-    line = forms.IntegerField(required=False, min_value=1)
-    reply_to = forms.IntegerField(required=False, min_value=1)
+    line = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    reply_to = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
-class ReviewForm(forms.Form):
+class VersionSeenForm(forms.Form):
+    # The version the page showed: a review or publication of one saved since is refused.
+    version = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+
+
+class ReviewForm(VersionSeenForm):
     verdict = forms.CharField(required=False)
     body = forms.CharField(required=False, widget=forms.Textarea)
     warnings_read = forms.BooleanField(required=False)

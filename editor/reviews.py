@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from catalog.models import PUBLISH_PERMISSION, ChangeRequest, owner_user_ids
+from catalog.models import ChangeRequest, Review
 from editor import pages
 from editor.forms import add_errors
 from editor.requests import EditorRequest
@@ -19,6 +20,7 @@ from editor.review_pages import (
     CommentForm,
     RequestForm,
     ReviewForm,
+    VersionSeenForm,
     file_blocks,
     problems_of,
     review_rows,
@@ -36,16 +38,6 @@ def _get_request(number: int) -> ChangeRequest:
         ).get(pk=number, skill__archived=False)
     except ChangeRequest.DoesNotExist:
         raise Http404(f"There is no change request #{number}.") from None
-
-
-def _may_publish(request: EditorRequest, change: ChangeRequest) -> bool:
-    """Publishers, and the owners of the item."""
-    user = request.user
-    return user.has_perm(PUBLISH_PERMISSION) or user.pk in owner_user_ids(change.skill)
-
-
-def _may_close(request: EditorRequest, change: ChangeRequest) -> bool:
-    return change.author_id == request.user.pk or request.user.has_perm(PUBLISH_PERMISSION)
 
 
 @login_required
@@ -75,7 +67,7 @@ def request_list(request: EditorRequest) -> HttpResponse:
     status = request.GET.get("status", ChangeRequest.Status.OPEN)
     show = request.GET.get("show", "")
     changes = ChangeRequest.objects.filter(skill__archived=False).select_related(
-        "skill", "author", "version__analysis"
+        "skill__published", "author", "version__analysis"
     )
     if status in ChangeRequest.Status.values:
         changes = changes.filter(status=status)
@@ -83,7 +75,10 @@ def request_list(request: EditorRequest) -> HttpResponse:
         changes = changes.filter(author=request.user)
     elif show == "assigned":
         changes = changes.filter(assignees=request.user)
-    page = Paginator(changes.prefetch_related("assignees"), 50).get_page(request.GET.get("page"))
+    # Each row's state reads its reviews: fetched for the whole page at once.
+    reviews = Prefetch("reviews", queryset=Review.objects.select_related("reviewer"))
+    changes = changes.prefetch_related("assignees", reviews)
+    page = Paginator(changes, 50).get_page(request.GET.get("page"))
     context = {"page": page, "status": status, "show": show, "statuses": ChangeRequest.Status}
     return render(request, "editor/request_list.html", context)
 
@@ -100,14 +95,14 @@ def _page(
     """The request page (or one of its partials), with `form` shown with its errors where
     it was sent from (`failed`: "request", "reply-<id>", "line" or "review")."""
     line_at: tuple[str, str, int] | tuple[()] = ()
-    if failed == "line" and form is not None:
-        line_at = (form["path"].value(), form["side"].value(), int(form["line"].value()))
-    elif request.method == "GET" and request.GET.get("line", "").isdigit():
-        line_at = (
-            request.GET.get("path", ""),
-            request.GET.get("side", ""),
-            int(request.GET["line"]),
-        )
+    if failed == "line" and isinstance(form, CommentForm) and form.is_valid():
+        data = form.cleaned_data
+        line_at = (data["path"], data["side"], data["line"])
+    elif request.method == "GET":
+        asked = CommentForm(request.GET)  # ?path=&side=&line=: the form under that line
+        if asked.is_valid() and asked.cleaned_data["line"]:
+            data = asked.cleaned_data
+            line_at = (data["path"], data["side"], data["line"])
     threads = threads_of(change)
     last = change.last_reviewed_version(request.user)
     context = {
@@ -122,8 +117,8 @@ def _page(
         "reviews": review_rows(change),
         "last_reviewed": last if last is not None and last.pk != change.version_id else None,
         "old": change.skill.published if change.is_open else None,
-        "may_publish": change.is_open and _may_publish(request, change),
-        "may_close": change.is_open and _may_close(request, change),
+        "may_publish": change.is_open and change.may_publish(request.user),
+        "may_close": change.is_open and change.may_close(request.user),
         "failed": failed,
         "form": form,
         "line_at": line_at,
@@ -184,7 +179,10 @@ def resolve(request: EditorRequest, number: int, comment: int) -> HttpResponse:
     top = change.comments.filter(pk=comment, reply_to=None).first()
     if top is None:
         raise Http404("There is no such thread on this request.")
-    top.resolve(request.user, resolved=request.POST.get("resolved", "1") == "1")
+    try:
+        top.resolve(request.user, resolved=request.POST.get("resolved", "1") == "1")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     return _back(request, change, f"comment-{top.pk}")
 
 
@@ -202,6 +200,7 @@ def review(request: EditorRequest, number: int) -> HttpResponse:
             data.get("body", ""),
             acknowledged=request.POST.getlist("acknowledged"),
             warnings_read=data.get("warnings_read", False),
+            seen=data.get("version"),
         )
     except ValidationError as error:
         add_errors(form, error)
@@ -218,10 +217,11 @@ def review(request: EditorRequest, number: int) -> HttpResponse:
 @require_POST
 def publish(request: EditorRequest, number: int) -> HttpResponse:
     change = _get_request(number)
-    if not _may_publish(request, change):
+    if not change.may_publish(request.user):
         raise PermissionDenied("Only publishers and the item's owners publish.")
+    seen = VersionSeenForm(request.POST)
     try:
-        change.publish(request.user)
+        change.publish(request.user, seen.cleaned_data["version"] if seen.is_valid() else None)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -233,7 +233,7 @@ def publish(request: EditorRequest, number: int) -> HttpResponse:
 @require_POST
 def close(request: EditorRequest, number: int) -> HttpResponse:
     change = _get_request(number)
-    if not _may_close(request, change):
+    if not change.may_close(request.user):
         raise PermissionDenied("Only its author or a publisher closes a request.")
     try:
         change.close(request.user)

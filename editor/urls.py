@@ -1,7 +1,7 @@
 from django.urls import path
 
 import catalog.converters  # noqa: F401  (registers <kind:…> and <name:…>)
-from editor import inbox, plugins, presence, reviews, views
+from editor import inbox, owners, plugins, presence, reviews, views
 
 app_name = "editor"
 
@@ -44,5 +44,5 @@ urlpatterns = [
     path("<kind:kind>s/<name:name>/rename", views.rename, name="rename"),
     path("<kind:kind>s/<name:name>/archive", views.archive, name="archive"),
     path("<kind:kind>s/<name:name>/request", reviews.request_new, name="request-new"),
-    path("<kind:kind>s/<name:name>/owners", inbox.owners, name="owners"),
+    path("<kind:kind>s/<name:name>/owners", owners.owners, name="owners"),
 ]

@@ -28,6 +28,7 @@ from catalog.models import (
     owners_of,
     publish_version,
 )
+from catalog.models.owners import owned_tags_changed
 from catalog.previews import Preview, StoredPreview, build_preview, stored_preview
 from catalog.views import file_response
 from editor import pages
@@ -492,7 +493,12 @@ def archive(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirec
 def tags(request: EditorRequest, kind: str, name: str) -> HttpResponseRedirect:
     skill = pages.editable_item(kind, name)
     form = TagsForm(request.POST)
-    if form.is_valid():
+    owned = owned_tags_changed(skill, form.cleaned_data["tags"]) if form.is_valid() else []
+    if owned and not request.user.has_perm(PUBLISH_PERMISSION):
+        # A tag's owners must approve the item's publications: who does is a publisher's call.
+        names = ", ".join(owned)
+        messages.error(request, f"Only a publisher adds or removes a tag with owners ({names}).")
+    elif form.is_valid():
         skill.set_tags(form.cleaned_data["tags"])
         messages.success(request, "Tags saved.")
     else:

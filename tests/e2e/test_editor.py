@@ -39,7 +39,9 @@ def save(page, message):
     page.get_by_role("button", name="Save", exact=True).click()
 
 
-def test_a_team_writes_merges_resolves_and_publishes_an_item(new_page):
+def test_a_team_writes_merges_resolves_and_publishes_an_item(new_page, settings):
+    # A team that publishes without review (review before publish: tests/e2e/test_reviews.py).
+    settings.SKILLHUB_REQUIRED_APPROVALS = 0
     make_user("alice", publisher=True)
     make_user("bob")
     alice = new_page()

@@ -1,4 +1,4 @@
-"""The owners panel of the edit page and its form (editor/inbox.py owners): everyone sees
+"""The owners panel of the edit page and its form (editor/owners.py): everyone sees
 who owns an item, its own owners and its tags'; only publishers change its own."""
 
 import pytest
@@ -103,3 +103,18 @@ def test_an_archived_or_missing_item_has_no_owners_form(skill, pat):
     assert pat.post("/edit/commands/nothing/owners", {"owners": ""}).status_code == 404
     skill.archive(None)
     assert pat.post(OWNERS, {"owners": ""}).status_code == 404
+
+
+def test_a_member_may_not_add_or_remove_a_tag_with_owners_but_a_publisher_may(skill, pat):
+    git = Tag.objects.create(name="git")
+    set_owners(git, [make_user("olga")], [], None)
+    member = Browser(make_user("mo"))
+    said = messages_shown(member.post(EDIT + "tags", {"tags": "git docs"}, follow=True))
+    assert said == ["Only a publisher adds or removes a tag with owners (git)."]
+    assert list(skill.tags.all()) == []
+    member.post(EDIT + "tags", {"tags": "docs"}, follow=True)  # an unowned tag: anyone's
+    assert [t.name for t in skill.tags.all()] == ["docs"]
+    pat.post(EDIT + "tags", {"tags": "docs git"}, follow=True)
+    assert sorted(t.name for t in skill.tags.all()) == ["docs", "git"]
+    said = messages_shown(member.post(EDIT + "tags", {"tags": "docs"}, follow=True))
+    assert said == ["Only a publisher adds or removes a tag with owners (git)."]
