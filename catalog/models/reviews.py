@@ -12,6 +12,9 @@ The policy (settings SKILLHUB_REQUIRED_APPROVALS, SKILLHUB_SELF_APPROVAL) is app
 publish_version, which every publication made for a person goes through; with approvals
 required, only an approved request publishes, or a superuser's recorded break-glass
 publish, or a publication on the server itself (`manage.py import_skills --publish`).
+The one publication that does not go through it is a rename's (Skill.rename): the live
+version again with only its `name` line changed, recorded as "renamed from …, nothing
+else".
 """
 
 from django.conf import settings
