@@ -9,22 +9,10 @@ from playwright.sync_api import expect
 from catalog.models import ChangeRequest, Skill
 from catalog.models.owners import set_owners
 from tests.e2e.conftest import CodeEditor, screenshot, sign_in
+from tests.editor.test_reviews import V1, V2  # the published text and the proposed one
 from tests.factories import make_skill, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-V1 = """---
-description: Review the staged diff
-allowed-tools: Bash(git diff:*)
----
-Review the staged diff.
-List risky changes.
-Keep it short.
-"""
-# What the author proposes: line 6 reworded, and it may read files too (a widening).
-V2 = V1.replace("List risky changes.", "List the risky changes first.").replace(
-    "Bash(git diff:*)", "Bash(git diff:*), Read"
-)
 
 
 @pytest.fixture
